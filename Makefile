@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vfmig: one entry point.  `make check` and `make demo` set the machine up
+# themselves; `make` alone needs `make setup` to have run once.
+
+CACHE     ?= $(CURDIR)/.cache
+KVER      := $(shell cat $(CACHE)/kernel-version 2>/dev/null)
+KDIR      ?= /usr/src/linux-headers-$(KVER)
+BUILD     := build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CFLAGS    ?= -O2 -g -Wall -Wextra
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:.c=.o)
+KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h
+
+.DELETE_ON_ERROR:
+.PHONY: all setup check vmtest demo bench install clean user unit-test need-setup
+
+all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops
+
+setup:
+	@selftests/setup.sh $(CACHE)
+
+need-setup:
+	@test -n "$(KVER)" -a -d "$(KDIR)" || \
+		{ echo "vfmig: not set up: run 'make setup' (as root) first" >&2; exit 1; }
+
+kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+
+# One header with the kernel's and the module's types, never committed.
+$(BUILD)/vmlinux.h: kernel/vfmig.ko
+	@mkdir -p $(BUILD)
+	$(BPFTOOL) btf dump file $< -B $(KDIR)/vmlinux format c > $@
+
+bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-Wall -Werror -c $< -o $@
+
+user:
+	$(MAKE) -C user
+
+selftests/vfio-ops: selftests/vfio_ops.c
+	$(CC) $(CFLAGS) -o $@ $<
+
+unit-test:
+	$(MAKE) -C user test
+
+# Host unit tests, then the VM suite; ends with "N passed, N failed".
+check:
+	$(MAKE) setup
+	$(MAKE) all
+	selftests/check.sh
+
+vmtest: all
+	selftests/vmtest.sh -- selftests/vm/tests.sh
+
+demo:
+	$(MAKE) setup
+	$(MAKE) all
+	selftests/vmtest.sh -- selftests/vm/demo.sh
+
+bench:
+	@echo "vfmig: no benchmarks yet (they arrive with the migration and dirty-tracking work)"
+
+install: all
+	install -D -m 0755 user/vfmig-load $(DESTDIR)/usr/local/sbin/vfmig-load
+	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/extra/vfmig.ko
+	install -D -m 0644 include/vfmig.h $(DESTDIR)/usr/local/include/vfmig/vfmig.h
+	install -D -m 0644 include/vfmig.bpf.h $(DESTDIR)/usr/local/include/vfmig/vfmig.bpf.h
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
+	$(MAKE) -C user clean
+	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops

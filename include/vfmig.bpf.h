@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What a vfmig vendor program includes.
+ *
+ *	#include "vfmig.bpf.h"
+ *
+ *	SEC("struct_ops/region_read")
+ *	int BPF_PROG(my_read, struct vfmig_dev *dev, struct vfmig_access *acc)
+ *	{
+ *		acc->value = 42;
+ *		return 0;		// handled: the caller reads 42
+ *	}
+ *
+ *	VFMIG_OPS(my_device, .region_read = (void *)my_read);
+ *
+ * The structures (struct vfmig_ops, vfmig_dev, vfmig_access) come from
+ * vmlinux.h, which the build generates from the kernel's and vfmig.ko's
+ * BTF; the constants come from vfmig.h.
+ */
+#ifndef _VFMIG_BPF_H
+#define _VFMIG_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <asm-generic/errno-base.h>	/* -EPERM and friends for returns */
+
+#include "vfmig.h"
+
+/*
+ * The ops map: one per program object.  vfmig-load writes the target
+ * device into .bdf before loading, so the object names no device.
+ */
+#define VFMIG_OPS(_name, ...)						\
+	SEC(".struct_ops.link") struct vfmig_ops _name = {		\
+		.name = #_name,						\
+		__VA_ARGS__						\
+	}
+
+/* Register access to the device the program serves (see kernel/kfuncs.c). */
+extern int bpf_vfmig_bar_read(struct vfmig_dev *dev, __u32 bar, __u64 offset,
+			      __u32 size, __u64 *value) __ksym;
+extern int bpf_vfmig_bar_write(struct vfmig_dev *dev, __u32 bar, __u64 offset,
+			       __u32 size, __u64 value) __ksym;
+extern int bpf_vfmig_config_read(struct vfmig_dev *dev, __u32 offset,
+				 __u32 size, __u64 *value) __ksym;
+extern int bpf_vfmig_config_write(struct vfmig_dev *dev, __u32 offset,
+				  __u32 size, __u64 value) __ksym;
+
+/* From init() only: see accesses to [offset, offset + size) of a region. */
+extern int bpf_vfmig_trap_window(struct vfmig_dev *dev, __u32 index,
+				 __u64 offset, __u64 size) __ksym;
+
+#endif /* _VFMIG_BPF_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * vfmig ABI shared by the kernel module, BPF programs and user tools.
+ *
+ * Only constants live here: the structures a program sees (struct vfmig_ops,
+ * struct vfmig_dev, struct vfmig_access) come from the module's BTF through
+ * the generated vmlinux.h, so defining them twice would clash.
+ */
+#ifndef _VFMIG_H
+#define _VFMIG_H
+
+/* Hook return value: let vfio-pci perform the access as if unhooked. */
+#define VFMIG_PASS		1
+
+/* Sizes of the data members of struct vfmig_ops. */
+#define VFMIG_BDF_LEN		16	/* "DDDD:BB:DD.F" and its NUL */
+#define VFMIG_NAME_LEN		32
+
+/* Most trap windows one program may declare on one device. */
+#define VFMIG_MAX_TRAPS		16
+
+/* The VFIO region index of PCI config space, trappable like a BAR. */
+#define VFMIG_CONFIG_REGION	7
+
+/* Names user tools rely on. */
+#define VFMIG_MODULE_NAME	"vfmig"
+#define VFMIG_DRIVER_NAME	"vfmig-pci"
+#define VFMIG_OPS_TYPE		"vfmig_ops"
+#define VFMIG_SYSFS_GROUP	"vfmig"	/* /sys/bus/pci/devices/BDF/vfmig/ */
+#define VFMIG_PIN_ROOT		"/sys/fs/bpf/vfmig"
+
+#endif /* _VFMIG_H */

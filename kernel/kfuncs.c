@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfuncs for vfmig programs: touch this device's BARs and config space,
+ * declare trap windows.  Every access is bounds-checked against the device
+ * the program serves, and none sleeps, so all are callable from the region
+ * hooks (which run under RCU) as well as from init().
+ */
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/pci.h>
+
+#include "vfmig.h"
+
+static bool vfmig_size_valid(u32 size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* vfio-pci-core's test, which it does not export: may BAR memory be used? */
+static bool vfmig_memory_enabled(struct vfio_pci_core_device *core)
+{
+	u16 cmd = le16_to_cpu(*(__le16 *)&core->vconfig[PCI_COMMAND]);
+
+	if (core->pdev->current_state >= PCI_D3hot)
+		return false;
+	return core->pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
+}
+
+static int vfmig_bar_io(struct vfmig_dev *dev, u32 bar, u64 offset, u32 size,
+			u64 *value, bool write)
+{
+	struct vfmig_device *mdev = dev_to_vfmig(dev);
+	struct vfio_pci_core_device *core = &mdev->core;
+	void __iomem *io;
+	u64 len;
+	int ret = 0;
+
+	if (bar >= PCI_STD_NUM_BARS || !vfmig_size_valid(size) ||
+	    offset & (size - 1))
+		return -EINVAL;
+	len = pci_resource_len(core->pdev, bar);
+	if (offset >= len || size > len - offset)
+		return -EINVAL;
+	/* Mapped while open: closed devices and unmapped BARs have none. */
+	if (!READ_ONCE(mdev->barmap_ready) || !core->barmap[bar])
+		return -ENODEV;
+
+	/* A writer (reset, memory disable) holds it briefly: don't wait. */
+	if (!down_read_trylock(&core->memory_lock))
+		return -EBUSY;
+	if ((pci_resource_flags(core->pdev, bar) & IORESOURCE_MEM) &&
+	    !vfmig_memory_enabled(core)) {
+		ret = -EIO;
+		goto out;
+	}
+
+	io = core->barmap[bar] + offset;
+	switch (size) {
+	case 1:
+		if (write)
+			iowrite8(*value, io);
+		else
+			*value = ioread8(io);
+		break;
+	case 2:
+		if (write)
+			iowrite16(*value, io);
+		else
+			*value = ioread16(io);
+		break;
+	case 4:
+		if (write)
+			iowrite32(*value, io);
+		else
+			*value = ioread32(io);
+		break;
+	case 8:
+		/* Port I/O has no 8-byte cycle; memory BARs use readq/writeq. */
+		if (!(pci_resource_flags(core->pdev, bar) & IORESOURCE_MEM))
+			ret = -EINVAL;
+		else if (write)
+			writeq(*value, io);
+		else
+			*value = readq(io);
+		break;
+	}
+out:
+	up_read(&core->memory_lock);
+	return ret;
+}
+
+static int vfmig_config_io(struct vfmig_dev *dev, u32 offset, u32 size,
+			   u64 *value, bool write)
+{
+	struct pci_dev *pdev = dev_to_vfmig(dev)->core.pdev;
+	u32 lo, hi;
+	u16 w;
+	u8 b;
+	int ret;
+
+	if (!vfmig_size_valid(size) || offset & (size - 1) ||
+	    offset >= pdev->cfg_size || size > pdev->cfg_size - offset)
+		return -EINVAL;
+
+	/* pci_{read,write}_config_*, not the _user_ variants, which sleep. */
+	switch (size) {
+	case 1:
+		if (write)
+			return pcibios_err_to_errno(pci_write_config_byte(pdev, offset, *value));
+		ret = pci_read_config_byte(pdev, offset, &b);
+		*value = b;
+		break;
+	case 2:
+		if (write)
+			return pcibios_err_to_errno(pci_write_config_word(pdev, offset, *value));
+		ret = pci_read_config_word(pdev, offset, &w);
+		*value = w;
+		break;
+	case 4:
+		if (write)
+			return pcibios_err_to_errno(pci_write_config_dword(pdev, offset, *value));
+		ret = pci_read_config_dword(pdev, offset, &lo);
+		*value = lo;
+		break;
+	default:	/* 8: config space has no such cycle, do two */
+		if (write) {
+			ret = pci_write_config_dword(pdev, offset, *value);
+			return pcibios_err_to_errno(ret ?:
+				pci_write_config_dword(pdev, offset + 4, *value >> 32));
+		}
+		ret = pci_read_config_dword(pdev, offset, &lo) ?:
+		      pci_read_config_dword(pdev, offset + 4, &hi);
+		*value = (u64)hi << 32 | lo;
+		break;
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+__bpf_kfunc_start_defs();
+
+/**
+ * bpf_vfmig_bar_read() - read a device register
+ * @dev: the device the program serves
+ * @bar: BAR number, 0-5
+ * @offset: offset in the BAR, aligned to @size
+ * @size: 1, 2, 4 or 8 bytes
+ * @value: where to store the value (initialise it: the verifier requires it)
+ *
+ * Goes straight to the device, not through the hooks.
+ *
+ * Return: 0; -EINVAL for an access outside the BAR or misaligned, -ENODEV
+ * when the device is not open, -EBUSY while vfio-pci holds the memory lock
+ * for a reset, -EIO when the guest disabled memory decoding.
+ */
+__bpf_kfunc int bpf_vfmig_bar_read(struct vfmig_dev *dev, u32 bar, u64 offset,
+				   u32 size, u64 *value)
+{
+	return vfmig_bar_io(dev, bar, offset, size, value, false);
+}
+
+/**
+ * bpf_vfmig_bar_write() - write a device register
+ * @dev: the device the program serves
+ * @bar: BAR number, 0-5
+ * @offset: offset in the BAR, aligned to @size
+ * @size: 1, 2, 4 or 8 bytes
+ * @value: the value; only the low @size bytes are written
+ *
+ * Return: as bpf_vfmig_bar_read().
+ */
+__bpf_kfunc int bpf_vfmig_bar_write(struct vfmig_dev *dev, u32 bar, u64 offset,
+				    u32 size, u64 value)
+{
+	return vfmig_bar_io(dev, bar, offset, size, &value, true);
+}
+
+/**
+ * bpf_vfmig_config_read() - read the device's physical config space
+ * @dev: the device the program serves
+ * @offset: offset in config space, aligned to @size
+ * @size: 1, 2, 4 or 8 bytes (8 is two dword reads)
+ * @value: where to store the value (initialise it: the verifier requires it)
+ *
+ * This is the hardware's config space, not the virtualised view vfio-pci
+ * gives its user.
+ *
+ * Return: 0, or -EINVAL for an access outside config space or misaligned.
+ */
+__bpf_kfunc int bpf_vfmig_config_read(struct vfmig_dev *dev, u32 offset,
+				      u32 size, u64 *value)
+{
+	return vfmig_config_io(dev, offset, size, value, false);
+}
+
+/**
+ * bpf_vfmig_config_write() - write the device's physical config space
+ * @dev: the device the program serves
+ * @offset: offset in config space, aligned to @size
+ * @size: 1, 2, 4 or 8 bytes (8 is two dword writes)
+ * @value: the value; only the low @size bytes are written
+ *
+ * Return: as bpf_vfmig_config_read().
+ */
+__bpf_kfunc int bpf_vfmig_config_write(struct vfmig_dev *dev, u32 offset,
+				       u32 size, u64 value)
+{
+	return vfmig_config_io(dev, offset, size, &value, true);
+}
+
+/**
+ * bpf_vfmig_trap_window() - ask to see accesses to a register range
+ * @dev: the device the program serves
+ * @index: VFIO region index: a BAR (0-5) or %VFMIG_CONFIG_REGION
+ * @offset: start of the range in the region
+ * @size: length of the range in bytes
+ *
+ * Only from init().  Accesses inside the window reach region_read and
+ * region_write; BAR pages holding a window are no longer mmappable, and
+ * the rest of such a page is passed through to vfio-pci.
+ *
+ * Return: 0; -EPERM outside init(); -EINVAL for a range outside the
+ * region; -EEXIST when it overlaps a window already declared; -ENOSPC past
+ * %VFMIG_MAX_TRAPS windows.
+ */
+__bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
+				      u64 offset, u64 size)
+{
+	struct vfmig_device *mdev = dev_to_vfmig(dev);
+
+	if (!mdev->pending || mdev->pending_task != current)
+		return -EPERM;
+	return vfmig_trap_add(mdev, mdev->pending, index, offset, size);
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(vfmig_kfunc_ids)
+BTF_ID_FLAGS(func, bpf_vfmig_bar_read, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_bar_write, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_config_read, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_config_write, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_trap_window, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(vfmig_kfunc_ids)
+
+/* The filter sees only this module's kfuncs: keep them to our programs. */
+static int vfmig_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	return vfmig_is_vfmig_prog(prog) ? 0 : -EACCES;
+}
+
+static const struct btf_kfunc_id_set vfmig_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set = &vfmig_kfunc_ids,
+	.filter = vfmig_kfunc_filter,
+};
+
+/**
+ * vfmig_kfuncs_register() - make the kfuncs callable from struct_ops
+ *
+ * Return: 0 or -errno from the BTF core.
+ */
+int vfmig_kfuncs_register(void)
+{
+	return register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
+					 &vfmig_kfunc_set);
+}

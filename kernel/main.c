@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfmig-pci: PCI driver registration, probe/remove and the device registry
+ * that struct_ops attach uses to find a device by its BDF.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "vfmig.h"
+
+/* Protects vfmig_devices and every binding's list membership. */
+DEFINE_MUTEX(vfmig_lock);
+static LIST_HEAD(vfmig_devices);
+
+/**
+ * vfmig_find_device() - look up a bound device by its PCI address
+ * @bdf: "DDDD:BB:DD.F"
+ *
+ * Context: vfmig_lock held.
+ * Return: the device, or NULL when no device with that address is bound.
+ */
+struct vfmig_device *vfmig_find_device(const char *bdf)
+{
+	struct vfmig_device *mdev;
+
+	lockdep_assert_held(&vfmig_lock);
+	list_for_each_entry(mdev, &vfmig_devices, node)
+		if (!strcmp(mdev->dev.bdf, bdf))
+			return mdev;
+	return NULL;
+}
+
+static int vfmig_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vfmig_device *mdev;
+	int ret;
+
+	mdev = vfio_alloc_device(vfmig_device, core.vdev, &pdev->dev,
+				 &vfmig_vfio_ops);
+	if (IS_ERR(mdev))
+		return PTR_ERR(mdev);
+
+	dev_set_drvdata(&pdev->dev, &mdev->core);
+	ret = vfio_pci_core_register_device(&mdev->core);
+	if (ret)
+		goto out_put;
+
+	mutex_lock(&vfmig_lock);
+	list_add_tail(&mdev->node, &vfmig_devices);
+	mutex_unlock(&vfmig_lock);
+	return 0;
+
+out_put:
+	vfio_put_device(&mdev->core.vdev);
+	return ret;
+}
+
+static void vfmig_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct vfmig_device *mdev = to_vfmig(&core->vdev);
+
+	mutex_lock(&vfmig_lock);
+	list_del(&mdev->node);
+	mutex_unlock(&vfmig_lock);
+
+	vfmig_device_detach_all(mdev);
+	vfio_pci_core_unregister_device(core);
+	vfio_put_device(&core->vdev);
+}
+
+/* Bind only through driver_override, like vfio-pci's "match all" entry. */
+static const struct pci_device_id vfmig_pci_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, vfmig_pci_table);
+
+static struct pci_driver vfmig_pci_driver = {
+	.name = VFMIG_DRIVER_NAME,
+	.id_table = vfmig_pci_table,
+	.probe = vfmig_probe,
+	.remove = vfmig_remove,
+	.err_handler = &vfio_pci_core_err_handlers,
+	.dev_groups = vfmig_dev_groups,
+	.driver_managed_dma = true,
+};
+
+static int __init vfmig_init(void)
+{
+	int ret;
+
+	ret = vfmig_kfuncs_register();
+	if (ret)
+		return ret;
+	ret = vfmig_struct_ops_register();
+	if (ret)
+		return ret;
+	return pci_register_driver(&vfmig_pci_driver);
+}
+
+static void __exit vfmig_exit(void)
+{
+	pci_unregister_driver(&vfmig_pci_driver);
+}
+
+module_init(vfmig_init);
+module_exit(vfmig_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vfio-pci variant driver programmable with BPF struct_ops");

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct vfmig_ops: how programs attach to a device.
+ *
+ * A struct_ops link carries no target, so the target is data: the loader
+ * writes the device's BDF into the map before load (as HID-BPF does with
+ * hid_id) and reg() binds the map to that device.  One program per device;
+ * the device publishes its binding with RCU for the region hooks and waits
+ * for SRCU readers of the sleepable callbacks before tearing one down.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "vfmig.h"
+
+/* Every binding, so unreg() finds one after its device has gone. */
+static LIST_HEAD(vfmig_bindings);
+
+static struct btf *vfmig_btf;
+
+BTF_ID_LIST(vfmig_btf_ids)
+BTF_ID(struct, vfmig_access)
+BTF_ID(struct, vfmig_ops)
+
+static int vfmig_ops_init(struct btf *btf)
+{
+	vfmig_btf = btf;
+	return 0;
+}
+
+/**
+ * vfmig_is_vfmig_prog() - is @prog an implementation of struct vfmig_ops?
+ * @prog: a struct_ops program being verified
+ *
+ * Return: true for programs of this module's struct_ops type.
+ */
+bool vfmig_is_vfmig_prog(const struct bpf_prog *prog)
+{
+	return prog->type == BPF_PROG_TYPE_STRUCT_OPS &&
+	       prog->aux->attach_btf == vfmig_btf &&
+	       prog->aux->attach_btf_id == vfmig_btf_ids[1];
+}
+
+static bool vfmig_ops_is_valid_access(int off, int size,
+				      enum bpf_access_type type,
+				      const struct bpf_prog *prog,
+				      struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/* Programs may write vfmig_access::value and nothing else. */
+static int vfmig_ops_btf_struct_access(struct bpf_verifier_log *log,
+				       const struct bpf_reg_state *reg,
+				       int off, int size)
+{
+	const size_t start = offsetof(struct vfmig_access, value);
+	const size_t end = offsetofend(struct vfmig_access, value);
+
+	if (reg->btf != vfmig_btf || reg->btf_id != vfmig_btf_ids[0]) {
+		bpf_log(log, "vfmig: only vfmig_access.value is writable\n");
+		return -EACCES;
+	}
+	if (off < start || off + size > end) {
+		bpf_log(log,
+			"vfmig: write to vfmig_access at off %d size %d: only value (off %zu) is writable\n",
+			off, size, start);
+		return -EACCES;
+	}
+	return NOT_INIT;
+}
+
+static const struct bpf_verifier_ops vfmig_verifier_ops = {
+	.get_func_proto = bpf_base_func_proto,
+	.is_valid_access = vfmig_ops_is_valid_access,
+	.btf_struct_access = vfmig_ops_btf_struct_access,
+};
+
+/* Region hooks run under RCU in the access path: they must not sleep. */
+static int vfmig_ops_check_member(const struct btf_type *t,
+				  const struct btf_member *member,
+				  const struct bpf_prog *prog)
+{
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct vfmig_ops, region_read):
+	case offsetof(struct vfmig_ops, region_write):
+		if (prog->sleepable)
+			return -EINVAL;
+		break;
+	}
+	return 0;
+}
+
+static bool vfmig_bdf_valid(const char *bdf)
+{
+	unsigned int dom, bus, dev, fn;
+	char end;
+
+	if (!memchr(bdf, '\0', VFMIG_BDF_LEN) || strlen(bdf) != 12)
+		return false;
+	if (sscanf(bdf, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &end) != 4)
+		return false;
+	return dev < 32 && fn < 8;
+}
+
+/*
+ * Data members are copied here; returning 1 tells the struct_ops core they
+ * are handled (it would otherwise reject any non-zero data member).
+ */
+static int vfmig_ops_init_member(const struct btf_type *t,
+				 const struct btf_member *member,
+				 void *kdata, const void *udata)
+{
+	const struct vfmig_ops *uops = udata;
+	struct vfmig_ops *kops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct vfmig_ops, bdf):
+		if (!vfmig_bdf_valid(uops->bdf))
+			return -EINVAL;
+		memcpy(kops->bdf, uops->bdf, sizeof(kops->bdf));
+		return 1;
+	case offsetof(struct vfmig_ops, name):
+		if (!memchr(uops->name, '\0', sizeof(uops->name)))
+			return -EINVAL;
+		memcpy(kops->name, uops->name, sizeof(kops->name));
+		return 1;
+	case offsetof(struct vfmig_ops, flags):
+		if (uops->flags)
+			return -EINVAL;
+		kops->flags = uops->flags;
+		return 1;
+	}
+	return 0;
+}
+
+static struct vfmig_binding *vfmig_binding_of(void *kdata)
+{
+	struct vfmig_binding *b;
+
+	lockdep_assert_held(&vfmig_lock);
+	list_for_each_entry(b, &vfmig_bindings, node)
+		if (b->ops == kdata)
+			return b;
+	return NULL;
+}
+
+static void vfmig_call_exit(struct vfmig_binding *b, u32 reason)
+{
+	struct vfmig_exit_info info = { .reason = reason };
+
+	if (b->ops->exit)
+		b->ops->exit(&b->mdev->dev, &info);
+}
+
+/*
+ * Find and pin the device @ops names and build an unpublished binding,
+ * running the program's init() to collect its trap windows.  @replace says
+ * whether the device may already have a program.  Returns with mdev->lock
+ * held on success.
+ */
+static struct vfmig_binding *vfmig_binding_create(struct vfmig_ops *ops,
+						  bool replace)
+{
+	struct vfmig_device *mdev;
+	struct vfmig_binding *b;
+	int ret;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	b->ops = ops;
+
+	mutex_lock(&vfmig_lock);
+	if (vfmig_binding_of(ops)) {
+		ret = -EBUSY;	/* the same map attached twice */
+		goto out_unlock_global;
+	}
+	mdev = vfmig_find_device(ops->bdf);
+	if (!mdev) {
+		ret = -ENODEV;
+		goto out_unlock_global;
+	}
+	get_device(&mdev->core.vdev.device);
+	b->mdev = mdev;
+	list_add(&b->node, &vfmig_bindings);
+	mutex_unlock(&vfmig_lock);
+
+	mutex_lock(&mdev->lock);
+	if (mdev->removed) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (!replace && rcu_access_pointer(mdev->binding)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	if (ops->init) {
+		mdev->pending = b;
+		mdev->pending_task = current;
+		ret = ops->init(&mdev->dev);
+		mdev->pending = NULL;
+		mdev->pending_task = NULL;
+		if (ret) {
+			pci_info(mdev->core.pdev,
+				 "program %s: init failed: %d\n", ops->name, ret);
+			goto out_unlock;
+		}
+	}
+	return b;
+
+out_unlock:
+	mutex_unlock(&mdev->lock);
+	mutex_lock(&vfmig_lock);
+	list_del(&b->node);
+	mutex_unlock(&vfmig_lock);
+	put_device(&mdev->core.vdev.device);
+	kfree(b);
+	return ERR_PTR(ret);
+
+out_unlock_global:
+	mutex_unlock(&vfmig_lock);
+	kfree(b);
+	return ERR_PTR(ret);
+}
+
+/* Undo vfmig_binding_create() for a binding never published. */
+static void vfmig_binding_abort(struct vfmig_binding *b)
+{
+	vfmig_call_exit(b, VFMIG_EXIT_DETACH);
+	mutex_unlock(&b->mdev->lock);
+	mutex_lock(&vfmig_lock);
+	list_del(&b->node);
+	mutex_unlock(&vfmig_lock);
+}
+
+static void vfmig_binding_destroy(struct vfmig_binding *b)
+{
+	put_device(&b->mdev->core.vdev.device);
+	kfree(b);
+}
+
+/*
+ * Make @b (may be NULL) the device's program and return the old one, once
+ * no hook, fault or sleepable callback can still be running it.
+ */
+static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
+					   struct vfmig_binding *b)
+{
+	struct vfmig_binding *old;
+
+	lockdep_assert_held(&mdev->lock);
+	if (b) {
+		atomic64_set(&mdev->hooked, 0);
+		atomic64_set(&mdev->passed, 0);
+		atomic64_set(&mdev->failed, 0);
+	}
+
+	down_write(&mdev->trap_lock);
+	old = rcu_replace_pointer(mdev->binding, b,
+				  lockdep_is_held(&mdev->lock));
+	vfmig_traps_changed(mdev);
+	up_write(&mdev->trap_lock);
+
+	synchronize_rcu();
+	synchronize_srcu(&mdev->srcu);
+	return old;
+}
+
+static int vfmig_reg(void *kdata, struct bpf_link *link)
+{
+	struct vfmig_ops *ops = kdata;
+	struct vfmig_binding *b;
+
+	b = vfmig_binding_create(ops, false);
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+
+	vfmig_publish(b->mdev, b);
+	mutex_unlock(&b->mdev->lock);
+	pci_info(b->mdev->core.pdev, "program %s attached, %u trap windows\n",
+		 ops->name, b->nr_traps);
+	return 0;
+}
+
+static void vfmig_unreg(void *kdata, struct bpf_link *link)
+{
+	struct vfmig_device *mdev;
+	struct vfmig_binding *b;
+
+	mutex_lock(&vfmig_lock);
+	b = vfmig_binding_of(kdata);
+	if (b)
+		list_del(&b->node);
+	mutex_unlock(&vfmig_lock);
+	if (!b)
+		return;
+
+	mdev = b->mdev;
+	mutex_lock(&mdev->lock);
+	if (!b->gone) {
+		vfmig_publish(mdev, NULL);
+		vfmig_call_exit(b, VFMIG_EXIT_DETACH);
+		pci_info(mdev->core.pdev, "program %s detached\n",
+			 b->ops->name);
+	}
+	mutex_unlock(&mdev->lock);
+	vfmig_binding_destroy(b);
+}
+
+/* Atomic replacement on the same device: the new init() runs first. */
+static int vfmig_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	struct vfmig_ops *ops = kdata, *old_ops = old_kdata;
+	struct vfmig_binding *b, *old;
+	struct vfmig_device *mdev;
+
+	if (strcmp(ops->bdf, old_ops->bdf))
+		return -EINVAL;
+
+	b = vfmig_binding_create(ops, true);
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+	mdev = b->mdev;
+
+	mutex_lock(&vfmig_lock);
+	old = vfmig_binding_of(old_kdata);
+	if (old && !old->gone && old->mdev == mdev)
+		list_del(&old->node);
+	else
+		old = NULL;
+	mutex_unlock(&vfmig_lock);
+	if (!old) {
+		vfmig_binding_abort(b);
+		vfmig_binding_destroy(b);
+		return -ENODEV;
+	}
+
+	vfmig_publish(mdev, b);
+	vfmig_call_exit(old, VFMIG_EXIT_REPLACED);
+	mutex_unlock(&mdev->lock);
+	pci_info(mdev->core.pdev, "program %s replaced %s\n", ops->name,
+		 old_ops->name);
+	vfmig_binding_destroy(old);
+	return 0;
+}
+
+/**
+ * vfmig_device_detach_all() - stop the device's program as it is unbound
+ * @mdev: the device being removed
+ *
+ * The link stays until user space drops it; its unreg() is then a no-op.
+ */
+void vfmig_device_detach_all(struct vfmig_device *mdev)
+{
+	struct vfmig_binding *b;
+
+	mutex_lock(&mdev->lock);
+	mdev->removed = true;
+	b = vfmig_publish(mdev, NULL);
+	if (b) {
+		vfmig_call_exit(b, VFMIG_EXIT_DEVICE_GONE);
+		b->gone = true;
+		pci_info(mdev->core.pdev, "program %s detached: device unbound\n",
+			 b->ops->name);
+	}
+	mutex_unlock(&mdev->lock);
+}
+
+static int vfmig_init_stub(struct vfmig_dev *dev)
+{
+	return 0;
+}
+
+static void vfmig_exit_stub(struct vfmig_dev *dev, struct vfmig_exit_info *info)
+{
+}
+
+static int vfmig_region_stub(struct vfmig_dev *dev, struct vfmig_access *acc)
+{
+	return VFMIG_PASS;
+}
+
+static struct vfmig_ops vfmig_cfi_stubs = {
+	.init = vfmig_init_stub,
+	.exit = vfmig_exit_stub,
+	.region_read = vfmig_region_stub,
+	.region_write = vfmig_region_stub,
+};
+
+static struct bpf_struct_ops bpf_vfmig_ops = {
+	.verifier_ops = &vfmig_verifier_ops,
+	.init = vfmig_ops_init,
+	.check_member = vfmig_ops_check_member,
+	.init_member = vfmig_ops_init_member,
+	.reg = vfmig_reg,
+	.unreg = vfmig_unreg,
+	.update = vfmig_update,
+	.name = VFMIG_OPS_TYPE,
+	.cfi_stubs = &vfmig_cfi_stubs,
+	.owner = THIS_MODULE,
+};
+
+/**
+ * vfmig_struct_ops_register() - make struct vfmig_ops attachable
+ *
+ * The struct_ops core unregisters it when the module goes away.
+ *
+ * Return: 0 or -errno from the struct_ops core.
+ */
+int vfmig_struct_ops_register(void)
+{
+	return register_bpf_struct_ops(&bpf_vfmig_ops, vfmig_ops);
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-device attributes in /sys/bus/pci/devices/BDF/vfmig/: the attached
+ * program and how many trapped accesses it handled, passed on or failed.
+ * Accesses outside trap windows never reach a program and are not counted.
+ */
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+
+#include "vfmig.h"
+
+static struct vfmig_device *vfmig_from_dev(struct device *dev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(dev);
+
+	return to_vfmig(&core->vdev);
+}
+
+static ssize_t program_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct vfmig_device *mdev = vfmig_from_dev(dev);
+	struct vfmig_binding *b;
+	ssize_t ret;
+
+	rcu_read_lock();
+	b = rcu_dereference(mdev->binding);
+	ret = sysfs_emit(buf, "%s\n", b ? b->ops->name : "");
+	rcu_read_unlock();
+	return ret;
+}
+static DEVICE_ATTR_RO(program);
+
+#define VFMIG_COUNTER_ATTR(_name)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&vfmig_from_dev(dev)->_name));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+VFMIG_COUNTER_ATTR(hooked);
+VFMIG_COUNTER_ATTR(passed);
+VFMIG_COUNTER_ATTR(failed);
+
+static struct attribute *vfmig_attrs[] = {
+	&dev_attr_program.attr,
+	&dev_attr_hooked.attr,
+	&dev_attr_passed.attr,
+	&dev_attr_failed.attr,
+	NULL,
+};
+
+static const struct attribute_group vfmig_group = {
+	.name = VFMIG_SYSFS_GROUP,
+	.attrs = vfmig_attrs,
+};
+
+const struct attribute_group *vfmig_dev_groups[] = {
+	&vfmig_group,
+	NULL,
+};

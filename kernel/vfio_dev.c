@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio_device_ops of vfmig-pci: everything delegates to vfio-pci-core, except
+ * that region accesses inside an attached program's trap windows are offered
+ * to its region hooks first.
+ */
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vfmig.h"
+
+static int vfmig_init_dev(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	struct pci_dev *pdev = to_pci_dev(vdev->dev);
+	int ret;
+
+	ret = vfio_pci_core_init_dev(vdev);
+	if (ret)
+		return ret;
+
+	ret = init_srcu_struct(&mdev->srcu);
+	if (ret)
+		return ret;
+	mutex_init(&mdev->lock);
+	init_rwsem(&mdev->trap_lock);
+	INIT_LIST_HEAD(&mdev->node);
+	mdev->dev.vendor = pdev->vendor;
+	mdev->dev.device = pdev->device;
+	mdev->dev.subsystem_vendor = pdev->subsystem_vendor;
+	mdev->dev.subsystem_device = pdev->subsystem_device;
+	strscpy(mdev->dev.bdf, pci_name(pdev), sizeof(mdev->dev.bdf));
+	return 0;
+}
+
+static void vfmig_release_dev(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	cleanup_srcu_struct(&mdev->srcu);
+	mutex_destroy(&mdev->lock);
+	vfio_pci_core_release_dev(vdev);
+}
+
+/*
+ * Map every BAR at open so that kfuncs called from region hooks, which run
+ * under RCU, never need pci_iomap(), which may sleep.  A BAR that cannot be
+ * mapped only makes the kfuncs for it fail; vfio-pci maps lazily anyway.
+ */
+static void vfmig_map_bars(struct vfmig_device *mdev)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (pci_resource_len(mdev->core.pdev, bar))
+			vfio_pci_core_setup_barmap(&mdev->core, bar);
+}
+
+static int vfmig_open_device(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	int ret;
+
+	ret = vfio_pci_core_enable(&mdev->core);
+	if (ret)
+		return ret;
+
+	vfmig_map_bars(mdev);
+	vfio_pci_core_finish_enable(&mdev->core);
+
+	mutex_lock(&mdev->lock);
+	mdev->barmap_ready = true;
+	mutex_unlock(&mdev->lock);
+	return 0;
+}
+
+static void vfmig_close_device(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	mutex_lock(&mdev->lock);
+	mdev->barmap_ready = false;
+	mutex_unlock(&mdev->lock);
+
+	vfio_pci_core_close_device(vdev);
+}
+
+/* The largest naturally aligned access of at most 8 bytes at @pos. */
+static size_t vfmig_piece_size(u64 pos, size_t left)
+{
+	size_t size = 8;
+
+	while (size > left || (pos & (size - 1)))
+		size >>= 1;
+	return size;
+}
+
+/* Run the program's hook for one piece; VFMIG_PASS if it has none. */
+static int vfmig_call_hook(struct vfmig_device *mdev, struct vfmig_access *acc,
+			   bool iswrite)
+{
+	struct vfmig_binding *b;
+	int ret = VFMIG_PASS;
+
+	rcu_read_lock();
+	b = rcu_dereference(mdev->binding);
+	if (!b || !vfmig_trap_find(b, acc->index, acc->offset, NULL))
+		goto out;	/* detached or replaced since the caller looked */
+
+	if (iswrite && b->ops->region_write)
+		ret = b->ops->region_write(&mdev->dev, acc);
+	else if (!iswrite && b->ops->region_read)
+		ret = b->ops->region_read(&mdev->dev, acc);
+
+	if (ret == VFMIG_PASS)
+		atomic64_inc(&mdev->passed);
+	else if (ret == 0)
+		atomic64_inc(&mdev->hooked);
+	else
+		atomic64_inc(&mdev->failed);
+
+	if (ret > 0 && ret != VFMIG_PASS) {
+		dev_warn_ratelimited(&mdev->core.pdev->dev,
+				     "program %s returned %d, not 0, VFMIG_PASS or -errno\n",
+				     b->ops->name, ret);
+		ret = -EIO;
+	}
+out:
+	rcu_read_unlock();
+	return ret < -MAX_ERRNO ? -EIO : ret;
+}
+
+/*
+ * Offer one aligned piece to the program.  Returns the bytes handled,
+ * 0 when it is to be passed to vfio-pci, or -errno.
+ */
+static ssize_t vfmig_hook_piece(struct vfmig_device *mdev, char __user *buf,
+				u32 index, u64 pos, size_t size, bool iswrite)
+{
+	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
+	__le64 data = 0;
+	int ret;
+
+	if (iswrite) {
+		if (copy_from_user(&data, buf, size))
+			return -EFAULT;
+		acc.value = le64_to_cpu(data);
+	}
+
+	ret = vfmig_call_hook(mdev, &acc, iswrite);
+	if (ret == VFMIG_PASS)
+		return 0;
+	if (ret < 0)
+		return ret;
+
+	if (!iswrite) {
+		data = cpu_to_le64(acc.value);
+		if (copy_to_user(buf, &data, size))
+			return -EFAULT;
+	}
+	return size;
+}
+
+/*
+ * Walk [pos, pos + count) of one region: stretches outside trap windows go
+ * to vfio-pci in one call, stretches inside are cut into aligned pieces for
+ * the hooks.  Returns the bytes done, like read(2), or -errno if none were.
+ */
+static ssize_t vfmig_rw(struct vfmig_device *mdev, char __user *buf,
+			size_t count, loff_t *ppos, bool iswrite)
+{
+	u32 index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	struct vfio_device *vdev = &mdev->core.vdev;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	while (done < count) {
+		const struct vfmig_trap *trap;
+		struct vfmig_binding *b;
+		size_t len = count - done;
+		loff_t off;
+		u64 next = U64_MAX;
+
+		rcu_read_lock();
+		b = rcu_dereference(mdev->binding);
+		trap = b ? vfmig_trap_find(b, index, pos, &next) : NULL;
+		if (trap)
+			len = min_t(u64, len, trap->end - pos);
+		else if (next != U64_MAX)
+			len = min_t(u64, len, next - pos);
+		rcu_read_unlock();
+
+		if (trap) {
+			len = vfmig_piece_size(pos, len);
+			ret = vfmig_hook_piece(mdev, buf + done, index, pos,
+					       len, iswrite);
+			if (ret)
+				goto next;
+		}
+
+		off = VFIO_PCI_INDEX_TO_OFFSET(index) + pos;
+		if (iswrite)
+			ret = vfio_pci_core_write(vdev, buf + done, len, &off);
+		else
+			ret = vfio_pci_core_read(vdev, buf + done, len, &off);
+next:
+		if (ret <= 0)
+			break;
+		done += ret;
+		pos += ret;
+		if (ret < len)
+			break;
+	}
+
+	if (!done)
+		return ret;
+	*ppos += done;
+	return done;
+}
+
+static ssize_t vfmig_read(struct vfio_device *vdev, char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	/* The common case, no program: exactly vfio-pci. */
+	if (!rcu_access_pointer(mdev->binding))
+		return vfio_pci_core_read(vdev, buf, count, ppos);
+	return vfmig_rw(mdev, buf, count, ppos, false);
+}
+
+static ssize_t vfmig_write(struct vfio_device *vdev, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	if (!rcu_access_pointer(mdev->binding))
+		return vfio_pci_core_write(vdev, buf, count, ppos);
+	return vfmig_rw(mdev, (char __user *)buf, count, ppos, true);
+}
+
+static long vfmig_ioctl(struct vfio_device *vdev, unsigned int cmd,
+			unsigned long arg)
+{
+	if (cmd == VFIO_DEVICE_GET_REGION_INFO)
+		return vfmig_region_info(to_vfmig(vdev), (void __user *)arg);
+	return vfio_pci_core_ioctl(vdev, cmd, arg);
+}
+
+static int vfmig_mmap_op(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	return vfmig_mmap(to_vfmig(vdev), vma);
+}
+
+const struct vfio_device_ops vfmig_vfio_ops = {
+	.name = VFMIG_DRIVER_NAME,
+	.init = vfmig_init_dev,
+	.release = vfmig_release_dev,
+	.open_device = vfmig_open_device,
+	.close_device = vfmig_close_device,
+	.ioctl = vfmig_ioctl,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.read = vfmig_read,
+	.write = vfmig_write,
+	.mmap = vfmig_mmap_op,
+	.request = vfio_pci_core_request,
+	.match = vfio_pci_core_match,
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+};

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# `make check`: host unit tests, static checks of the module source, then
+# the VM suite.  Prints each part's result and a final "N passed, N failed";
+# exits non-zero if anything failed or did not run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+KVER=$(cat .cache/kernel-version)
+total_pass=0 total_fail=0
+
+# Add the "N passed, N failed" line of a part's output to the totals; a part
+# that printed none counts as one failure, since it did not really run.
+tally() {	# tally NAME STATUS OUTPUT_FILE
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "check: $1 did not report results (exit $2): counted as failed"
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	read -r p _ f _ <<<"$line"
+	[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
+	echo "check: $1: $line"
+}
+
+run_part() {	# run_part NAME CMD...
+	local name=$1 out status
+	shift
+	out=$(mktemp)
+	echo "== $name"
+	"$@" 2>&1 | tee "$out"
+	status=${PIPESTATUS[0]}
+	tally "$name" "$status" "$out"
+	rm -f "$out"
+}
+
+# Kernel-doc on every kfunc and callback: the module's own header tool.
+kernel_doc() {
+	local p=0 f=0 file warn
+	for file in kernel/*.c kernel/*.h; do
+		warn=$(/usr/src/linux-headers-"$KVER"/scripts/kernel-doc -none -Wall "$file" 2>&1)
+		if [ -z "$warn" ]; then p=$((p + 1)); else echo "$warn"; f=$((f + 1)); fi
+	done
+	echo "$p passed, $f failed"
+}
+
+run_part "host unit tests" make -s -C user test
+run_part "kernel-doc" kernel_doc
+run_part "VM tests" selftests/vmtest.sh -- selftests/vm/tests.sh
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# `make demo`, run inside the VM by selftests/vmtest.sh: bind an edu device
+# to vfmig-pci, attach bpf/edu.bpf.o, drive the device the way a VMM does
+# and show what the program saw.
+set -euo pipefail
+
+read -r A _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
+export PATH="$PWD/user:$PWD/selftests:$PATH"
+
+say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "the guest: Debian $(uname -r), edu devices: $VMTEST_EDU"
+run modprobe vfio-pci
+run modprobe vfio_iommu_type1
+run insmod kernel/vfmig.ko
+
+say "bind $A to vfmig-pci and attach the edu program"
+run vfmig-load bpf/edu.bpf.o --bdf "$A" --bind
+
+say "a VMM uses the device through VFIO: liveness, factorial 6, DMA set-up"
+run vfio-ops "$A" 'rd 0 0 4' 'wr 0 4 4 0xcafe' 'rd 0 4 4' 'wr 0 8 4 6' \
+	'poll 0 0x20 1 0' 'rd 0 8 4' 'wr 0 0x80 8 0x40000' 'wr 0 0x88 8 0x1000' \
+	'wr 0 0x90 8 64'
+
+say "what the program intercepted (trapped: 0x08 and 0x80-0x9f of BAR0)"
+for f in program hooked passed failed; do
+	printf '%-8s %s\n' "$f" "$(cat "/sys/bus/pci/devices/$A/vfmig/$f")"
+done
+run bpftool map dump pinned "/sys/fs/bpf/vfmig/$A/edu_shadow"
+
+say "BAR0 page 0 holds trapped registers, so it is withheld from mmap"
+run vfio-ops "$A" 'info 0' 'mmap 0 0 4096' 'mmap 0 0x1000 4096'
+
+say "inspect: vfmig-load status and bpftool (the loader has exited)"
+run vfmig-load status
+run bpftool link show
+run bpftool prog show name edu_write
+
+say "unload: the device is plain vfio-pci again"
+run vfmig-load unload --bdf "$A"
+run vfmig-load status
+run vfio-ops "$A" 'info 0'
