@@ -1,0 +1,264 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# Run a command in a QEMU (TCG) guest with emulated PCI "edu" devices behind
+# a vIOMMU, each in its own IOMMU group, and exit with the command's status.
+#
+# The guest boots the cached Debian kernel with a tiny busybox initramfs
+# (selftests/vm/init), which chroots into the host's root filesystem shared
+# read-only over 9p, with this repository shared read-write at its own path.
+# The command runs there as root, cwd = the repository, stdin = /dev/null,
+# env PATH, HOME=/tmp, TERM=dumb, VMTEST=1 and VMTEST_EDU="<edu BDFs>".
+# Its output appears on stdout (the guest serial console) as it happens.
+#
+# Usage: selftests/vmtest.sh [--cache DIR] [--edu N] [--mem SIZE]
+#                            [--timeout SECS] [--kernel-dir DIR] -- CMD [ARGS...]
+#   --cache DIR       prepared by selftests/setup.sh (default: <repo>/.cache)
+#   --edu N           number of edu devices, 0..15 (default: 2)
+#   --mem SIZE        guest memory, QEMU -m syntax (default: 2048M)
+#   --timeout SECS    kill the VM after SECS seconds (default: 1200)
+#   --kernel-dir DIR  unpacked kernel: boot/vmlinuz-KVER + lib/modules/KVER
+#                     (default: CACHE/kernel/$(cat CACHE/kernel-version))
+# Env: VMTEST_APPEND  extra kernel command line arguments.
+#
+# Exit status: the command's; 1 with "vmtest: ERROR: ..." if the VM did not
+# boot, the command did not run or its status did not come back.
+set -euo pipefail
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO=$(dirname "$SELFTESTS")
+CACHE=$REPO/.cache
+EDU=2
+MEM=2048M
+TIMEOUT=1200
+KDIR=
+QEMU=qemu-system-x86_64
+# First edu device slot on pcie.0: 00:10.0, 00:11.0, ... up to 00:1e.0
+# (00:1f is the ICH9 LPC/SMBus function on q35).
+EDU_SLOT0=0x10
+EDU_MAX=15
+# Our 9p modules, in dependency order (see modinfo -F depends).
+P9_MODULES=(netfs 9pnet 9pnet_virtio 9p)
+
+QPID=		# timeout(1) running QEMU
+RUNDIR=		# per-run directory in the repo
+BUILD=		# initramfs being built
+
+msg() { echo "vmtest: $*" >&2; }
+die() { msg "ERROR: $*"; exit 1; }
+
+usage() {	# print the Usage part of the header, exit with $1
+	sed -n 's/^# \{0,1\}//; /^Usage:/,/^Exit status/p' "${BASH_SOURCE[0]}" | sed '$d' >&2
+	exit "$1"
+}
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--cache) CACHE=${2:?--cache needs a directory}; shift 2 ;;
+		--edu) EDU=${2:?--edu needs a number}; shift 2 ;;
+		--mem) MEM=${2:?--mem needs a size}; shift 2 ;;
+		--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
+		--kernel-dir) KDIR=${2:?--kernel-dir needs a directory}; shift 2 ;;
+		--) shift; break ;;
+		-h|--help) usage 0 ;;
+		*) msg "ERROR: unknown argument '$1'"; usage 1 ;;
+		esac
+	done
+	[ $# -gt 0 ] || { msg "ERROR: no command given"; usage 1; }
+	CMD=("$@")
+	if ! [[ $EDU =~ ^[0-9]+$ ]] || [ "$EDU" -gt $EDU_MAX ]; then
+		die "--edu must be 0..$EDU_MAX, got '$EDU'"
+	fi
+	if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || [ "$TIMEOUT" -eq 0 ]; then
+		die "--timeout must be a positive number of seconds, got '$TIMEOUT'"
+	fi
+}
+
+# Find the kernel image and its modules; sets KDIR, KVER, VMLINUZ, MODDIR.
+find_kernel() {
+	if [ -z "$KDIR" ]; then
+		[ -s "$CACHE/kernel-version" ] ||
+			die "no $CACHE/kernel-version: run selftests/setup.sh $CACHE first"
+		KDIR=$CACHE/kernel/$(cat "$CACHE/kernel-version")
+	fi
+	[ -d "$KDIR" ] || die "kernel directory $KDIR does not exist"
+	KDIR=$(cd "$KDIR" && pwd -P)
+	local images=("$KDIR"/boot/vmlinuz-*)
+	[ -f "${images[0]}" ] || die "no kernel image $KDIR/boot/vmlinuz-*"
+	[ ${#images[@]} -eq 1 ] || die "several kernel images in $KDIR/boot"
+	VMLINUZ=${images[0]}
+	KVER=${VMLINUZ##*/vmlinuz-}
+	MODDIR=$KDIR/lib/modules
+	[ -d "$MODDIR/$KVER" ] || die "no modules for $KVER in $MODDIR"
+}
+
+# The Debian package ships no modules.dep (its postinst runs depmod), and
+# the chroot's modprobe needs one: generate it beside the modules.
+ensure_depmod() {
+	local dep=$MODDIR/$KVER/modules.dep
+	if [ ! -e "$dep" ] ||
+	   [ -n "$(find "$MODDIR/$KVER/" -name '*.ko*' -newer "$dep" -print -quit)" ]; then
+		msg "running depmod for $KVER"
+		depmod -b "$KDIR" "$KVER" || die "depmod failed for $MODDIR/$KVER"
+	fi
+}
+
+# Print the path of module $1 of the guest kernel, nothing if built in.
+module_path() {
+	local f
+	f=$(find "$MODDIR/$KVER/" -name "$1.ko" -o -name "$1.ko.*" | head -n1)
+	if [ -n "$f" ]; then
+		echo "$f"
+	elif ! grep -q "/$1\.ko$" "$MODDIR/$KVER/modules.builtin" 2>/dev/null; then
+		die "module $1 is neither built in nor in $MODDIR/$KVER"
+	fi
+}
+
+decompress() {
+	case $1 in
+	*.ko.xz) xz -dc "$1" ;;
+	*.ko.zst) zstd -dcq "$1" ;;
+	*.ko.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
+# Build (or reuse) the initramfs: busybox, /init and the 9p modules.  It is
+# named by a hash of its inputs (this script included: it is the recipe), so
+# a changed kernel, init or recipe gets a new one.
+build_initramfs() {
+	local dir=$CACHE/vmtest mods=() m f hash tmp
+	for m in "${P9_MODULES[@]}"; do
+		f=$(module_path "$m") || exit 1
+		[ -z "$f" ] || mods+=("$f")
+	done
+	hash=$(cat "${BASH_SOURCE[0]}" "$SELFTESTS/vm/init" /bin/busybox ${mods[@]+"${mods[@]}"} |
+	       sha256sum | cut -c1-16)
+	INITRD=$dir/initramfs-$hash.cpio
+	mkdir -p "$dir"
+	if [ -e "$INITRD" ]; then
+		touch "$INITRD"
+		return
+	fi
+	tmp=$(mktemp -d "$dir/build.XXXXXX")
+	BUILD=$tmp
+	mkdir -p "$tmp"/{bin,dev,proc,sys,mnt,repo,lib/vmtest}
+	cp /bin/busybox "$tmp/bin/busybox"
+	ln -s busybox "$tmp/bin/sh"	# for the #!/bin/sh of /init
+	install -m 755 "$SELFTESTS/vm/init" "$tmp/init"
+	: >"$tmp/lib/vmtest/modules.order"
+	for f in ${mods[@]+"${mods[@]}"}; do
+		m=$(basename "$f"); m=${m%%.ko*}.ko
+		decompress "$f" >"$tmp/lib/vmtest/$m" || die "cannot decompress $f"
+		echo "$m" >>"$tmp/lib/vmtest/modules.order"
+	done
+	# Uncompressed: the kernel unpacks it faster than it would gunzip.
+	(cd "$tmp" && find . | cpio -o -H newc -R 0:0 --quiet) >"$tmp.cpio" ||
+		die "cannot build the initramfs"
+	mv "$tmp.cpio" "$INITRD"	# atomic: concurrent runs may share it
+	rm -rf "$tmp"
+	BUILD=
+	# Drop initramfs images of kernels not used for a week.
+	find "$dir" -maxdepth 1 -name 'initramfs-*.cpio' -mtime +7 -delete || true
+}
+
+# The per-run directory lives in the repository, the one place the guest
+# can write to that the host sees.
+make_rundir() {
+	local q arg
+	mkdir -p "$REPO/.cache/vmtest"
+	RUNDIR=$(mktemp -d "$REPO/.cache/vmtest/run.XXXXXX")
+	echo "$REPO" >"$RUNDIR/repo"
+	echo "$MODDIR" >"$RUNDIR/moddir"
+	q=
+	for arg in "${CMD[@]}"; do
+		q+="$(printf '%q' "$arg") "
+	done
+	cat >"$RUNDIR/cmd" <<EOF
+# Generated by vmtest.sh: the command to run in the guest chroot.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TERM=dumb VMTEST=1 VMTEST_EDU=$(printf '%q' "$EDU_BDFS")
+cd $(printf '%q' "$REPO") || exit 1
+$q
+EOF
+}
+
+# QEMU -fsdev/-device values are comma separated: double literal commas.
+qesc() { echo "${1//,/,,}"; }
+
+run_qemu() {
+	local i slot append args
+	append="console=ttyS0 intel_iommu=on panic=-1 rdinit=/init quiet loglevel=4"
+	append+=" vmtest.run=${RUNDIR#"$REPO"/} ${VMTEST_APPEND:-}"
+	# shellcheck disable=SC2054 # the commas are QEMU's, not array syntax
+	args=(-accel tcg -cpu max -smp 2 -m "$MEM"
+	      -machine q35,kernel-irqchip=split
+	      # The vIOMMU must come before the PCI devices it translates for.
+	      -device intel-iommu,intremap=on,caching-mode=on
+	      -nodefaults -display none -monitor none -serial stdio -no-reboot
+	      -kernel "$VMLINUZ" -initrd "$INITRD" -append "$append"
+	      -fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap
+	      -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	      -fsdev "local,id=repo,path=$(qesc "$REPO"),security_model=none,multidevs=remap"
+	      -device virtio-9p-pci,fsdev=repo,mount_tag=repo)
+	for ((i = 0; i < EDU; i++)); do
+		slot=$((EDU_SLOT0 + i))
+		args+=(-device "edu,addr=$(printf '0x%02x' $slot)")
+	done
+	# In the background so the signal trap runs while we wait; timeout(1)
+	# kills QEMU (TERM, then KILL 10 s later) and exits 124 if it ran over.
+	timeout -k 10 "$TIMEOUT" "$QEMU" "${args[@]}" </dev/null &
+	QPID=$!
+	QRC=0
+	wait "$QPID" || QRC=$?
+	QPID=
+}
+
+cleanup() {
+	if [ -n "$QPID" ]; then
+		kill "$QPID" 2>/dev/null || true
+		wait "$QPID" 2>/dev/null || true
+	fi
+	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
+	[ -z "$BUILD" ] || rm -rf "$BUILD" "$BUILD.cpio"
+}
+
+# The guest's verdict, or an error if it never gave one.
+report() {
+	local status=
+	[ ! -e "$RUNDIR/status" ] || read -r status <"$RUNDIR/status" || true
+	if [ "$QRC" = 124 ]; then
+		die "timed out after ${TIMEOUT}s, killed QEMU${status:+ (the command had exited $status)}"
+	fi
+	if ! [[ $status =~ ^[0-9]+$ ]] || [ "$status" -gt 255 ]; then
+		if [ "$QRC" != 0 ]; then
+			die "QEMU failed with exit status $QRC, no status from the guest"
+		fi
+		die "no exit status from the guest: the VM did not boot or the command did not run (see the console output above)"
+	fi
+	return "$status"
+}
+
+main() {
+	trap cleanup EXIT
+	trap 'msg "ERROR: interrupted"; exit 1' INT TERM HUP
+	parse_args "$@"
+	CACHE=$(mkdir -p "$CACHE" && cd "$CACHE" && pwd -P)
+	find_kernel
+	ensure_depmod
+	build_initramfs
+
+	EDU_BDFS=
+	local i
+	for ((i = 0; i < EDU; i++)); do
+		EDU_BDFS+="${EDU_BDFS:+ }$(printf '0000:00:%02x.0' $((EDU_SLOT0 + i)))"
+	done
+	msg "kernel $KVER, $EDU edu device(s): ${EDU_BDFS:-none}"
+
+	make_rundir
+	run_qemu
+	report
+}
+
+main "$@"
