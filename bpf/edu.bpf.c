@@ -26,7 +26,10 @@
 struct edu_shadow {
 	__u32 fact_input;	/* last factorial input the device accepted */
 	__u32 pad;
-	__u64 dma[4];		/* src, dst, cnt, cmd as last written */
+	__u64 dma_src;		/* DMA set-up as last accepted */
+	__u64 dma_dst;
+	__u64 dma_cnt;
+	__u64 dma_cmd;
 	__u64 dma_started;	/* transfers started (cmd written with RUN) */
 	__u64 writes;		/* trapped writes seen */
 };
@@ -76,26 +79,36 @@ int BPF_PROG(edu_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 	}
 
 	if (acc->offset >= EDU_DMA_SRC && acc->offset < EDU_DMA_END) {
-		__u64 reg = (acc->offset - EDU_DMA_SRC) / 8;
 		__u64 cmd = 0;
 
 		/*
-		 * Mirror the device: it decodes only the register's own
-		 * address (a 4-byte write sets the whole register) and
-		 * freezes the set-up while a transfer runs.
+		 * Mirror the device: it decodes only each register's own
+		 * address (a 4-byte write sets the whole register), freezes
+		 * the set-up while a transfer runs and ignores a command
+		 * without RUN.
 		 */
-		if (acc->offset & 7)
-			return VFMIG_PASS;
 		if (bpf_vfmig_bar_read(dev, EDU_BAR, EDU_DMA_CMD, 8, &cmd))
 			return -EIO;
 		if (cmd & EDU_DMA_RUN)
 			return VFMIG_PASS;
-		if (reg == 3 && !(acc->value & EDU_DMA_RUN))
-			return VFMIG_PASS;	/* ignored without RUN */
-		if (reg < 4)
-			s->dma[reg] = acc->value;
-		if (reg == 3)
-			s->dma_started++;
+
+		switch (acc->offset) {
+		case EDU_DMA_SRC:
+			s->dma_src = acc->value;
+			break;
+		case EDU_DMA_DST:
+			s->dma_dst = acc->value;
+			break;
+		case EDU_DMA_CNT:
+			s->dma_cnt = acc->value;
+			break;
+		case EDU_DMA_CMD:
+			if (acc->value & EDU_DMA_RUN) {
+				s->dma_cmd = acc->value;
+				s->dma_started++;
+			}
+			break;
+		}
 	}
 	return VFMIG_PASS;
 }

@@ -29,7 +29,7 @@ say "what the program intercepted (trapped: 0x08 and 0x80-0x9f of BAR0)"
 for f in program hooked passed failed; do
 	printf '%-8s %s\n' "$f" "$(cat "/sys/bus/pci/devices/$A/vfmig/$f")"
 done
-run bpftool map dump pinned "/sys/fs/bpf/vfmig/$A/edu_shadow"
+run bpftool map dump pinned "/sys/fs/bpf/vfmig/${A//./_}/edu_shadow"
 
 say "BAR0 page 0 holds trapped registers, so it is withheld from mmap"
 run vfio-ops "$A" 'info 0' 'mmap 0 0 4096' 'mmap 0 0x1000 4096'

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+
+#include "args.h"
+#include "unit.h"
+
+#define MAX_ARGS	16
+
+/* parse_args() over "vfmig-load" and the given words (NULL-terminated). */
+static enum parse_result parse(struct args *args, ...)
+{
+	static char words[MAX_ARGS][64];
+	char *argv[MAX_ARGS + 1] = { strcpy(words[0], "vfmig-load") };
+	int argc = 1;
+	const char *word;
+	va_list ap;
+
+	va_start(ap, args);
+	while ((word = va_arg(ap, const char *)) && argc < MAX_ARGS) {
+		snprintf(words[argc], sizeof(words[argc]), "%s", word);
+		argv[argc] = words[argc];
+		argc++;
+	}
+	va_end(ap);
+	return parse_args(argc, argv, args);
+}
+
+static bool is_command(const struct args *args, const char *name)
+{
+	return ASSERT_TRUE(args->command) && ASSERT_STR(args->command->name, name);
+}
+
+void test_args_default_command(void)
+{
+	struct args args;
+
+	if (ASSERT_INT(parse(&args, "edu.bpf.o", "--bdf", "3b:00.1", NULL), ARGS_RUN) &&
+	    is_command(&args, "load")) {
+		ASSERT_STR(args.object, "edu.bpf.o");
+		ASSERT_STR(args.bdf, "0000:3b:00.1");
+		ASSERT_TRUE(!args.bind && !args.verbose);
+	}
+	/* Options may come first, and a path without a dot is still an object. */
+	if (ASSERT_INT(parse(&args, "--bdf", "3b:00.1", "bpf/edu", NULL), ARGS_RUN) &&
+	    is_command(&args, "load"))
+		ASSERT_STR(args.object, "bpf/edu");
+}
+
+void test_args_load_options(void)
+{
+	struct args args;
+
+	if (ASSERT_INT(parse(&args, "load", "-v", "x.bpf.o", "--bind",
+			     "--bdf", "0000:00:04.0", NULL), ARGS_RUN) &&
+	    is_command(&args, "load")) {
+		ASSERT_STR(args.object, "x.bpf.o");
+		ASSERT_STR(args.bdf, "0000:00:04.0");
+		ASSERT_TRUE(args.bind && args.verbose && !args.json);
+	}
+	/* --bdf=BDF works like --bdf BDF. */
+	if (ASSERT_INT(parse(&args, "load", "x.bpf.o", "--bdf=00:04.0", NULL), ARGS_RUN))
+		ASSERT_STR(args.bdf, "0000:00:04.0");
+}
+
+void test_args_unload(void)
+{
+	struct args args;
+
+	if (ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", NULL), ARGS_RUN) &&
+	    is_command(&args, "unload")) {
+		ASSERT_STR(args.bdf, "0000:00:04.0");
+		ASSERT_TRUE(!args.object);
+	}
+}
+
+void test_args_status_bdf_optional(void)
+{
+	struct args args;
+
+	if (ASSERT_INT(parse(&args, "status", NULL), ARGS_RUN) &&
+	    is_command(&args, "status"))
+		ASSERT_STR(args.bdf, "");
+	if (ASSERT_INT(parse(&args, "status", "--json", "--bdf", "00:04.0", NULL), ARGS_RUN)) {
+		ASSERT_TRUE(args.json);
+		ASSERT_STR(args.bdf, "0000:00:04.0");
+	}
+}
+
+void test_args_unknown_command(void)
+{
+	struct args args;
+
+	ASSERT_INT(parse(&args, "frobnicate", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unknown command 'frobnicate'");
+	ASSERT_INT(parse(&args, NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "no command");
+}
+
+void test_args_missing_bdf(void)
+{
+	static const char *const needing_bdf[] = { "unload", "bind" };
+	struct args args;
+
+	ASSERT_INT(parse(&args, "x.bpf.o", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "load needs --bdf BDF");
+	for (size_t i = 0; i < sizeof(needing_bdf) / sizeof(needing_bdf[0]); i++) {
+		ASSERT_INT(parse(&args, needing_bdf[i], NULL), ARGS_USAGE);
+		ASSERT_CONTAINS(args.error, "needs --bdf BDF");
+	}
+	ASSERT_INT(parse(&args, "unload", "--bdf", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "option '--bdf' needs an argument");
+}
+
+void test_args_unknown_option(void)
+{
+	struct args args;
+
+	/* Options of other commands are unknown too. */
+	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:04.0", "--json", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unknown option '--json' for load");
+	ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", "--bind", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unknown option '--bind' for unload");
+	ASSERT_INT(parse(&args, "status", "-x", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unknown option '-x' for status");
+}
+
+void test_args_operands(void)
+{
+	struct args args;
+
+	ASSERT_INT(parse(&args, "load", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "load needs OBJ");
+	ASSERT_INT(parse(&args, "a.bpf.o", "b.bpf.o", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unexpected argument 'b.bpf.o'");
+	ASSERT_INT(parse(&args, "unload", "x.bpf.o", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "unexpected argument 'x.bpf.o' for unload");
+}
+
+void test_args_bad_bdf(void)
+{
+	struct args args;
+
+	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:20.0", NULL), ARGS_USAGE);
+	ASSERT_CONTAINS(args.error, "bad BDF '00:20.0': expected DDDD:BB:DD.F or BB:DD.F");
+}
+
+void test_args_help(void)
+{
+	struct args args;
+
+	ASSERT_INT(parse(&args, "--help", NULL), ARGS_HELP);
+	ASSERT_TRUE(!args.command);
+	ASSERT_INT(parse(&args, "-h", NULL), ARGS_HELP);
+	if (ASSERT_INT(parse(&args, "unload", "-h", NULL), ARGS_HELP))
+		is_command(&args, "unload");
+	/* Help wins over a missing --bdf. */
+	if (ASSERT_INT(parse(&args, "x.bpf.o", "--help", NULL), ARGS_HELP))
+		is_command(&args, "load");
+	if (ASSERT_INT(parse(&args, "help", "status", NULL), ARGS_HELP))
+		is_command(&args, "status");
+}

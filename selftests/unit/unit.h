@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Host unit tests of vfmig-load: one test a function, all listed in the
+ * table of unit.c.  ASSERT_* print what differed, mark the running test
+ * failed and evaluate to false, so a test can stop with
+ * "if (!ASSERT_...(...)) return;" where going on makes no sense.
+ */
+#ifndef VFMIG_UNIT_H
+#define VFMIG_UNIT_H
+
+#include <stdbool.h>
+#include <string.h>
+
+/* From the command line: the built vfmig-load and the test objects' dir. */
+extern const char *unit_loader;
+extern const char *unit_objects;
+
+bool unit_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define ASSERT_TRUE(cond)						\
+	((cond) ? true : unit_fail(__FILE__, __LINE__, "%s is false", #cond))
+
+#define ASSERT_INT(got, want) ({					\
+	long long got_ = (got), want_ = (want);				\
+	got_ == want_ ? true : unit_fail(__FILE__, __LINE__,		\
+		"%s is %lld, want %lld", #got, got_, want_);		\
+})
+
+#define ASSERT_STR(got, want) ({					\
+	const char *got_ = (got), *want_ = (want);			\
+	!strcmp(got_, want_) ? true : unit_fail(__FILE__, __LINE__,	\
+		"%s is \"%s\", want \"%s\"", #got, got_, want_);	\
+})
+
+#define ASSERT_CONTAINS(text, part) ({					\
+	const char *text_ = (text), *part_ = (part);			\
+	strstr(text_, part_) ? true : unit_fail(__FILE__, __LINE__,	\
+		"%s lacks \"%s\"; it is:\n%s", #text, part_, text_);	\
+})
+
+/* bdf_test.c */
+void test_bdf_long_form(void);
+void test_bdf_short_form(void);
+void test_bdf_upper_case(void);
+void test_bdf_rejects_malformed(void);
+
+/* args_test.c */
+void test_args_default_command(void);
+void test_args_load_options(void);
+void test_args_unload(void);
+void test_args_status_bdf_optional(void);
+void test_args_unknown_command(void);
+void test_args_missing_bdf(void);
+void test_args_unknown_option(void);
+void test_args_operands(void);
+void test_args_bad_bdf(void);
+void test_args_help(void);
+
+/* ops_map_test.c */
+void test_ops_map_target_written(void);
+void test_ops_map_keeps_program_name(void);
+
+/* load_test.c */
+void test_load_names_rejected_program(void);
+
+/* cli_test.c */
+void test_cli_usage_errors_exit_2(void);
+void test_cli_help_exit_0(void);
+void test_cli_object_checked_first(void);
+void test_cli_object_missing(void);
+void test_cli_object_without_ops(void);
+void test_cli_object_with_two_ops(void);
+void test_cli_module_not_loaded(void);
+void test_cli_no_such_device(void);
+void test_cli_bound_to_other_driver(void);
+void test_cli_unbound_device(void);
+void test_cli_bpffs_not_mounted(void);
+void test_cli_already_attached(void);
+void test_cli_stale_pins(void);
+void test_cli_unload_nothing_loaded(void);
+void test_cli_unload_removes_pins(void);
+void test_cli_bind_writes_sysfs(void);
+void test_cli_status_json(void);
+void test_cli_status_unknown_device(void);
+
+#endif /* VFMIG_UNIT_H */

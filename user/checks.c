@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+
+#include "checks.h"
+#include "pins.h"
+#include "report.h"
+#include "sysfs.h"
+#include "vfmig.h"
+
+int check_module(void)
+{
+	if (module_loaded())
+		return 0;
+	return fail("vfmig module not loaded (modprobe vfio-pci; insmod kernel/vfmig.ko)");
+}
+
+int check_device(const char *bdf)
+{
+	if (device_exists(bdf))
+		return 0;
+	return fail("no PCI device %s (see lspci -D)", bdf);
+}
+
+int check_bound(const char *bdf)
+{
+	char driver[NAME_MAX + 1], override[PATH_MAX];
+
+	device_driver(bdf, driver, sizeof(driver));
+	if (!strcmp(driver, VFMIG_DRIVER_NAME))
+		return 0;
+	if (sysfs_path(override, "bus/pci/devices/%s/driver_override", bdf))
+		override[0] = '\0';
+	return fail("%s is bound to %s, not " VFMIG_DRIVER_NAME
+		    " (use --bind, or echo " VFMIG_DRIVER_NAME
+		    " > %s and reprobe)",
+		    bdf, driver[0] ? driver : "no driver", override);
+}
+
+int check_bpffs(void)
+{
+	if (bpffs_mounted())
+		return 0;
+	return fail("bpffs not mounted at %s (mount -t bpf bpf %s)",
+		    bpffs_root(), bpffs_root());
+}
+
+int fail_busy(const char *bdf)
+{
+	char program[VFMIG_NAME_LEN + 1];
+
+	if (device_program(bdf, program, sizeof(program)) || !program[0])
+		strcpy(program, "(unknown)");
+	return fail("%s already runs program %s (" PROG_NAME
+		    " unload --bdf %s first)", bdf, program, bdf);
+}
+
+int check_idle(const char *bdf)
+{
+	char program[VFMIG_NAME_LEN + 1], dir[PATH_MAX];
+	struct dirent **names;
+	int count;
+
+	if (!device_program(bdf, program, sizeof(program)) && program[0])
+		return fail_busy(bdf);
+
+	/* Leftovers would make pinning fail after the program attached. */
+	if (pin_path(dir, bdf, NULL))
+		return 0;
+	count = scan_names(dir, &names);
+	if (count < 0)
+		return 0;
+	free_names(names, count);
+	if (count == 0)
+		return 0;
+	return fail("%s has stale pins in %s (" PROG_NAME
+		    " unload --bdf %s first)", bdf, dir, bdf);
+}

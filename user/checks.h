@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Preconditions of the commands, each reporting its failure with the fix.
+ * Each returns 0, or EXIT_FAIL after printing why.  Commands run them in
+ * the order declared here so that the first problem reported is always the
+ * same one.
+ */
+#ifndef VFMIG_CHECKS_H
+#define VFMIG_CHECKS_H
+
+int check_module(void);
+int check_device(const char *bdf);
+int check_bound(const char *bdf);
+int check_bpffs(void);
+/* No program attached to @bdf and nothing left pinned for it. */
+int check_idle(const char *bdf);
+
+/* "BDF already runs program NAME (...)", also for EBUSY from the kernel. */
+int fail_busy(const char *bdf);
+
+#endif /* VFMIG_CHECKS_H */

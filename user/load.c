@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * load: open the vendor object, aim its vfmig_ops at the device, check the
+ * device can take it, then load, attach and pin.  The pinned link holds
+ * the attach after we exit; the pinned maps let tools read program state.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "checks.h"
+#include "commands.h"
+#include "load.h"
+#include "ops_map.h"
+#include "pins.h"
+#include "report.h"
+
+/* Per program; the kernel keeps the tail of a longer log. */
+#define VERIFIER_LOG_SIZE	(1 << 20)
+/* Without -v a rejection shows the end of the log, where the reason is. */
+#define VERIFIER_LOG_TAIL	40
+
+/*
+ * One buffer a program, so the one that fills is the one rejected (after a
+ * failure libbpf has closed every program's fd: those cannot tell).  With
+ * log level 0 libbpf loads without a log and retries only a rejected
+ * program with level 1 into its buffer: no cost when all is well.
+ */
+static char *set_log_buffers(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	size_t count = 0, i = 0;
+	char *logs;
+
+	bpf_object__for_each_program(prog, obj)
+		count++;
+	logs = calloc(count ?: 1, VERIFIER_LOG_SIZE);	/* untouched pages cost nothing */
+	if (!logs)
+		return NULL;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_log_buf(prog, logs + i++ * VERIFIER_LOG_SIZE,
+					 VERIFIER_LOG_SIZE);
+	return logs;
+}
+
+static void print_verifier_log(const char *log)
+{
+	const char *start = log + strlen(log);
+	int lines = 0;
+
+	if (strlen(log) == VERIFIER_LOG_SIZE - 1)
+		fprintf(stderr, "... (the kernel kept the last %d KiB of the log)\n",
+			VERIFIER_LOG_SIZE >> 10);
+	if (report_verbose()) {
+		start = log;
+	} else {
+		/* Back over VERIFIER_LOG_TAIL line starts, past the final newline. */
+		while (start > log && lines < VERIFIER_LOG_TAIL)
+			if (*--start == '\n' && start[1])
+				lines++;
+		if (start > log) {
+			fprintf(stderr, "... (the last %d lines of the verifier log; -v shows all)\n",
+				VERIFIER_LOG_TAIL);
+			start++;
+		}
+	}
+	fputs(start, stderr);
+	if (*start && start[strlen(start) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+static int report_load_failure(struct bpf_object *obj, const char *path, int err)
+{
+	const char *warning = libbpf_take_warning();
+	struct bpf_program *prog;
+	const char *log;
+	size_t size;
+
+	bpf_object__for_each_program(prog, obj) {
+		log = bpf_program__log_buf(prog, &size);
+		if (!log || !log[0])
+			continue;
+		print_verifier_log(log);
+		return fail("program %s rejected by the verifier (log above)",
+			    bpf_program__name(prog));
+	}
+	/* libbpf's first warning would be about RLIMIT_MEMLOCK: not the point. */
+	if (err == -EPERM)
+		return fail("loading %s failed: %s (run as root)", path, errstr(err));
+	return fail("loading %s failed: %s%s", path,
+		    warning[0] ? warning : errstr(err),
+		    report_verbose() ? "" : " (-v shows libbpf's steps)");
+}
+
+int load_object(struct bpf_object *obj, const char *path)
+{
+	char *logs;
+	int err;
+
+	logs = set_log_buffers(obj);
+	if (!logs)
+		return fail("out of memory for verifier logs");
+	libbpf_take_warning();	/* keep only what loading says */
+	err = bpf_object__load(obj);
+	if (err)
+		err = report_load_failure(obj, path, err);
+	/* libbpf keeps the pointers but only writes them while loading. */
+	free(logs);
+	return err;
+}
+
+static int report_attach_failure(int err, const struct args *args,
+				 const char *name)
+{
+	switch (err) {
+	case -EBUSY:
+		return fail_busy(args->bdf);
+	case -ENODEV:
+		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s"
+			    " (was it unbound? " PROG_NAME " bind --bdf %s)",
+			    args->bdf, args->bdf);
+	case -EINVAL:
+		return fail("the kernel refused %s for %s: bad bdf, name or flags in"
+			    " its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL"
+			    " (see dmesg)", args->object, args->bdf, name);
+	default:
+		return fail("attaching %s to %s failed: %s (if init() of %s failed,"
+			    " dmesg says so)", args->object, args->bdf, errstr(err), name);
+	}
+}
+
+/*
+ * A map's pin file name: its name with characters outside [A-Za-z0-9_-]
+ * made '_' (bpffs refuses '.', so "edu_bpf.bss" is pinned as
+ * "edu_bpf_bss"), and "link" (taken by the link) made "link_map".
+ */
+static void map_pin_name(const struct bpf_map *map, char pin[NAME_MAX + 1])
+{
+	const char *name = bpf_map__name(map);
+
+	snprintf(pin, NAME_MAX + 1, "%s%s", name,
+		 strcmp(name, PIN_LINK) ? "" : "_map");
+	for (char *c = pin; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-", *c))
+			*c = '_';
+}
+
+/* Pins the link, then every map but the struct_ops one; @failed says where. */
+static int pin_all(struct bpf_object *obj, const struct bpf_map *ops_map,
+		   struct bpf_link *link, const char *bdf, char failed[PATH_MAX])
+{
+	char pin[NAME_MAX + 1];
+	struct bpf_map *map;
+	int err;
+
+	pin_path(failed, bdf, NULL);
+	err = pin_dir_create(bdf) ?:
+	      pin_path(failed, bdf, PIN_LINK) ?:
+	      bpf_link__pin(link, failed);
+	if (err)
+		return err;
+	bpf_object__for_each_map(map, obj) {
+		if (map == ops_map || bpf_map__fd(map) < 0)
+			continue;
+		map_pin_name(map, pin);
+		err = pin_path(failed, bdf, pin) ?: bpf_map__pin(map, failed);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void report_success(struct bpf_link *link, const char *bdf,
+			   const char *name)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	char dir[PATH_MAX];
+
+	pin_path(dir, bdf, NULL);
+	if (bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len))
+		info.id = 0;
+	printf("attached %s to %s (link %u, pinned in %s)\n", name, bdf, info.id, dir);
+}
+
+static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
+			   const struct args *args, const char *name)
+{
+	char failed[PATH_MAX];
+	struct bpf_link *link;
+	int err;
+
+	err = load_object(obj, args->object);
+	if (err)
+		return err;
+
+	link = bpf_map__attach_struct_ops(ops_map);
+	if (!link)
+		return report_attach_failure(-errno, args, name);
+
+	err = pin_all(obj, ops_map, link, args->bdf, failed);
+	if (err) {
+		/* Never leave an attach behind that no pin holds. */
+		pins_remove(args->bdf);
+		bpf_link__destroy(link);
+		return fail("cannot pin %s: %s (detached %s again)",
+			    failed, errstr(err), name);
+	}
+	report_success(link, args->bdf, name);
+	/* Our fd goes, the attach stays: the pin holds the link. */
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return 0;
+}
+
+static int check_driver_and_bpffs(const struct args *args)
+{
+	/* Rebinding changes the system: only once the rest is known good. */
+	if (args->bind)
+		return check_bpffs() ?: bind_device(args->bdf);
+	return check_bound(args->bdf) ?: check_bpffs();
+}
+
+int cmd_load(const struct args *args)
+{
+	char name[VFMIG_NAME_LEN];
+	struct bpf_object *obj;
+	struct bpf_map *ops_map;
+	int ret;
+
+	/*
+	 * The object first: a broken one must not get as far as rebinding
+	 * the device.  Then the device, in a fixed order, so the first
+	 * problem reported is always the same one.
+	 */
+	obj = bpf_object__open_file(args->object, NULL);
+	if (!obj)
+		return fail("cannot open %s: %s", args->object, errstr(-errno));
+	ret = ops_map_find(obj, args->object, &ops_map) ?:
+	      ops_map_set_target(obj, args->object, ops_map, args->bdf, name) ?:
+	      check_module() ?:
+	      check_device(args->bdf) ?:
+	      check_driver_and_bpffs(args) ?:
+	      check_idle(args->bdf) ?:
+	      load_attach_pin(obj, ops_map, args, name);
+	bpf_object__close(obj);
+	return ret;
+}
