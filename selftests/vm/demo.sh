@@ -9,7 +9,7 @@ set -euo pipefail
 read -r A _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
 export PATH="$PWD/user:$PWD/selftests:$PATH"
 
-say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+say() { printf '\n==> %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 say "the guest: Debian $(uname -r), edu devices: $VMTEST_EDU"
@@ -25,7 +25,8 @@ run vfio-ops "$A" 'rd 0 0 4' 'wr 0 4 4 0xcafe' 'rd 0 4 4' 'wr 0 8 4 6' \
 	'poll 0 0x20 1 0' 'rd 0 8 4' 'wr 0 0x80 8 0x40000' 'wr 0 0x88 8 0x1000' \
 	'wr 0 0x90 8 64'
 
-say "what the program intercepted (trapped: 0x08 and 0x80-0x9f of BAR0)"
+say "what the program intercepted: it traps 0x08 and 0x80-0x9f of BAR0, records
+    each write in its shadow map and passes it on to the device (\"passed\")"
 for f in program hooked passed failed; do
 	printf '%-8s %s\n' "$f" "$(cat "/sys/bus/pci/devices/$A/vfmig/$f")"
 done

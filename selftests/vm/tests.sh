@@ -166,6 +166,14 @@ t_verifier_rejection_shows_log() {
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
 }
 
+t_kfuncs_only_for_vfmig_programs() {
+	local err
+	err=$(bpftool struct_ops register bpf/test_foreign.bpf.o 2>&1) &&
+		fail "a tcp_congestion_ops program called a vfmig kfunc"
+	assert_has "kfunc refused" \
+		"calling kernel function bpf_vfmig_config_read is not allowed" "$err"
+}
+
 t_trapped_pages_not_mmappable() {
 	local out
 	load bpf/test_region.bpf.o --bdf "$A"
@@ -242,6 +250,7 @@ TESTS=(
 	t_double_attach_refused
 	t_wrong_bdf_and_unbound_device
 	t_verifier_rejection_shows_log
+	t_kfuncs_only_for_vfmig_programs
 	t_trapped_pages_not_mmappable
 	t_existing_mapping_zapped
 	t_unbind_with_program_attached
