@@ -13,7 +13,8 @@ CFLAGS    ?= -O2 -g -Wall -Wextra
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o)
-KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h
+KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h \
+	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
 .PHONY: all setup check vmtest demo bench install clean user unit-test need-setup

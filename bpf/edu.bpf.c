@@ -1,20 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfmig program for QEMU's "edu" device (1234:11e8), region part.
+ * vfmig program for QEMU's "edu" device (1234:11e8).
  *
- * Most edu registers can be read back, so saving them later is a read.
- * Two kinds cannot: the factorial register (0x08) reads back the result,
- * never the input, and the DMA set-up (0x80-0x9f) is consumed by a transfer
- * whose target pages must later be reported dirty.  Those are trapped; the
- * writes are recorded in a shadow and then passed through, so the guest
- * sees the device exactly as without the program.
+ * Region part: most edu registers can be read back, so saving them is a
+ * read.  Two kinds cannot: the factorial register (0x08) reads back the
+ * result, never the input, and the DMA set-up (0x80-0x9f) is consumed by a
+ * transfer whose target pages must be known for dirty tracking.  Those are
+ * trapped; the writes are recorded in a shadow and then passed through, so
+ * the guest sees the device exactly as without the program.
+ *
+ * Migration part: save() reads the registers and takes the factorial input
+ * from the shadow; load() writes them into the new device, which recomputes
+ * the factorial from its input.  What edu cannot take back: the non-RUN
+ * bits of the DMA command (writing it starts a transfer) and the contents
+ * of its 4 KiB DMA buffer (not readable through the BAR); both are left as
+ * the destination has them.  The device cannot be paused, so the P2P
+ * states need nothing; PRE_COPY sends a first copy of the state while the
+ * guest runs and the final one after it stopped, and the last one wins.
  */
 #include "vfmig.bpf.h"
 
 #define EDU_BAR			0
+#define EDU_LIVENESS		0x04
 #define EDU_FACT		0x08
 #define EDU_STATUS		0x20
 #define EDU_STATUS_COMPUTING	0x01
+#define EDU_STATUS_IRQFACT	0x80
+#define EDU_IRQ_STATUS		0x24
+#define EDU_IRQ_RAISE		0x60
+#define EDU_IRQ_ACK		0x64
 #define EDU_DMA_SRC		0x80
 #define EDU_DMA_DST		0x88
 #define EDU_DMA_CNT		0x90
@@ -32,6 +46,21 @@ struct edu_shadow {
 	__u64 dma_cmd;
 	__u64 dma_started;	/* transfers started (cmd written with RUN) */
 	__u64 writes;		/* trapped writes seen */
+	__u32 fact_valid;	/* fact_input was seen (else: never written) */
+	__u32 restored;		/* times load() restored this device */
+};
+
+/* The migration payload, format version 1 (vfmig_ops.version). */
+struct edu_state {
+	__u32 liveness;		/* 0x04 as read: ~ the last value written */
+	__u32 fact_input;
+	__u32 fact_valid;
+	__u32 status;		/* 0x20: the IRQFACT bit matters */
+	__u32 irq_status;	/* 0x24 */
+	__u32 pad;
+	__u64 dma_src;
+	__u64 dma_dst;
+	__u64 dma_cnt;
 };
 
 struct {
@@ -73,8 +102,10 @@ int BPF_PROG(edu_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 		/* A write while computing is dropped by the device. */
 		if (bpf_vfmig_bar_read(dev, EDU_BAR, EDU_STATUS, 4, &status))
 			return -EIO;
-		if (!(status & EDU_STATUS_COMPUTING))
+		if (!(status & EDU_STATUS_COMPUTING)) {
 			s->fact_input = acc->value;
+			s->fact_valid = 1;
+		}
 		return VFMIG_PASS;
 	}
 
@@ -113,9 +144,135 @@ int BPF_PROG(edu_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 	return VFMIG_PASS;
 }
 
+static struct edu_shadow *shadow(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&edu_shadow, &key);
+}
+
+static int read32(struct vfmig_dev *dev, __u64 off, __u32 *v)
+{
+	__u64 x = 0;
+	int err = bpf_vfmig_bar_read(dev, EDU_BAR, off, 4, &x);
+
+	*v = x;
+	return err;
+}
+
+SEC("struct_ops.s/save")
+int BPF_PROG(edu_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	struct edu_state st = {};
+	struct edu_shadow *s = shadow();
+	int err;
+
+	if (!s)
+		return -ENOENT;
+	err = read32(dev, EDU_LIVENESS, &st.liveness) ?:
+	      read32(dev, EDU_STATUS, &st.status) ?:
+	      read32(dev, EDU_IRQ_STATUS, &st.irq_status) ?:
+	      bpf_vfmig_bar_read(dev, EDU_BAR, EDU_DMA_SRC, 8, &st.dma_src) ?:
+	      bpf_vfmig_bar_read(dev, EDU_BAR, EDU_DMA_DST, 8, &st.dma_dst) ?:
+	      bpf_vfmig_bar_read(dev, EDU_BAR, EDU_DMA_CNT, 8, &st.dma_cnt);
+	if (err)
+		return err;
+	st.fact_input = s->fact_input;
+	st.fact_valid = s->fact_valid;
+	return bpf_vfmig_stream_write(stream, &st, sizeof(st));
+}
+
+static int write32(struct vfmig_dev *dev, __u64 off, __u32 v)
+{
+	return bpf_vfmig_bar_write(dev, EDU_BAR, off, 4, v);
+}
+
+struct wait_ctx {
+	struct vfmig_dev *dev;
+	int err;
+};
+
+/* bpf_loop callback: stop once the factorial is computed. */
+static long wait_computed(__u64 i, void *data)
+{
+	struct wait_ctx *ctx = data;
+	__u32 status = EDU_STATUS_COMPUTING;
+
+	ctx->err = read32(ctx->dev, EDU_STATUS, &status);
+	if (ctx->err)
+		return 1;
+	if (status & EDU_STATUS_COMPUTING) {
+		ctx->err = -ETIMEDOUT;
+		return 0;
+	}
+	return 1;
+}
+
+SEC("struct_ops.s/load")
+int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	struct edu_state st = {};
+	struct edu_shadow *s = shadow();
+	int n, err, i;
+
+	if (!s)
+		return -ENOENT;
+	/* A pre-copy unit may come first: the last state wins. */
+	for (i = 0; i < 2; i++) {
+		n = bpf_vfmig_stream_read(stream, &st, sizeof(st));
+		if (n != sizeof(st))
+			return -EINVAL;
+		if (stream->pos == stream->length)
+			break;
+	}
+	if (stream->pos != stream->length)
+		return -EINVAL;
+
+	/*
+	 * The factorial first, with IRQFACT clear so its completion raises
+	 * nothing, and waited for; the interrupt state last.
+	 */
+	err = write32(dev, EDU_LIVENESS, ~st.liveness) ?:
+	      write32(dev, EDU_STATUS, 0) ?:
+	      (st.fact_valid ? write32(dev, EDU_FACT, st.fact_input) : 0);
+	if (!err && st.fact_valid) {
+		struct wait_ctx ctx = { .dev = dev, .err = -ETIMEDOUT };
+
+		bpf_loop(1 << 16, wait_computed, &ctx, 0);
+		err = ctx.err;
+	}
+	if (!err)
+		err = write32(dev, EDU_STATUS, st.status & EDU_STATUS_IRQFACT) ?:
+		      bpf_vfmig_bar_write(dev, EDU_BAR, EDU_DMA_SRC, 8, st.dma_src) ?:
+		      bpf_vfmig_bar_write(dev, EDU_BAR, EDU_DMA_DST, 8, st.dma_dst) ?:
+		      bpf_vfmig_bar_write(dev, EDU_BAR, EDU_DMA_CNT, 8, st.dma_cnt) ?:
+		      write32(dev, EDU_IRQ_ACK, ~0U) ?:
+		      (st.irq_status ? write32(dev, EDU_IRQ_RAISE, st.irq_status) : 0);
+	if (err)
+		return err;
+	s->fact_input = st.fact_input;
+	s->fact_valid = st.fact_valid;
+	s->dma_src = st.dma_src;
+	s->dma_dst = st.dma_dst;
+	s->dma_cnt = st.dma_cnt;
+	s->restored++;
+	return 0;
+}
+
+SEC("struct_ops/state_size")
+__u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
+{
+	return sizeof(struct edu_state);
+}
+
 VFMIG_OPS(edu,
+	.flags = VFMIG_F_P2P | VFMIG_F_PRE_COPY,
+	.version = 1,
 	.init = (void *)edu_init,
 	.region_write = (void *)edu_write,
+	.save = (void *)edu_save,
+	.load = (void *)edu_load,
+	.state_size = (void *)edu_state_size,
 );
 
 char LICENSE[] SEC("license") = "GPL";

@@ -23,7 +23,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <asm-generic/errno-base.h>	/* -EPERM and friends for returns */
+#include <asm-generic/errno.h>	/* -EPERM and friends for returns */
 
 #include "vfmig.h"
 
@@ -50,5 +50,20 @@ extern int bpf_vfmig_config_write(struct vfmig_dev *dev, __u32 offset,
 /* From init() only: see accesses to [offset, offset + size) of a region. */
 extern int bpf_vfmig_trap_window(struct vfmig_dev *dev, __u32 index,
 				 __u64 offset, __u64 size) __ksym;
+
+/*
+ * Migration streams, from the sleepable save() and load() only.  The module
+ * frames, checksums and validates the stream; the payload is the program's.
+ */
+extern int bpf_vfmig_stream_write(struct vfmig_stream *stream,
+				  const void *data, __u32 data__sz) __ksym;
+extern int bpf_vfmig_stream_read(struct vfmig_stream *stream, void *data,
+				 __u32 data__sz) __ksym;
+extern int bpf_vfmig_stream_write_bar(struct vfmig_dev *dev,
+				      struct vfmig_stream *stream, __u32 bar,
+				      __u64 offset, __u64 len) __ksym;
+
+/* Give up on the device: hooks stop, migration fails, the reason is kept. */
+extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;
 
 #endif /* _VFMIG_BPF_H */

@@ -16,6 +16,14 @@
 #define VFMIG_BDF_LEN		16	/* "DDDD:BB:DD.F" and its NUL */
 #define VFMIG_NAME_LEN		32
 
+/* vfmig_ops.flags: optional VFIO migration states a program supports. */
+#define VFMIG_F_P2P		0x1	/* RUNNING_P2P (set_state handles it) */
+#define VFMIG_F_PRE_COPY	0x2	/* PRE_COPY: save() gives an initial part */
+
+/* vfmig_stream.phase for save() */
+#define VFMIG_SAVE_FINAL	1	/* the device is stopped: everything */
+#define VFMIG_SAVE_PRECOPY	2	/* the device runs: the initial part */
+
 /* Most trap windows one program may declare on one device. */
 #define VFMIG_MAX_TRAPS		16
 

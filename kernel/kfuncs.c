@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfuncs for vfmig programs: touch this device's BARs and config space,
- * declare trap windows.  Every access is bounds-checked against the device
- * the program serves, and none sleeps, so all are callable from the region
- * hooks (which run under RCU) as well as from init().
+ * declare trap windows, fill and read migration streams, give up.  Every
+ * access is bounds-checked against the device the program serves.  The
+ * register kfuncs do not sleep, so the region hooks (under RCU) may call
+ * them; the stream kfuncs allocate and are for the sleepable save/load.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -233,6 +234,118 @@ __bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
 	return vfmig_trap_add(mdev, mdev->pending, index, offset, size);
 }
 
+/**
+ * bpf_vfmig_stream_write() - append bytes to the state being saved
+ * @stream: the stream save() was given
+ * @data: the bytes
+ * @data__sz: how many
+ *
+ * Return: 0; -EINVAL on a stream being loaded; -EFBIG past the module's
+ * max_state_mb (the save fails and the device goes to ERROR); -ENOMEM.
+ */
+__bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
+				       const void *data, u32 data__sz)
+{
+	struct vfmig_data *d = container_of(stream, struct vfmig_data, stream);
+	int ret = -EINVAL;
+
+	mutex_lock(&d->lock);
+	if (stream->phase && !d->disabled)
+		ret = vfmig_data_write(d, data, NULL, data__sz);
+	if (!ret)
+		stream->length += data__sz;
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+/**
+ * bpf_vfmig_stream_read() - read the next bytes of the state being loaded
+ * @stream: the stream load() was given
+ * @data: where to put them
+ * @data__sz: how many
+ *
+ * The module has checked the whole stream (ids, program, length, CRC32C)
+ * before load() runs, but the payload is the program's to check.
+ *
+ * Return: bytes read, fewer than @data__sz only at the end (0 there), or
+ * -EINVAL on a stream being saved.
+ */
+__bpf_kfunc int bpf_vfmig_stream_read(struct vfmig_stream *stream,
+				      void *data, u32 data__sz)
+{
+	struct vfmig_data *d = container_of(stream, struct vfmig_data, stream);
+	int ret = -EINVAL;
+
+	mutex_lock(&d->lock);
+	if (!stream->phase && !d->disabled)
+		ret = vfmig_stream_load_read(d, data, data__sz);
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+/**
+ * bpf_vfmig_stream_write_bar() - append a BAR range to the state being saved
+ * @dev: the device the program serves
+ * @stream: the stream save() was given
+ * @bar: BAR number, 0-5 (memory BARs only)
+ * @offset: start in the BAR, 4-byte aligned
+ * @len: bytes, a multiple of 4
+ *
+ * Copies with 4-byte reads straight from the device into the stream.
+ *
+ * Return: 0 or -errno as bpf_vfmig_bar_read() and bpf_vfmig_stream_write().
+ */
+__bpf_kfunc int bpf_vfmig_stream_write_bar(struct vfmig_dev *dev,
+					   struct vfmig_stream *stream,
+					   u32 bar, u64 offset, u64 len)
+{
+	struct vfmig_data *d = container_of(stream, struct vfmig_data, stream);
+	u32 chunk[64];
+	int ret = 0;
+
+	if ((offset | len) & 3)
+		return -EINVAL;
+	while (len && !ret) {
+		u32 n = min_t(u64, len, sizeof(chunk));
+		u32 i;
+
+		for (i = 0; i < n / 4 && !ret; i++) {
+			u64 v = 0;
+
+			ret = vfmig_bar_io(dev, bar, offset + i * 4, 4, &v,
+					   false);
+			chunk[i] = cpu_to_le32(v);
+		}
+		if (!ret)
+			ret = bpf_vfmig_stream_write(&d->stream, chunk, n);
+		offset += n;
+		len -= n;
+	}
+	return ret;
+}
+
+/**
+ * bpf_vfmig_error() - give up on the device
+ * @dev: the device the program serves
+ * @err: a negative errno saying why
+ *
+ * The first error wins.  The program's hooks stop (trapped accesses go to
+ * vfio-pci), a migration in flight fails to ERROR, the device offers no
+ * migration when next opened, and the error is shown in sysfs and passed
+ * to exit().
+ */
+__bpf_kfunc void bpf_vfmig_error(struct vfmig_dev *dev, s32 err)
+{
+	struct vfmig_device *mdev = dev_to_vfmig(dev);
+	struct vfmig_binding *b;
+
+	rcu_read_lock();
+	b = rcu_dereference(mdev->binding) ?: mdev->pending;
+	if (b)
+		vfmig_binding_fail(mdev, b, err);
+	rcu_read_unlock();
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(vfmig_kfunc_ids)
@@ -241,6 +354,10 @@ BTF_ID_FLAGS(func, bpf_vfmig_bar_write, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_config_read, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_config_write, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_trap_window, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_stream_write, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_stream_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_stream_write_bar, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_error, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

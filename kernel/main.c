@@ -32,6 +32,25 @@ struct vfmig_device *vfmig_find_device(const char *bdf)
 	return NULL;
 }
 
+/**
+ * vfmig_set_error() - record why the program or migration failed, for sysfs
+ * @mdev: the device
+ * @fmt: printf format
+ *
+ * Context: any.
+ */
+void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...)
+{
+	unsigned long flags;
+	va_list args;
+
+	va_start(args, fmt);
+	spin_lock_irqsave(&mdev->err_lock, flags);
+	vsnprintf(mdev->last_error, sizeof(mdev->last_error), fmt, args);
+	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	va_end(args);
+}
+
 static int vfmig_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vfmig_device *mdev;
@@ -83,7 +102,7 @@ static struct pci_driver vfmig_pci_driver = {
 	.id_table = vfmig_pci_table,
 	.probe = vfmig_probe,
 	.remove = vfmig_remove,
-	.err_handler = &vfio_pci_core_err_handlers,
+	.err_handler = &vfmig_err_handlers,
 	.dev_groups = vfmig_dev_groups,
 	.driver_managed_dma = true,
 };

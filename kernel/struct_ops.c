@@ -135,10 +135,31 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 		memcpy(kops->name, uops->name, sizeof(kops->name));
 		return 1;
 	case offsetof(struct vfmig_ops, flags):
-		if (uops->flags)
+		if (uops->flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY))
 			return -EINVAL;
 		kops->flags = uops->flags;
 		return 1;
+	case offsetof(struct vfmig_ops, version):
+		kops->version = uops->version;
+		return 1;
+	}
+	return 0;
+}
+
+/* Optional migration states need the migration callbacks. */
+static int vfmig_ops_validate(void *kdata)
+{
+	struct vfmig_ops *ops = kdata;
+	bool migrates = ops->save && ops->load;
+
+	if (ops->flags && !migrates) {
+		pr_info("program %s: flags P2P/PRE_COPY need save and load\n",
+			ops->name);
+		return -EINVAL;
+	}
+	if (!migrates && (ops->save || ops->load)) {
+		pr_info("program %s: save and load come together\n", ops->name);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -156,7 +177,10 @@ static struct vfmig_binding *vfmig_binding_of(void *kdata)
 
 static void vfmig_call_exit(struct vfmig_binding *b, u32 reason)
 {
-	struct vfmig_exit_info info = { .reason = reason };
+	struct vfmig_exit_info info = { .reason = reason, .error = b->error };
+
+	if (b->error && reason == VFMIG_EXIT_DETACH)
+		info.reason = VFMIG_EXIT_ERROR;
 
 	if (b->ops->exit)
 		b->ops->exit(&b->mdev->dev, &info);
@@ -273,7 +297,30 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 
 	synchronize_rcu();
 	synchronize_srcu(&mdev->srcu);
+	if (old)
+		vfmig_mig_detached(mdev);
 	return old;
+}
+
+/**
+ * vfmig_binding_fail() - a program gave up: keep the first reason
+ * @mdev: its device
+ * @b: its binding
+ * @err: the negative errno it gave
+ *
+ * Context: any; @b is kept alive by the caller (RCU or SRCU).
+ */
+void vfmig_binding_fail(struct vfmig_device *mdev, struct vfmig_binding *b,
+			int err)
+{
+	if (err >= 0 || err < -MAX_ERRNO)
+		err = -EINVAL;
+	if (cmpxchg(&b->error, 0, err))
+		return;
+	vfmig_set_error(mdev, "program %s reported error %d", b->ops->name, err);
+	dev_warn_ratelimited(&mdev->core.pdev->dev,
+			     "program %s reported error %d: hooks and migration stopped\n",
+			     b->ops->name, err);
 }
 
 static int vfmig_reg(void *kdata, struct bpf_link *link)
@@ -390,11 +437,30 @@ static int vfmig_region_stub(struct vfmig_dev *dev, struct vfmig_access *acc)
 	return VFMIG_PASS;
 }
 
+static int vfmig_set_state_stub(struct vfmig_dev *dev, u32 from, u32 to)
+{
+	return 0;
+}
+
+static int vfmig_stream_stub(struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	return 0;
+}
+
+static u64 vfmig_state_size_stub(struct vfmig_dev *dev)
+{
+	return 0;
+}
+
 static struct vfmig_ops vfmig_cfi_stubs = {
 	.init = vfmig_init_stub,
 	.exit = vfmig_exit_stub,
 	.region_read = vfmig_region_stub,
 	.region_write = vfmig_region_stub,
+	.set_state = vfmig_set_state_stub,
+	.save = vfmig_stream_stub,
+	.load = vfmig_stream_stub,
+	.state_size = vfmig_state_size_stub,
 };
 
 static struct bpf_struct_ops bpf_vfmig_ops = {
@@ -402,6 +468,7 @@ static struct bpf_struct_ops bpf_vfmig_ops = {
 	.init = vfmig_ops_init,
 	.check_member = vfmig_ops_check_member,
 	.init_member = vfmig_ops_init_member,
+	.validate = vfmig_ops_validate,
 	.reg = vfmig_reg,
 	.unreg = vfmig_unreg,
 	.update = vfmig_update,

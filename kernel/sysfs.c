@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-device attributes in /sys/bus/pci/devices/BDF/vfmig/: the attached
- * program and how many trapped accesses it handled, passed on or failed.
+ * program, the migration state ("unsupported" unless the device was opened
+ * with a migration program), the last error, and how many trapped accesses
+ * the program handled, passed on or failed.
  * Accesses outside trap windows never reach a program and are not counted.
  */
 #include <linux/pci.h>
@@ -31,6 +33,32 @@ static ssize_t program_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(program);
 
+static ssize_t migration_state_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct vfmig_device *mdev = vfmig_from_dev(dev);
+
+	if (!READ_ONCE(mdev->core.vdev.mig_ops))
+		return sysfs_emit(buf, "unsupported\n");
+	return sysfs_emit(buf, "%s\n",
+			  vfmig_mig_state_name(READ_ONCE(mdev->mig_state)));
+}
+static DEVICE_ATTR_RO(migration_state);
+
+static ssize_t last_error_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct vfmig_device *mdev = vfmig_from_dev(dev);
+	unsigned long flags;
+	ssize_t ret;
+
+	spin_lock_irqsave(&mdev->err_lock, flags);
+	ret = sysfs_emit(buf, "%s\n", mdev->last_error);
+	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	return ret;
+}
+static DEVICE_ATTR_RO(last_error);
+
 #define VFMIG_COUNTER_ATTR(_name)					\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
@@ -46,6 +74,8 @@ VFMIG_COUNTER_ATTR(failed);
 
 static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program.attr,
+	&dev_attr_migration_state.attr,
+	&dev_attr_last_error.attr,
 	&dev_attr_hooked.attr,
 	&dev_attr_passed.attr,
 	&dev_attr_failed.attr,

@@ -25,6 +25,8 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 		return ret;
 	mutex_init(&mdev->lock);
 	init_rwsem(&mdev->trap_lock);
+	spin_lock_init(&mdev->err_lock);
+	vfmig_mig_init(mdev);
 	INIT_LIST_HEAD(&mdev->node);
 	mdev->dev.vendor = pdev->vendor;
 	mdev->dev.device = pdev->device;
@@ -40,6 +42,7 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 
 	cleanup_srcu_struct(&mdev->srcu);
 	mutex_destroy(&mdev->lock);
+	mutex_destroy(&mdev->state_mutex);
 	vfio_pci_core_release_dev(vdev);
 }
 
@@ -71,6 +74,7 @@ static int vfmig_open_device(struct vfio_device *vdev)
 
 	mutex_lock(&mdev->lock);
 	mdev->barmap_ready = true;
+	vfmig_mig_open(mdev);
 	mutex_unlock(&mdev->lock);
 	return 0;
 }
@@ -79,6 +83,7 @@ static void vfmig_close_device(struct vfio_device *vdev)
 {
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
+	vfmig_mig_close(mdev);
 	mutex_lock(&mdev->lock);
 	mdev->barmap_ready = false;
 	mutex_unlock(&mdev->lock);
@@ -105,8 +110,9 @@ static int vfmig_call_hook(struct vfmig_device *mdev, struct vfmig_access *acc,
 
 	rcu_read_lock();
 	b = rcu_dereference(mdev->binding);
-	if (!b || !vfmig_trap_find(b, acc->index, acc->offset, NULL))
-		goto out;	/* detached or replaced since the caller looked */
+	if (!b || !vfmig_trap_find(b, acc->index, acc->offset, NULL) ||
+	    READ_ONCE(b->error))
+		goto out;	/* gone, replaced or given up: vfio-pci's turn */
 
 	if (iswrite && b->ops->region_write)
 		ret = b->ops->region_write(&mdev->dev, acc);
@@ -241,11 +247,29 @@ static ssize_t vfmig_write(struct vfio_device *vdev, const char __user *buf,
 	return vfmig_rw(mdev, (char __user *)buf, count, ppos, true);
 }
 
+/*
+ * A device with no PCI reset method (QEMU's edu, say) makes vfio-pci fail
+ * VFIO_DEVICE_RESET; while it offers migration that would trap it in ERROR
+ * for good, so the reset then resets the migration state alone.
+ */
+static long vfmig_reset(struct vfmig_device *mdev, unsigned long arg)
+{
+	struct vfio_device *vdev = &mdev->core.vdev;
+
+	if (vdev->mig_ops && !mdev->core.reset_works) {
+		vfmig_mig_reset(mdev);
+		return 0;
+	}
+	return vfio_pci_core_ioctl(vdev, VFIO_DEVICE_RESET, arg);
+}
+
 static long vfmig_ioctl(struct vfio_device *vdev, unsigned int cmd,
 			unsigned long arg)
 {
 	if (cmd == VFIO_DEVICE_GET_REGION_INFO)
 		return vfmig_region_info(to_vfmig(vdev), (void __user *)arg);
+	if (cmd == VFIO_DEVICE_RESET)
+		return vfmig_reset(to_vfmig(vdev), arg);
 	return vfio_pci_core_ioctl(vdev, cmd, arg);
 }
 

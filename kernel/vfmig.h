@@ -12,8 +12,10 @@
 #include <linux/rwsem.h>
 #include <linux/srcu.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/xarray.h>
 
 #include "../include/vfmig.h"
+#include "../include/vfmig_stream.h"
 
 /**
  * struct vfmig_dev - the device as a BPF program sees it
@@ -50,15 +52,32 @@ struct vfmig_access {
 };
 
 /**
+ * struct vfmig_stream - a migration data stream as a program sees it
+ * @phase: %VFMIG_SAVE_PRECOPY or %VFMIG_SAVE_FINAL for save(), 0 for load()
+ * @length: payload bytes written so far (save) or in total (load)
+ * @pos: payload bytes read so far (load)
+ *
+ * Read-only to programs; the stream kfuncs take it.
+ */
+struct vfmig_stream {
+	u32 phase;
+	u64 length;
+	u64 pos;
+};
+
+/**
  * enum vfmig_exit_reason - why a program stopped serving a device
  * @VFMIG_EXIT_DETACH: the link was destroyed (vfmig-load unload)
  * @VFMIG_EXIT_REPLACED: another program took over through a link update
  * @VFMIG_EXIT_DEVICE_GONE: the device was unbound from vfmig-pci
+ * @VFMIG_EXIT_ERROR: the program gave up (bpf_vfmig_error() or a failed
+ *                    migration callback)
  */
 enum vfmig_exit_reason {
 	VFMIG_EXIT_DETACH,
 	VFMIG_EXIT_REPLACED,
 	VFMIG_EXIT_DEVICE_GONE,
+	VFMIG_EXIT_ERROR,
 };
 
 /**
@@ -74,26 +93,42 @@ struct vfmig_exit_info {
 /**
  * struct vfmig_ops - the BPF struct_ops a vendor program implements
  * @bdf: target device "DDDD:BB:DD.F", written by the loader before load
- * @name: program name shown in sysfs and by vfmig-load status
- * @flags: reserved, must be 0
+ * @name: program name shown in sysfs and written into saved streams
+ * @flags: %VFMIG_F_P2P and %VFMIG_F_PRE_COPY: optional migration states
+ *         the program supports
+ * @version: version of the program's state format, checked on restore
  * @init: called once at attach, may declare trap windows
  * @exit: called once when the program stops serving the device
  * @region_read: a read inside a trap window; fill @acc->value
  * @region_write: a write inside a trap window
+ * @set_state: called for each direct arc of the VFIO migration FSM
+ * @save: append the device state to @stream (STOP_COPY; and the initial
+ *        part, @stream->phase %VFMIG_SAVE_PRECOPY, on entering PRE_COPY)
+ * @load: restore the device from @stream at RESUMING to STOP, after the
+ *        module has validated the whole stream
+ * @state_size: estimate of the bytes save() will write
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
  * callbacks are only ever appended.  Region hooks run under RCU and must
  * not sleep; they return 0 when they handled the access, %VFMIG_PASS to
- * let vfio-pci perform it, or a negative errno for the caller.
+ * let vfio-pci perform it, or a negative errno for the caller.  Migration
+ * callbacks run in process context under the device's state mutex, may
+ * sleep, and return 0 or a negative errno, which sends the device to the
+ * ERROR state.  A device offers migration if its program has save and load.
  */
 struct vfmig_ops {
 	char bdf[VFMIG_BDF_LEN];
 	char name[VFMIG_NAME_LEN];
 	u32 flags;
+	u32 version;
 	int (*init)(struct vfmig_dev *dev);
 	void (*exit)(struct vfmig_dev *dev, struct vfmig_exit_info *info);
 	int (*region_read)(struct vfmig_dev *dev, struct vfmig_access *acc);
 	int (*region_write)(struct vfmig_dev *dev, struct vfmig_access *acc);
+	int (*set_state)(struct vfmig_dev *dev, u32 from, u32 to);
+	int (*save)(struct vfmig_dev *dev, struct vfmig_stream *stream);
+	int (*load)(struct vfmig_dev *dev, struct vfmig_stream *stream);
+	u64 (*state_size)(struct vfmig_dev *dev);
 };
 
 /* A trapped range [start, end) of one region. */
@@ -112,8 +147,28 @@ struct vfmig_binding {
 	struct vfmig_device *mdev;
 	struct list_head node;		/* in vfmig_bindings, under vfmig_lock */
 	bool gone;			/* device removed: unreg is a no-op */
+	int error;			/* first error the program reported */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
+};
+
+/*
+ * A data_fd's buffer: page-backed, so big state never needs one large
+ * contiguous allocation.  @stream is what save() and load() see.
+ */
+struct vfmig_data {
+	struct vfmig_stream stream;
+	struct vfmig_device *mdev;
+	struct file *filp;
+	struct mutex lock;		/* everything below */
+	struct xarray pages;
+	u64 len;			/* bytes in the buffer */
+	u64 pos;			/* bytes the user has read */
+	u64 ready;			/* bytes sealed: readable by the user */
+	u64 unit_start;			/* header of the unit being saved */
+	struct vfmig_stream_info info;	/* load: the validated units */
+	bool final;			/* save: complete, reads reach EOF */
+	bool disabled;			/* the device left the data state */
 };
 
 /**
@@ -129,6 +184,14 @@ struct vfmig_binding {
  * @pending_task: the task running that init()
  * @barmap_ready: BARs are iomapped (device open), kfuncs may touch them
  * @removed: the device is being unbound, attach refused
+ * @state_mutex: serialises the migration FSM
+ * @mig_state: the VFIO migration state
+ * @reset_lock: protects @deferred_reset
+ * @deferred_reset: a reset happened while @state_mutex was held
+ * @saving: the data_fd of STOP_COPY or PRE_COPY, or NULL
+ * @resuming: the data_fd of RESUMING, or NULL
+ * @err_lock: protects @last_error
+ * @last_error: why the program or the last migration step failed, for sysfs
  * @hooked: accesses a program handled
  * @passed: accesses a program passed to vfio-pci
  * @failed: accesses a program failed with an error
@@ -145,6 +208,14 @@ struct vfmig_device {
 	struct task_struct *pending_task;
 	bool barmap_ready;
 	bool removed;
+	struct mutex state_mutex;
+	enum vfio_device_mig_state mig_state;
+	spinlock_t reset_lock;
+	bool deferred_reset;
+	struct vfmig_data *saving;
+	struct vfmig_data *resuming;
+	spinlock_t err_lock;		/* last_error */
+	char last_error[96];
 	atomic64_t hooked;
 	atomic64_t passed;
 	atomic64_t failed;
@@ -160,7 +231,8 @@ static inline struct vfmig_device *dev_to_vfmig(struct vfmig_dev *dev)
 	return container_of(dev, struct vfmig_device, dev);
 }
 
-/* main.c: device registry */
+/* main.c: device registry, errors */
+__printf(2, 3) void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...);
 extern struct mutex vfmig_lock;
 struct vfmig_device *vfmig_find_device(const char *bdf);
 
@@ -170,6 +242,30 @@ extern const struct vfio_device_ops vfmig_vfio_ops;
 /* struct_ops.c */
 int vfmig_struct_ops_register(void);
 void vfmig_device_detach_all(struct vfmig_device *mdev);
+void vfmig_binding_fail(struct vfmig_device *mdev, struct vfmig_binding *b,
+			int err);
+
+/* migration.c */
+void vfmig_mig_init(struct vfmig_device *mdev);
+void vfmig_mig_open(struct vfmig_device *mdev);
+void vfmig_mig_close(struct vfmig_device *mdev);
+void vfmig_mig_detached(struct vfmig_device *mdev);
+void vfmig_mig_reset(struct vfmig_device *mdev);
+const char *vfmig_mig_state_name(enum vfio_device_mig_state state);
+extern const struct pci_error_handlers vfmig_err_handlers;
+
+/* stream.c */
+struct vfmig_data *vfmig_data_alloc(struct vfmig_device *mdev);
+void vfmig_data_free_pages(struct vfmig_data *d);
+int vfmig_data_write(struct vfmig_data *d, const void *src,
+		     const void __user *usrc, size_t len);
+int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
+		    void __user *udst, size_t len);
+int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags);
+int vfmig_data_seal_unit(struct vfmig_data *d);
+int vfmig_data_validate(struct vfmig_data *d, const char **reason);
+int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len);
+extern unsigned int vfmig_max_state_mb;
 
 struct bpf_prog;
 

@@ -15,6 +15,16 @@
  *   mmap IDX OFF LEN       mmap part of a region (kept for mrd)
  *   mrd OFF                4-byte read through the last mapping at OFF
  *   sh CMD                 run CMD with the device still open
+ *   sleep MS               pause
+ *   mfeat                  migration flags (VFIO_DEVICE_FEATURE_MIGRATION)
+ *   msize                  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+ *   mstate                 the migration state
+ *   mig STATE              set the migration state; a data_fd is kept
+ *   dread FILE             read the data_fd until it ends, append to FILE
+ *   dwrite FILE            write FILE to the data_fd
+ *   pinfo                  VFIO_MIG_GET_PRECOPY_INFO on the data_fd
+ *   dclose                 close the data_fd
+ *   reset                  VFIO_DEVICE_RESET
  * Errors print as "error: ENAME" and do not stop the run.
  */
 #include <errno.h>
@@ -33,6 +43,7 @@
 #include <linux/vfio.h>
 
 static int device_fd = -1;
+static int data_fd = -1;
 static volatile uint8_t *map_base;
 static size_t map_len;
 static sigjmp_buf bus_error;
@@ -48,6 +59,12 @@ static const char *errname(int err)
 	case ENODEV: return "ENODEV";
 	case EFAULT: return "EFAULT";
 	case ENOSPC: return "ENOSPC";
+	case ENOTTY: return "ENOTTY";
+	case ENOMSG: return "ENOMSG";
+	case EFBIG: return "EFBIG";
+	case EBADMSG: return "EBADMSG";
+	case EPROTO: return "EPROTO";
+	case ESPIPE: return "ESPIPE";
 	default: return strerror(err);
 	}
 }
@@ -231,6 +248,149 @@ static void op_mrd(uint64_t off)
 	printf("0x%x\n", v);
 }
 
+static const char *const state_names[] = {
+	[VFIO_DEVICE_STATE_ERROR] = "error",
+	[VFIO_DEVICE_STATE_STOP] = "stop",
+	[VFIO_DEVICE_STATE_RUNNING] = "running",
+	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",
+	[VFIO_DEVICE_STATE_RESUMING] = "resuming",
+	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",
+	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",
+	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
+};
+
+/* A VFIO_DEVICE_FEATURE call with @size bytes of payload after the header. */
+static int feature(uint32_t flags, void *payload, size_t size)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) + 64) / 8] = { 0 };
+	struct vfio_device_feature *f = (void *)buf;
+	int ret;
+
+	f->argsz = sizeof(*f) + size;
+	f->flags = flags;
+	memcpy(f->data, payload, size);
+	ret = ioctl(device_fd, VFIO_DEVICE_FEATURE, f);
+	memcpy(payload, f->data, size);
+	return ret;
+}
+
+static void op_mfeat(void)
+{
+	struct vfio_device_feature_migration mig = { 0 };
+
+	printf("mfeat: ");
+	if (feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION,
+		    &mig, sizeof(mig))) {
+		printf("error: %s\n", errname(errno));
+		return;
+	}
+	printf("%s%s%s\n", mig.flags & VFIO_MIGRATION_STOP_COPY ? "stop-copy" : "",
+	       mig.flags & VFIO_MIGRATION_P2P ? " p2p" : "",
+	       mig.flags & VFIO_MIGRATION_PRE_COPY ? " pre-copy" : "");
+}
+
+static void op_msize(void)
+{
+	struct vfio_device_feature_mig_data_size size = { 0 };
+
+	printf("msize: ");
+	if (feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+		    &size, sizeof(size)))
+		printf("error: %s\n", errname(errno));
+	else
+		printf("%llu\n", (unsigned long long)size.stop_copy_length);
+}
+
+static void op_mstate(void)
+{
+	struct vfio_device_feature_mig_state st = { 0 };
+
+	printf("mstate: ");
+	if (feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		    &st, sizeof(st)))
+		printf("error: %s\n", errname(errno));
+	else if (st.device_state < sizeof(state_names) / sizeof(state_names[0]))
+		printf("%s\n", state_names[st.device_state]);
+	else
+		printf("%u\n", st.device_state);
+}
+
+static void op_mig(const char *name)
+{
+	struct vfio_device_feature_mig_state st = { .device_state = 99 };
+
+	for (uint32_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (!strcmp(name, state_names[i]))
+			st.device_state = i;
+	printf("mig %s: ", name);
+	if (feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		    &st, sizeof(st))) {
+		printf("error: %s\n", errname(errno));
+		return;
+	}
+	if (st.data_fd >= 0 && st.data_fd != 0) {
+		if (data_fd >= 0)
+			close(data_fd);
+		data_fd = st.data_fd;
+		printf("ok, data_fd\n");
+		return;
+	}
+	printf("ok\n");
+}
+
+static void op_dread(const char *path)
+{
+	FILE *out = fopen(path, "a");
+	char buf[65536];
+	long long total = 0;
+	ssize_t n;
+
+	printf("dread: ");
+	while ((n = read(data_fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, n, out);
+		total += n;
+	}
+	fclose(out);
+	printf("%lld bytes, %s\n", total, n == 0 ? "EOF" : errname(errno));
+}
+
+static void op_dwrite(const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char buf[65536];
+	long long total = 0;
+	size_t n;
+
+	printf("dwrite: ");
+	if (!in) {
+		printf("error: %s\n", errname(errno));
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (write(data_fd, buf, n) != (ssize_t)n) {
+			printf("error after %lld bytes: %s\n", total, errname(errno));
+			fclose(in);
+			return;
+		}
+		total += n;
+	}
+	fclose(in);
+	printf("%lld bytes\n", total);
+}
+
+static void op_pinfo(void)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info) };
+
+	printf("pinfo: ");
+	if (ioctl(data_fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		printf("error: %s\n", errname(errno));
+	else
+		printf("initial=%llu dirty=%llu\n",
+		       (unsigned long long)info.initial_bytes,
+		       (unsigned long long)info.dirty_bytes);
+}
+
 static int run(char *op)
 {
 	char *argv[6] = { 0 };
@@ -256,6 +416,27 @@ static int run(char *op)
 		op_mmap(N(1), N(2), N(3));
 	else if (argc == 2 && !strcmp(argv[0], "mrd"))
 		op_mrd(N(1));
+	else if (argc == 2 && !strcmp(argv[0], "sleep"))
+		usleep(N(1) * 1000);
+	else if (argc == 1 && !strcmp(argv[0], "mfeat"))
+		op_mfeat();
+	else if (argc == 1 && !strcmp(argv[0], "msize"))
+		op_msize();
+	else if (argc == 1 && !strcmp(argv[0], "mstate"))
+		op_mstate();
+	else if (argc == 2 && !strcmp(argv[0], "mig"))
+		op_mig(argv[1]);
+	else if (argc == 2 && !strcmp(argv[0], "dread"))
+		op_dread(argv[1]);
+	else if (argc == 2 && !strcmp(argv[0], "dwrite"))
+		op_dwrite(argv[1]);
+	else if (argc == 1 && !strcmp(argv[0], "pinfo"))
+		op_pinfo();
+	else if (argc == 1 && !strcmp(argv[0], "dclose"))
+		printf("dclose: %s\n", close(data_fd) ? errname(errno) : "ok"), data_fd = -1;
+	else if (argc == 1 && !strcmp(argv[0], "reset"))
+		printf("reset: %s\n", ioctl(device_fd, VFIO_DEVICE_RESET) ?
+		       errname(errno) : "ok");
 	else
 		return -1;
 #undef N

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO migration (uAPI v2) for vfmig-pci devices, driven by the program.
+ *
+ * The FSM is the kernel's: vfio_mig_get_next_state() walks any request
+ * through direct arcs and vfmig_step() implements each one.  The program
+ * is told every arc (set_state), fills the state on the way to STOP_COPY
+ * or PRE_COPY (save) and restores it on RESUMING -> STOP (load), after the
+ * module has validated the whole incoming stream.  A program error, or the
+ * program going away mid-migration, ends in ERROR with the data fd closed;
+ * only VFIO_DEVICE_RESET (or closing the device) leaves ERROR.
+ *
+ * Which states a device offers is decided when it is opened, from the
+ * program attached then: the VFIO core reads mig_ops on every ioctl, so
+ * they may only change while nobody has the device open.
+ *
+ * Resets use the deferred-reset pattern of mlx5 and pds: reset_done() may
+ * run while the state mutex is held by a task that faults on user memory,
+ * so it only flags the reset and whoever unlocks the mutex applies it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vfmig.h"
+
+static const struct vfio_migration_ops vfmig_mig_ops;
+
+static const char *const vfmig_state_names[] = {
+	[VFIO_DEVICE_STATE_ERROR] = "error",
+	[VFIO_DEVICE_STATE_STOP] = "stop",
+	[VFIO_DEVICE_STATE_RUNNING] = "running",
+	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",
+	[VFIO_DEVICE_STATE_RESUMING] = "resuming",
+	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",
+	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",
+	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
+};
+
+/**
+ * vfmig_mig_state_name() - a migration state as sysfs shows it
+ * @state: the state
+ *
+ * Return: its name.
+ */
+const char *vfmig_mig_state_name(enum vfio_device_mig_state state)
+{
+	if (state < ARRAY_SIZE(vfmig_state_names) && vfmig_state_names[state])
+		return vfmig_state_names[state];
+	return "unknown";
+}
+
+static void vfmig_data_disable(struct vfmig_data **slot)
+{
+	struct vfmig_data *d = *slot;
+
+	if (!d)
+		return;
+	mutex_lock(&d->lock);
+	d->disabled = true;
+	vfmig_data_free_pages(d);
+	mutex_unlock(&d->lock);
+	fput(d->filp);
+	*slot = NULL;
+}
+
+static void vfmig_disable_fds(struct vfmig_device *mdev)
+{
+	lockdep_assert_held(&mdev->state_mutex);
+	vfmig_data_disable(&mdev->saving);
+	vfmig_data_disable(&mdev->resuming);
+}
+
+/* Every unlock of state_mutex goes here, to apply a deferred reset. */
+static void vfmig_state_mutex_unlock(struct vfmig_device *mdev)
+{
+again:
+	spin_lock(&mdev->reset_lock);
+	if (mdev->deferred_reset) {
+		mdev->deferred_reset = false;
+		spin_unlock(&mdev->reset_lock);
+		mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+		vfmig_disable_fds(mdev);
+		goto again;
+	}
+	mutex_unlock(&mdev->state_mutex);
+	spin_unlock(&mdev->reset_lock);
+}
+
+/**
+ * vfmig_mig_reset() - the device was reset: back to RUNNING, fds closed
+ * @mdev: the device
+ *
+ * Context: any, may not wait for the state mutex (see file comment).
+ */
+void vfmig_mig_reset(struct vfmig_device *mdev)
+{
+	spin_lock(&mdev->reset_lock);
+	mdev->deferred_reset = true;
+	if (!mutex_trylock(&mdev->state_mutex)) {
+		spin_unlock(&mdev->reset_lock);
+		return;
+	}
+	spin_unlock(&mdev->reset_lock);
+	vfmig_state_mutex_unlock(mdev);
+}
+
+static void vfmig_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+
+	if (core)
+		vfmig_mig_reset(to_vfmig(&core->vdev));
+}
+
+const struct pci_error_handlers vfmig_err_handlers = {
+	.reset_done = vfmig_reset_done,
+	.error_detected = vfio_pci_core_aer_err_detected,
+};
+
+/* ---- data fds ----------------------------------------------------------- */
+
+static int vfmig_data_release(struct inode *inode, struct file *filp)
+{
+	struct vfmig_data *d = filp->private_data;
+
+	vfmig_data_free_pages(d);
+	mutex_destroy(&d->lock);
+	kfree(d);
+	return 0;
+}
+
+static ssize_t vfmig_save_read(struct file *filp, char __user *buf,
+			       size_t len, loff_t *pos)
+{
+	struct vfmig_data *d = filp->private_data;
+	ssize_t ret;
+
+	if (pos)
+		return -ESPIPE;
+
+	mutex_lock(&d->lock);
+	if (d->disabled) {
+		ret = -ENODEV;
+	} else if (d->pos == d->ready) {
+		/* End of what is sealed: for good, or until STOP_COPY. */
+		ret = d->final ? 0 : -ENOMSG;
+	} else {
+		len = min_t(u64, len, d->ready - d->pos);
+		ret = vfmig_data_read(d, d->pos, NULL, buf, len);
+		if (!ret) {
+			d->pos += len;
+			ret = len;
+		}
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+static long vfmig_precopy_info(struct vfmig_data *d, unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
+	struct vfmig_device *mdev = d->mdev;
+	struct vfio_precopy_info info;
+	int ret = 0;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	mutex_lock(&mdev->state_mutex);
+	if (mdev->mig_state != VFIO_DEVICE_STATE_PRE_COPY &&
+	    mdev->mig_state != VFIO_DEVICE_STATE_PRE_COPY_P2P) {
+		ret = -EINVAL;
+		goto out;
+	}
+	mutex_lock(&d->lock);
+	if (d->disabled) {
+		ret = -ENODEV;
+	} else {
+		/* The program gives all pre-copy data at once: no dirty part. */
+		info.initial_bytes = d->ready - d->pos;
+		info.dirty_bytes = 0;
+	}
+	mutex_unlock(&d->lock);
+out:
+	vfmig_state_mutex_unlock(mdev);
+	if (ret)
+		return ret;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long vfmig_save_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	return vfmig_precopy_info(filp->private_data, arg);
+}
+
+static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	struct vfmig_data *d = filp->private_data;
+	ssize_t ret;
+
+	if (pos)
+		return -ESPIPE;
+
+	mutex_lock(&d->lock);
+	if (d->disabled)
+		ret = -ENODEV;
+	else
+		ret = vfmig_data_write(d, NULL, buf, len) ?: len;
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+static const struct file_operations vfmig_save_fops = {
+	.owner = THIS_MODULE,
+	.read = vfmig_save_read,
+	.unlocked_ioctl = vfmig_save_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = vfmig_data_release,
+};
+
+static const struct file_operations vfmig_resume_fops = {
+	.owner = THIS_MODULE,
+	.write = vfmig_resume_write,
+	.release = vfmig_data_release,
+};
+
+/* A new data fd; the caller keeps one reference, the core gets the other. */
+static struct vfmig_data *vfmig_data_open(struct vfmig_device *mdev, bool save)
+{
+	struct vfmig_data *d = vfmig_data_alloc(mdev);
+	struct file *filp;
+
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	filp = anon_inode_getfile("vfmig_mig_data",
+				  save ? &vfmig_save_fops : &vfmig_resume_fops,
+				  d, save ? O_RDONLY : O_WRONLY);
+	if (IS_ERR(filp)) {
+		kfree(d);
+		return ERR_CAST(filp);
+	}
+	stream_open(filp->f_inode, filp);
+	d->filp = get_file(filp);
+	return d;
+}
+
+/* ---- the arcs ----------------------------------------------------------- */
+
+/* Run save() into one new unit of @d and make it readable. */
+static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
+		      struct vfmig_data *d, u32 phase)
+{
+	u32 flags = phase == VFMIG_SAVE_PRECOPY ? VFMIG_STREAM_PRECOPY :
+						  VFMIG_STREAM_FINAL;
+	int ret;
+
+	mutex_lock(&d->lock);
+	ret = vfmig_data_begin_unit(d, flags);
+	d->stream.phase = phase;
+	mutex_unlock(&d->lock);
+	if (ret)
+		return ret;
+
+	ret = b->ops->save(&mdev->dev, &d->stream);
+	if (!ret)
+		ret = READ_ONCE(b->error);
+
+	mutex_lock(&d->lock);
+	d->stream.phase = 0;
+	if (!ret)
+		ret = vfmig_data_seal_unit(d);
+	if (!ret) {
+		d->ready = d->len;
+		d->final = phase == VFMIG_SAVE_FINAL;
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
+static struct file *vfmig_start_save(struct vfmig_device *mdev,
+				     struct vfmig_binding *b, u32 phase)
+{
+	struct vfmig_data *d = vfmig_data_open(mdev, true);
+	int ret;
+
+	if (IS_ERR(d))
+		return ERR_CAST(d);
+	ret = vfmig_save(mdev, b, d, phase);
+	if (ret) {
+		struct file *filp = d->filp;
+
+		vfmig_data_disable(&d);	/* our reference */
+		fput(filp);		/* the one meant for the core */
+		return ERR_PTR(ret);
+	}
+	mdev->saving = d;
+	return d->filp;
+}
+
+/* RESUMING -> STOP: nothing reaches the program before all is checked. */
+static int vfmig_validate(struct vfmig_device *mdev)
+{
+	struct vfmig_data *d = mdev->resuming;
+	const char *reason = "no data";
+	int ret = -EINVAL;
+
+	if (d) {
+		mutex_lock(&d->lock);
+		ret = vfmig_data_validate(d, &reason);
+		mutex_unlock(&d->lock);
+	}
+	if (ret) {
+		vfmig_set_error(mdev, "refused migration stream: %s", reason);
+		pci_warn(mdev->core.pdev,
+			 "refused migration stream: %s (%d); device left as it was\n",
+			 reason, ret);
+	}
+	return ret;
+}
+
+static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
+{
+	struct vfmig_data *d = mdev->resuming;
+	int ret;
+
+	ret = b->ops->load(&mdev->dev, &d->stream);
+	if (!ret)
+		ret = READ_ONCE(b->error);
+	vfmig_data_disable(&mdev->resuming);
+	return ret;
+}
+
+static bool vfmig_is_arc(enum vfio_device_mig_state cur,
+			 enum vfio_device_mig_state next,
+			 enum vfio_device_mig_state from,
+			 enum vfio_device_mig_state to)
+{
+	return cur == from && next == to;
+}
+
+/*
+ * One direct arc.  *@fatal says whether a failure leaves the device in
+ * ERROR (the program was involved) or where it was (the stream was refused
+ * before the program saw it).
+ */
+static struct file *vfmig_step(struct vfmig_device *mdev,
+			       enum vfio_device_mig_state next, bool *fatal)
+{
+	enum vfio_device_mig_state cur = mdev->mig_state;
+	struct vfmig_binding *b = srcu_dereference(mdev->binding, &mdev->srcu);
+	bool data_arc = next == VFIO_DEVICE_STATE_STOP_COPY ||
+			next == VFIO_DEVICE_STATE_PRE_COPY ||
+			next == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
+			next == VFIO_DEVICE_STATE_RESUMING ||
+			cur == VFIO_DEVICE_STATE_RESUMING;
+	int ret;
+
+	*fatal = false;
+	if (cur == VFIO_DEVICE_STATE_RESUMING &&
+	    next == VFIO_DEVICE_STATE_STOP) {
+		ret = vfmig_validate(mdev);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+
+	*fatal = true;
+	if (!b || !b->ops->save || !b->ops->load) {
+		/* The program went away: only data-less arcs are possible. */
+		if (!data_arc)
+			return NULL;
+		vfmig_set_error(mdev, "no migration program attached");
+		return ERR_PTR(-ENODEV);
+	}
+	if (READ_ONCE(b->error))
+		return ERR_PTR(b->error);
+
+	if (b->ops->set_state) {
+		ret = b->ops->set_state(&mdev->dev, cur, next);
+		if (ret)
+			goto failed;
+	}
+
+	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
+			 VFIO_DEVICE_STATE_STOP_COPY))
+		return vfmig_start_save(mdev, b, VFMIG_SAVE_FINAL);
+	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING,
+			 VFIO_DEVICE_STATE_PRE_COPY) ||
+	    vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING_P2P,
+			 VFIO_DEVICE_STATE_PRE_COPY_P2P))
+		return vfmig_start_save(mdev, b, VFMIG_SAVE_PRECOPY);
+	if (next == VFIO_DEVICE_STATE_STOP_COPY) {
+		/* From PRE_COPY(_P2P): the final unit follows on the same fd. */
+		ret = mdev->saving ? vfmig_save(mdev, b, mdev->saving,
+						VFMIG_SAVE_FINAL) : -EINVAL;
+		if (ret)
+			goto failed;
+		return NULL;
+	}
+	if ((cur == VFIO_DEVICE_STATE_STOP_COPY ||
+	     cur == VFIO_DEVICE_STATE_PRE_COPY ||
+	     cur == VFIO_DEVICE_STATE_PRE_COPY_P2P) &&
+	    next != VFIO_DEVICE_STATE_PRE_COPY &&
+	    next != VFIO_DEVICE_STATE_PRE_COPY_P2P) {
+		vfmig_data_disable(&mdev->saving);
+		return NULL;
+	}
+	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
+			 VFIO_DEVICE_STATE_RESUMING)) {
+		struct vfmig_data *d = vfmig_data_open(mdev, false);
+
+		if (IS_ERR(d))
+			return ERR_CAST(d);
+		mdev->resuming = d;
+		return d->filp;
+	}
+	if (cur == VFIO_DEVICE_STATE_RESUMING) {
+		ret = vfmig_load(mdev, b);
+		if (ret)
+			goto failed;
+	}
+	return NULL;
+
+failed:
+	vfmig_set_error(mdev, "program %s failed %s -> %s: %d", b->ops->name,
+			vfmig_mig_state_name(cur), vfmig_mig_state_name(next), ret);
+	pci_warn(mdev->core.pdev, "program %s failed %s -> %s: %d: state ERROR\n",
+		 b->ops->name, vfmig_mig_state_name(cur),
+		 vfmig_mig_state_name(next), ret);
+	return ERR_PTR(ret);
+}
+
+static struct file *vfmig_set_state(struct vfio_device *vdev,
+				    enum vfio_device_mig_state new)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	enum vfio_device_mig_state next;
+	struct file *res = NULL;
+	bool fatal;
+	int idx, ret;
+
+	mutex_lock(&mdev->state_mutex);
+	idx = srcu_read_lock(&mdev->srcu);
+	while (new != mdev->mig_state) {
+		if (mdev->mig_state == VFIO_DEVICE_STATE_ERROR) {
+			res = ERR_PTR(-EIO);	/* only a reset leaves ERROR */
+			break;
+		}
+		ret = vfio_mig_get_next_state(vdev, mdev->mig_state, new, &next);
+		if (ret) {
+			res = ERR_PTR(ret);
+			break;
+		}
+		res = vfmig_step(mdev, next, &fatal);
+		if (IS_ERR(res)) {
+			if (fatal) {
+				mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+				vfmig_disable_fds(mdev);
+			}
+			break;
+		}
+		mdev->mig_state = next;
+		if (WARN_ON(res && new != next)) {
+			fput(res);
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+	srcu_read_unlock(&mdev->srcu, idx);
+	vfmig_state_mutex_unlock(mdev);
+	return res;
+}
+
+static int vfmig_get_state(struct vfio_device *vdev,
+			   enum vfio_device_mig_state *state)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	mutex_lock(&mdev->state_mutex);
+	*state = mdev->mig_state;
+	vfmig_state_mutex_unlock(mdev);
+	return 0;
+}
+
+/* Never 0 while migration is offered: QEMU sizes its buffer from it. */
+static int vfmig_get_data_size(struct vfio_device *vdev,
+			       unsigned long *stop_copy_length)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	struct vfmig_binding *b;
+	u64 estimate = 0;
+	int idx;
+
+	mutex_lock(&mdev->state_mutex);
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (b && b->ops->state_size && !READ_ONCE(b->error))
+		estimate = b->ops->state_size(&mdev->dev);
+	srcu_read_unlock(&mdev->srcu, idx);
+	vfmig_state_mutex_unlock(mdev);
+
+	*stop_copy_length = 2 * sizeof(struct vfmig_stream_header) +
+			    min_t(u64, estimate, (u64)vfmig_max_state_mb << 20);
+	return 0;
+}
+
+static const struct vfio_migration_ops vfmig_mig_ops = {
+	.migration_set_state = vfmig_set_state,
+	.migration_get_state = vfmig_get_state,
+	.migration_get_data_size = vfmig_get_data_size,
+};
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+/**
+ * vfmig_mig_init() - set up a new device's migration state
+ * @mdev: the device
+ */
+void vfmig_mig_init(struct vfmig_device *mdev)
+{
+	mutex_init(&mdev->state_mutex);
+	spin_lock_init(&mdev->reset_lock);
+	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+}
+
+/**
+ * vfmig_mig_open() - offer migration as far as the attached program can
+ * @mdev: the device, being opened for the first time
+ *
+ * Context: the VFIO core's dev_set lock and @mdev->lock held, so no ioctl
+ * can be reading the mig_ops this changes.
+ */
+void vfmig_mig_open(struct vfmig_device *mdev)
+{
+	struct vfio_device *vdev = &mdev->core.vdev;
+	struct vfmig_binding *b;
+	u32 flags = 0;
+
+	lockdep_assert_held(&mdev->lock);
+	b = rcu_dereference_protected(mdev->binding,
+				      lockdep_is_held(&mdev->lock));
+	if (b && b->ops->save && b->ops->load && !b->error) {
+		flags = VFIO_MIGRATION_STOP_COPY;
+		if (b->ops->flags & VFMIG_F_P2P)
+			flags |= VFIO_MIGRATION_P2P;
+		if (b->ops->flags & VFMIG_F_PRE_COPY)
+			flags |= VFIO_MIGRATION_PRE_COPY;
+	}
+
+	mutex_lock(&mdev->state_mutex);
+	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	vdev->migration_flags = flags;
+	vdev->mig_ops = flags ? &vfmig_mig_ops : NULL;
+	vfmig_state_mutex_unlock(mdev);
+}
+
+/**
+ * vfmig_mig_close() - the last user closed the device
+ * @mdev: the device
+ */
+void vfmig_mig_close(struct vfmig_device *mdev)
+{
+	mutex_lock(&mdev->state_mutex);
+	vfmig_disable_fds(mdev);
+	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mdev->core.vdev.mig_ops = NULL;
+	mdev->core.vdev.migration_flags = 0;
+	vfmig_state_mutex_unlock(mdev);
+}
+
+/**
+ * vfmig_mig_detached() - the program stopped serving the device
+ * @mdev: the device
+ *
+ * A migration moving data can't go on without it: ERROR, fds closed.
+ */
+void vfmig_mig_detached(struct vfmig_device *mdev)
+{
+	mutex_lock(&mdev->state_mutex);
+	switch (mdev->mig_state) {
+	case VFIO_DEVICE_STATE_STOP_COPY:
+	case VFIO_DEVICE_STATE_RESUMING:
+	case VFIO_DEVICE_STATE_PRE_COPY:
+	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
+		vfmig_set_error(mdev, "program detached during %s",
+				vfmig_mig_state_name(mdev->mig_state));
+		pci_warn(mdev->core.pdev,
+			 "program detached during %s: migration state ERROR\n",
+			 vfmig_mig_state_name(mdev->mig_state));
+		mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+		vfmig_disable_fds(mdev);
+		break;
+	default:
+		break;
+	}
+	vfmig_state_mutex_unlock(mdev);
+}

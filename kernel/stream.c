@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration data buffers and the stream format.
+ *
+ * A data_fd's bytes live in pages held in an xarray, so a big device state
+ * is never one large allocation, and grow up to vfmig.max_state_mb.  Saving
+ * writes a unit header, lets the program append its payload, then seals the
+ * header with the payload length and CRC32C.  Resuming validates the whole
+ * buffer with the shared parser (include/vfmig_stream.c) before the
+ * program's load() reads the payload back.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "vfmig.h"
+
+unsigned int vfmig_max_state_mb = 256;
+module_param_named(max_state_mb, vfmig_max_state_mb, uint, 0644);
+MODULE_PARM_DESC(max_state_mb, "Largest migration state a device may save or load, in MiB (default 256)");
+
+#include "../include/vfmig_stream.c"
+
+static u32 vfmig_crc32c(u32 crc, const void *buf, u32 len)
+{
+	return __crc32c_le(crc, buf, len);
+}
+
+/**
+ * vfmig_data_alloc() - a new, empty data buffer for a data_fd
+ * @mdev: the device
+ *
+ * Return: the buffer or NULL.
+ */
+struct vfmig_data *vfmig_data_alloc(struct vfmig_device *mdev)
+{
+	struct vfmig_data *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+
+	if (!d)
+		return NULL;
+	d->mdev = mdev;
+	mutex_init(&d->lock);
+	xa_init(&d->pages);
+	return d;
+}
+
+/**
+ * vfmig_data_free_pages() - drop a buffer's contents
+ * @d: the buffer, with @d->lock held or no longer shared
+ */
+void vfmig_data_free_pages(struct vfmig_data *d)
+{
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each(&d->pages, i, page)
+		__free_page(page);
+	xa_destroy(&d->pages);
+	d->len = 0;
+}
+
+/* Copy between the buffer at @off and a kernel or a user pointer. */
+static int vfmig_data_copy(struct vfmig_data *d, u64 off, void *kbuf,
+			   void __user *ubuf, size_t len, bool to_buffer)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		unsigned long index = (off + done) >> PAGE_SHIFT;
+		size_t in_page = (off + done) & ~PAGE_MASK;
+		size_t n = min_t(size_t, len - done, PAGE_SIZE - in_page);
+		struct page *page = xa_load(&d->pages, index);
+		unsigned long left = 0;
+		void *p;
+
+		if (!page) {
+			if (!to_buffer)
+				return -EINVAL;
+			page = alloc_page(GFP_KERNEL_ACCOUNT);
+			if (!page)
+				return -ENOMEM;
+			if (xa_is_err(xa_store(&d->pages, index, page,
+					       GFP_KERNEL_ACCOUNT))) {
+				__free_page(page);
+				return -ENOMEM;
+			}
+		}
+
+		p = kmap_local_page(page) + in_page;
+		if (kbuf && to_buffer)
+			memcpy(p, kbuf + done, n);
+		else if (kbuf)
+			memcpy(kbuf + done, p, n);
+		else if (to_buffer)
+			left = copy_from_user(p, ubuf + done, n);
+		else
+			left = copy_to_user(ubuf + done, p, n);
+		kunmap_local(p);
+		if (left)
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/**
+ * vfmig_data_write() - append bytes to a buffer
+ * @d: the buffer, @d->lock held
+ * @src: kernel source, or NULL
+ * @usrc: user source when @src is NULL
+ * @len: bytes
+ *
+ * Return: 0; -EFBIG past vfmig.max_state_mb (nothing is appended);
+ * -ENOMEM; -EFAULT.
+ */
+int vfmig_data_write(struct vfmig_data *d, const void *src,
+		     const void __user *usrc, size_t len)
+{
+	u64 max = (u64)vfmig_max_state_mb << 20;
+	int ret;
+
+	lockdep_assert_held(&d->lock);
+	if (len > max || d->len > max - len) {
+		vfmig_set_error(d->mdev, "state larger than max_state_mb=%u: raise vfmig.max_state_mb",
+			 vfmig_max_state_mb);
+		return -EFBIG;
+	}
+	ret = vfmig_data_copy(d, d->len, (void *)src, (void __user *)usrc,
+			      len, true);
+	if (!ret)
+		d->len += len;
+	return ret;
+}
+
+/**
+ * vfmig_data_read() - copy bytes out of a buffer
+ * @d: the buffer, @d->lock held
+ * @off: where
+ * @dst: kernel destination, or NULL
+ * @udst: user destination when @dst is NULL
+ * @len: bytes, all inside the buffer
+ *
+ * Return: 0, -EINVAL outside the buffer, -EFAULT.
+ */
+int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
+		    void __user *udst, size_t len)
+{
+	lockdep_assert_held(&d->lock);
+	if (off > d->len || len > d->len - off)
+		return -EINVAL;
+	return vfmig_data_copy(d, off, dst, udst, len, false);
+}
+
+static void vfmig_stream_id(struct vfmig_device *mdev,
+			    struct vfmig_stream_expect *id)
+{
+	struct vfmig_binding *b = srcu_dereference(mdev->binding, &mdev->srcu);
+
+	memset(id, 0, sizeof(*id));
+	id->vendor = mdev->dev.vendor;
+	id->device = mdev->dev.device;
+	id->subsystem_vendor = mdev->dev.subsystem_vendor;
+	id->subsystem_device = mdev->dev.subsystem_device;
+	if (b) {
+		strscpy(id->program, b->ops->name, sizeof(id->program));
+		id->program_version = b->ops->version;
+	}
+}
+
+/**
+ * vfmig_data_begin_unit() - start a unit: reserve its header
+ * @d: the save buffer, @d->lock held, under the device's SRCU
+ * @flags: %VFMIG_STREAM_PRECOPY or %VFMIG_STREAM_FINAL
+ *
+ * Return: 0 or -errno from vfmig_data_write().
+ */
+int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags)
+{
+	struct vfmig_stream_expect id;
+	struct vfmig_stream_header h;
+
+	vfmig_stream_id(d->mdev, &id);
+	vfmig_stream_header_init(&h, &id, flags);
+	d->unit_start = d->len;
+	d->stream.length = 0;
+	return vfmig_data_write(d, &h, NULL, sizeof(h));
+}
+
+/**
+ * vfmig_data_seal_unit() - fill in the open unit's length and checksum
+ * @d: the save buffer, @d->lock held
+ *
+ * Return: 0 or -errno.
+ */
+int vfmig_data_seal_unit(struct vfmig_data *d)
+{
+	u64 off = d->unit_start + sizeof(struct vfmig_stream_header);
+	u64 payload = d->len - off;
+	struct vfmig_stream_header h;
+	u8 chunk[256];
+	u32 crc;
+	int ret;
+
+	ret = vfmig_data_read(d, d->unit_start, &h, NULL, sizeof(h));
+	if (ret)
+		return ret;
+	h.payload_len = cpu_to_le64(payload);
+	h.crc = 0;
+	crc = vfmig_crc32c(~0U, &h, sizeof(h));
+	while (payload) {
+		u32 n = min_t(u64, payload, sizeof(chunk));
+
+		ret = vfmig_data_read(d, off, chunk, NULL, n);
+		if (ret)
+			return ret;
+		crc = vfmig_crc32c(crc, chunk, n);
+		off += n;
+		payload -= n;
+	}
+	h.crc = cpu_to_le32(~crc);
+	return vfmig_data_copy(d, d->unit_start, &h, NULL, sizeof(h), true);
+}
+
+static int vfmig_data_parse_read(void *ctx, u64 off, void *buf, u32 len)
+{
+	return vfmig_data_read(ctx, off, buf, NULL, len);
+}
+
+/**
+ * vfmig_data_validate() - check a whole incoming stream against this device
+ * @d: the resume buffer, @d->lock held, under the device's SRCU
+ * @reason: what is wrong, on failure
+ *
+ * On success @d->info describes the units and load() may read them.
+ *
+ * Return: 0 or -errno from vfmig_stream_parse().
+ */
+int vfmig_data_validate(struct vfmig_data *d, const char **reason)
+{
+	struct vfmig_stream_expect want;
+	u8 scratch[256];
+	int ret;
+
+	vfmig_stream_id(d->mdev, &want);
+	ret = vfmig_stream_parse(d->len, vfmig_data_parse_read, d,
+				 vfmig_crc32c, &want, scratch, sizeof(scratch),
+				 &d->info, reason);
+	if (!ret) {
+		d->stream.length = d->info.payload_total;
+		d->stream.pos = 0;
+	}
+	return ret;
+}
+
+/**
+ * vfmig_stream_load_read() - read the next payload bytes for load()
+ * @d: a validated resume buffer, @d->lock held
+ * @dst: destination
+ * @len: bytes wanted
+ *
+ * Payloads of successive units read as one byte sequence.
+ *
+ * Return: bytes copied (0 at the end) or -errno.
+ */
+int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len)
+{
+	u64 pos = d->stream.pos;
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->info.nr_units && done < len; i++) {
+		const struct vfmig_stream_unit *u = &d->info.units[i];
+		size_t n;
+		int ret;
+
+		if (pos >= u->payload_len) {
+			pos -= u->payload_len;
+			continue;
+		}
+		n = min_t(u64, len - done, u->payload_len - pos);
+		ret = vfmig_data_read(d, u->payload_offset + pos, dst + done,
+				      NULL, n);
+		if (ret)
+			return ret;
+		done += n;
+		pos = 0;
+	}
+	d->stream.pos += done;
+	return done;
+}
