@@ -63,14 +63,19 @@ demo:
 	$(MAKE) all
 	selftests/vmtest.sh -- selftests/vm/demo.sh
 
+# Figures as ratios measured side by side in one run (see selftests/vm/bench.sh).
 bench:
-	@echo "vfmig: no benchmarks yet (they arrive with the migration and dirty-tracking work)"
+	$(MAKE) setup
+	$(MAKE) all
+	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 
 install: all
 	install -D -m 0755 user/vfmig-load $(DESTDIR)/usr/local/sbin/vfmig-load
+	install -D -m 0755 user/vfmig-ctl $(DESTDIR)/usr/local/sbin/vfmig-ctl
 	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/extra/vfmig.ko
 	install -D -m 0644 include/vfmig.h $(DESTDIR)/usr/local/include/vfmig/vfmig.h
 	install -D -m 0644 include/vfmig.bpf.h $(DESTDIR)/usr/local/include/vfmig/vfmig.bpf.h
+	install -D -m 0644 include/vfmig_stream.h $(DESTDIR)/usr/local/include/vfmig/vfmig_stream.h
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null

@@ -91,8 +91,8 @@ int vfmig_stream_parse(__u64 len, vfmig_stream_read_t read, void *ctx,
 		       struct vfmig_stream_info *info, const char **reason);
 
 /**
- * vfmig_stream_header_init() - fill a unit header; payload_len and crc are
- * set later by vfmig_stream_header_seal()
+ * vfmig_stream_header_init() - fill a unit header; the writer sets
+ * payload_len and crc once the payload is complete
  * @h: the header
  * @id: device ids and program of the saving side
  * @flags: VFMIG_STREAM_PRECOPY or VFMIG_STREAM_FINAL

@@ -392,13 +392,20 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	}
 
 	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
-			 VFIO_DEVICE_STATE_STOP_COPY))
-		return vfmig_start_save(mdev, b, VFMIG_SAVE_FINAL);
-	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING,
+			 VFIO_DEVICE_STATE_STOP_COPY) ||
+	    vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING,
 			 VFIO_DEVICE_STATE_PRE_COPY) ||
 	    vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING_P2P,
-			 VFIO_DEVICE_STATE_PRE_COPY_P2P))
-		return vfmig_start_save(mdev, b, VFMIG_SAVE_PRECOPY);
+			 VFIO_DEVICE_STATE_PRE_COPY_P2P)) {
+		struct file *filp;
+
+		filp = vfmig_start_save(mdev, b, cur == VFIO_DEVICE_STATE_STOP ?
+					VFMIG_SAVE_FINAL : VFMIG_SAVE_PRECOPY);
+		if (!IS_ERR(filp))
+			return filp;
+		ret = PTR_ERR(filp);
+		goto failed;
+	}
 	if (next == VFIO_DEVICE_STATE_STOP_COPY) {
 		/* From PRE_COPY(_P2P): the final unit follows on the same fd. */
 		ret = mdev->saving ? vfmig_save(mdev, b, mdev->saving,
@@ -432,8 +439,11 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	return NULL;
 
 failed:
-	vfmig_set_error(mdev, "program %s failed %s -> %s: %d", b->ops->name,
-			vfmig_mig_state_name(cur), vfmig_mig_state_name(next), ret);
+	/* The program's own error, or a full buffer, already said why. */
+	if (!READ_ONCE(b->error) && ret != -EFBIG)
+		vfmig_set_error(mdev, "program %s failed %s -> %s: %d",
+				b->ops->name, vfmig_mig_state_name(cur),
+				vfmig_mig_state_name(next), ret);
 	pci_warn(mdev->core.pdev, "program %s failed %s -> %s: %d: state ERROR\n",
 		 b->ops->name, vfmig_mig_state_name(cur),
 		 vfmig_mig_state_name(next), ret);

@@ -289,6 +289,10 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 		atomic64_set(&mdev->failed, 0);
 	}
 
+	/* A migration moving data ends before its program goes. */
+	if (rcu_access_pointer(mdev->binding))
+		vfmig_mig_detached(mdev);
+
 	down_write(&mdev->trap_lock);
 	old = rcu_replace_pointer(mdev->binding, b,
 				  lockdep_is_held(&mdev->lock));
@@ -297,8 +301,6 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 
 	synchronize_rcu();
 	synchronize_srcu(&mdev->srcu);
-	if (old)
-		vfmig_mig_detached(mdev);
 	return old;
 }
 

@@ -48,6 +48,7 @@ kernel_doc() {
 }
 
 run_part "host unit tests" make -s -C user test
+run_part "stream parser fuzzing" make -s -C user fuzz
 run_part "kernel-doc" kernel_doc
 run_part "VM tests" selftests/vmtest.sh -- selftests/vm/tests.sh
 

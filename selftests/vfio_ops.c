@@ -25,6 +25,10 @@
  *   pinfo                  VFIO_MIG_GET_PRECOPY_INFO on the data_fd
  *   dclose                 close the data_fd
  *   reset                  VFIO_DEVICE_RESET
+ * and, for benchmarks, timed (one line each, MiB/s):
+ *   tsave                  set STOP_COPY and read the data_fd into memory
+ *   trestore               RESUMING, write what tsave read, STOP
+ *   memcpy MIB             memcpy bandwidth over MIB MiB, best of 5
  * Errors print as "error: ENAME" and do not stop the run.
  */
 #include <errno.h>
@@ -391,6 +395,99 @@ static void op_pinfo(void)
 		       (unsigned long long)info.dirty_bytes);
 }
 
+static char *saved;
+static size_t saved_len;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void report_rate(const char *what, size_t bytes, double secs)
+{
+	printf("%s: %zu bytes in %.3f s, %.1f MiB/s\n", what, bytes, secs,
+	       bytes / secs / (1 << 20));
+}
+
+static void op_tsave(void)
+{
+	struct vfio_device_feature_mig_state st = {
+		.device_state = VFIO_DEVICE_STATE_STOP_COPY,
+	};
+	size_t cap = 1 << 20;
+	double t0 = now();
+	ssize_t n;
+
+	if (feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		    &st, sizeof(st))) {
+		printf("tsave: error: %s\n", errname(errno));
+		return;
+	}
+	free(saved);
+	saved = malloc(cap);
+	saved_len = 0;
+	while ((n = read(st.data_fd, saved + saved_len, cap - saved_len)) > 0) {
+		saved_len += n;
+		if (saved_len == cap)
+			saved = realloc(saved, cap *= 2);
+	}
+	close(st.data_fd);
+	if (n < 0)
+		printf("tsave: error: %s\n", errname(errno));
+	else
+		report_rate("tsave", saved_len, now() - t0);
+}
+
+static void op_trestore(void)
+{
+	struct vfio_device_feature_mig_state st = {
+		.device_state = VFIO_DEVICE_STATE_RESUMING,
+	};
+	double t0 = now();
+	size_t done = 0;
+	ssize_t n = 0;
+
+	if (feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		    &st, sizeof(st))) {
+		printf("trestore: error: %s\n", errname(errno));
+		return;
+	}
+	while (done < saved_len &&
+	       (n = write(st.data_fd, saved + done, saved_len - done)) > 0)
+		done += n;
+	close(st.data_fd);
+	st.device_state = VFIO_DEVICE_STATE_STOP;
+	if (n < 0 || feature(VFIO_DEVICE_FEATURE_SET |
+			     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st)))
+		printf("trestore: error: %s\n", errname(errno));
+	else
+		report_rate("trestore", done, now() - t0);
+}
+
+static void op_memcpy(size_t mib)
+{
+	size_t len = mib << 20;
+	char *src = malloc(len), *dst = malloc(len);
+	double best = 1e9;
+
+	memset(src, 1, len);
+	memset(dst, 2, len);
+	for (int i = 0; i < 5; i++) {
+		double t0 = now();
+
+		memcpy(dst, src, len);
+		__asm__ volatile("" : : "r"(dst) : "memory");
+		if (now() - t0 < best)
+			best = now() - t0;
+	}
+	report_rate("memcpy", len, best);
+	free(src);
+	free(dst);
+}
+
 static int run(char *op)
 {
 	char *argv[6] = { 0 };
@@ -430,6 +527,12 @@ static int run(char *op)
 		op_dread(argv[1]);
 	else if (argc == 2 && !strcmp(argv[0], "dwrite"))
 		op_dwrite(argv[1]);
+	else if (argc == 1 && !strcmp(argv[0], "tsave"))
+		op_tsave();
+	else if (argc == 1 && !strcmp(argv[0], "trestore"))
+		op_trestore();
+	else if (argc == 2 && !strcmp(argv[0], "memcpy"))
+		op_memcpy(N(1));
 	else if (argc == 1 && !strcmp(argv[0], "pinfo"))
 		op_pinfo();
 	else if (argc == 1 && !strcmp(argv[0], "dclose"))

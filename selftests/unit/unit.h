@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Host unit tests of vfmig-load: one test a function, all listed in the
- * table of unit.c.  ASSERT_* print what differed, mark the running test
- * failed and evaluate to false, so a test can stop with
- * "if (!ASSERT_...(...)) return;" where going on makes no sense.
+ * Host unit tests of vfmig-load, vfmig-ctl and the stream parser: one test
+ * a function, all listed in the table of unit.c.  ASSERT_* print what
+ * differed, mark the running test failed and evaluate to false, so a test
+ * can stop with "if (!ASSERT_...(...)) return;" where going on makes no
+ * sense.
  */
 #ifndef VFMIG_UNIT_H
 #define VFMIG_UNIT_H
@@ -11,7 +12,10 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* From the command line: the built vfmig-load and the test objects' dir. */
+/*
+ * From the command line: the built vfmig-load (vfmig-ctl is beside it) and
+ * the test objects' dir.
+ */
 extern const char *unit_loader;
 extern const char *unit_objects;
 
@@ -83,5 +87,48 @@ void test_cli_unload_removes_pins(void);
 void test_cli_bind_writes_sysfs(void);
 void test_cli_status_json(void);
 void test_cli_status_unknown_device(void);
+
+/* stream_test.c */
+void test_crc32c_known_answer(void);
+void test_stream_header_layout(void);
+void test_stream_valid_single_unit(void);
+void test_stream_valid_precopy_final(void);
+void test_stream_valid_max_units(void);
+void test_stream_empty(void);
+void test_stream_truncated_header(void);
+void test_stream_truncated_payload(void);
+void test_stream_bad_magic(void);
+void test_stream_bad_version(void);
+void test_stream_bad_header_size(void);
+void test_stream_reserved_not_zero(void);
+void test_stream_program_not_terminated(void);
+void test_stream_other_device(void);
+void test_stream_other_program(void);
+void test_stream_other_program_version(void);
+void test_stream_checksum_payload_byte(void);
+void test_stream_checksum_header_byte(void);
+void test_stream_trailing_bytes(void);
+void test_stream_no_final_unit(void);
+void test_stream_flags_neither_or_both(void);
+void test_stream_too_many_units(void);
+void test_stream_units_of_other_origins(void);
+void test_stream_scratch_sizes(void);
+void test_stream_read_error(void);
+
+/* ctl_test.c */
+void test_ctl_inspect_good_stream(void);
+void test_ctl_inspect_bad_stream(void);
+void test_ctl_inspect_escapes_program(void);
+void test_ctl_make_stream(void);
+void test_ctl_usage_errors(void);
+void test_ctl_help(void);
+void test_ctl_device_not_usable(void);
+void test_ctl_files_checked_first(void);
+void test_ctl_args_parse(void);
+void test_ctl_parse_helpers(void);
+void test_ctl_fake_features(void);
+void test_ctl_fake_save(void);
+void test_ctl_fake_restore(void);
+void test_ctl_fake_state(void);
 
 #endif /* VFMIG_UNIT_H */

@@ -6,7 +6,7 @@
 # and show what the program saw.
 set -euo pipefail
 
-read -r A _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
+read -r A B _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
 export PATH="$PWD/user:$PWD/selftests:$PATH"
 
 say() { printf '\n==> %s\n' "$*"; }
@@ -39,6 +39,16 @@ say "inspect: vfmig-load status and bpftool (the loader has exited)"
 run vfmig-load status
 run bpftool link show
 run bpftool prog show name edu_write
+
+say "migrate: save $A's state and restore it into $B (also bound, also running edu)"
+run vfmig-load bpf/edu.bpf.o --bdf "$B" --bind
+run vfmig-ctl features --bdf "$A"
+run vfmig-ctl save --bdf "$A" -o /tmp/edu.state
+run vfmig-ctl inspect /tmp/edu.state
+run vfmig-ctl restore --bdf "$B" -i /tmp/edu.state
+REGS=('poll 0 0x20 1 0' 'rd 0 4 4' 'rd 0 8 4' 'rd 0 0x80 8' 'rd 0 0x88 8' 'rd 0 0x90 8')
+paste <(vfio-ops "$A" "${REGS[@]}" | sed 's/^/A  /') \
+      <(vfio-ops "$B" "${REGS[@]}" | sed 's/^/B  /')
 
 say "unload: the device is plain vfio-pci again"
 run vfmig-load unload --bdf "$A"

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * vfmig-ctl: its options (indices into the table of vfmig-ctl.c), its
+ * commands, and the argument parsers the table's checks and the commands
+ * share.  Commands return the process exit status.
+ */
+#ifndef VFMIG_CTL_H
+#define VFMIG_CTL_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "cli.h"
+#include "vfmig_stream.h"
+
+enum ctl_option {
+	OPT_BDF,
+	OPT_OUTPUT,
+	OPT_INPUT,
+	OPT_SET,
+	OPT_IDS,
+	OPT_PROGRAM,
+	OPT_VERSION,
+	OPT_PAYLOAD_HEX,
+	OPT_PAYLOAD_FILE,
+	OPT_PRECOPY_HEX,
+	OPT_PRECOPY,
+	OPT_VERBOSE,
+	OPT_HELP,
+	NR_CTL_OPTIONS
+};
+
+extern const struct cli ctl_cli;
+
+int cmd_features(const struct cli_args *args);		/* ctl_device.c */
+int cmd_state(const struct cli_args *args);
+int cmd_save(const struct cli_args *args);
+int cmd_restore(const struct cli_args *args);
+int cmd_inspect(const struct cli_args *args);		/* ctl_stream.c */
+int cmd_make_stream(const struct cli_args *args);
+
+/*
+ * "VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE]", 1-4 hex digits each, into the ids
+ * of @id (subsystem 0:0 when left out); 0 or -EINVAL.
+ */
+int parse_ids(const char *text, struct vfmig_stream_expect *id);
+/* Pairs of hex digits into @buf (NULL: only checks); their count or -EINVAL. */
+long parse_hex(const char *text, unsigned char *buf);
+/* Most states one --set walks through. */
+#define CTL_MAX_STATES	16
+
+/* "STATE[,STATE...]" into @states (at most @max); the count or -EINVAL. */
+int parse_states(const char *text, __u32 *states, int max);
+
+#endif /* VFMIG_CTL_H */

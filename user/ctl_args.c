@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The command line of vfmig-ctl: its options and commands (see cli.h), and
+ * the checks that turn a bad argument into a usage error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdf.h"
+#include "ctl.h"
+#include "vfio_dev.h"
+
+static const char *check_bdf(const char *arg)
+{
+	char bdf[VFMIG_BDF_LEN];
+
+	return bdf_parse(arg, bdf) ? "expected " BDF_FORMS ", device <= 1f, function <= 7"
+				   : NULL;
+}
+
+static const char *check_states(const char *arg)
+{
+	__u32 states[CTL_MAX_STATES];
+
+	return parse_states(arg, states, CTL_MAX_STATES) < 0 ?
+	       "expected STATE[,STATE...] of " MIG_STATE_NAMES : NULL;
+}
+
+static const char *check_ids(const char *arg)
+{
+	struct vfmig_stream_expect id;
+
+	return parse_ids(arg, &id) ? "expected VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE] in hex"
+				   : NULL;
+}
+
+static const char *check_program(const char *arg)
+{
+	return strlen(arg) >= VFMIG_NAME_LEN ? "longer than 31 characters" : NULL;
+}
+
+static const char *check_version(const char *arg)
+{
+	char *end;
+	unsigned long long version = strtoull(arg, &end, 0);
+
+	return !*arg || *end || arg[0] == '-' || version > 0xffffffffULL ?
+	       "expected a number from 0 to 4294967295" : NULL;
+}
+
+static const char *check_hex(const char *arg)
+{
+	return parse_hex(arg, NULL) < 0 ? "expected pairs of hex digits" : NULL;
+}
+
+#define OPTION(n, s, a, h, ...)	{ .name = n, .short_name = s, .arg = a, .help = h, __VA_ARGS__ }
+
+static const struct cli_option options[NR_CTL_OPTIONS] = {
+	[OPT_BDF] = OPTION("bdf", 0, "BDF", "the device, " BDF_FORMS, .check = check_bdf),
+	[OPT_OUTPUT] = OPTION("output", 'o', "FILE", "where to write the stream (- for stdout)"),
+	[OPT_INPUT] = OPTION("input", 'i', "FILE", "the stream to load"),
+	[OPT_SET] = OPTION("set", 0, "STATE[,...]",
+			   "move to each STATE in turn, of: " MIG_STATE_NAMES,
+			   .check = check_states),
+	[OPT_IDS] = OPTION("ids", 0, "V:D[:SV:SD]",
+			   "PCI ids of the saving device, hex (subsystem 0:0 if left out)",
+			   .check = check_ids),
+	[OPT_PROGRAM] = OPTION("program", 0, "NAME", "the saving program (vfmig_ops name)",
+			       .check = check_program),
+	[OPT_VERSION] = OPTION("version", 0, "N", "the saving program's version (default 0)",
+			       .check = check_version),
+	[OPT_PAYLOAD_HEX] = OPTION("payload-hex", 0, "HEX",
+				   "payload of the final unit (default: none)",
+				   .check = check_hex),
+	[OPT_PAYLOAD_FILE] = OPTION("payload-file", 0, "FILE",
+				    "payload of the final unit, from a file"),
+	[OPT_PRECOPY_HEX] = OPTION("precopy-hex", 0, "HEX",
+				   "payload of a PRECOPY unit before the final one (repeat for more)",
+				   .repeats = true, .check = check_hex),
+	[OPT_PRECOPY] = OPTION("precopy", 0, NULL,
+			       "start in pre-copy: save its data up to the device's "
+			       "temporary end, then go on in stop-copy"),
+	[OPT_VERBOSE] = OPTION("verbose", 'v', NULL, "say each step (VFIO calls, states, sizes)"),
+	[OPT_HELP] = OPTION("help", 'h', NULL, "show this help"),
+};
+
+#define COMMON		(CLI_OPT(OPT_VERBOSE) | CLI_OPT(OPT_HELP))
+
+static const struct cli_command commands[] = {
+	{ "features", NULL, NULL, "show the migration a device offers (VFIO device features)",
+	  "Prints the migration flags (stop-copy, p2p, pre-copy), the stop-copy data "
+	  "size the device estimates, whether it offers DMA logging, and its state.",
+	  CLI_OPT(OPT_BDF) | COMMON, CLI_OPT(OPT_BDF), cmd_features },
+	{ "state", NULL, NULL, "show the migration state of a device, or walk it with --set",
+	  "The device returns to running when vfmig-ctl exits (closing a VFIO device "
+	  "does that), so --set walks arcs within one open: --set stop,resuming,stop. "
+	  "A data fd that a move returns is closed unread.",
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_SET) | COMMON, CLI_OPT(OPT_BDF), cmd_state },
+	{ "save", NULL, NULL, "save the state of a device to FILE: stop-copy, read, stop",
+	  "As a VMM does: moves the device to stop-copy (the kernel walks the arcs "
+	  "from running), reads the data fd to its end into FILE.tmp, renames it to "
+	  "FILE, then moves the device to stop.",
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_PRECOPY) | COMMON,
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_OUTPUT), cmd_save },
+	{ "restore", NULL, NULL, "load FILE into a device: resuming, write, stop, running",
+	  "As a VMM does: moves the device to resuming, writes FILE to the data fd "
+	  "and closes it, moves the device to stop, which is where the module checks "
+	  "the whole stream and loads it, then to running.",
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_INPUT) | COMMON,
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_INPUT), cmd_restore },
+	{ "inspect", "FILE", "a saved stream",
+	  "check a saved stream FILE and show what it holds (no device)",
+	  "Checks its integrity with the module's own parser (format, units, CRC32C), "
+	  "not whether a given device would take it.",
+	  CLI_OPT(OPT_HELP), 0, cmd_inspect },
+	{ "make-stream", NULL, NULL, "write a valid stream built from arguments (for tests)",
+	  "One PRECOPY unit for each --precopy-hex, in order, then the FINAL unit. "
+	  "Tests corrupt the result themselves (dd, printf).",
+	  CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_IDS) | CLI_OPT(OPT_PROGRAM) |
+	  CLI_OPT(OPT_VERSION) | CLI_OPT(OPT_PRECOPY_HEX) | CLI_OPT(OPT_PAYLOAD_HEX) |
+	  CLI_OPT(OPT_PAYLOAD_FILE) | CLI_OPT(OPT_HELP),
+	  CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_IDS) | CLI_OPT(OPT_PROGRAM), cmd_make_stream },
+};
+
+const struct cli ctl_cli = {
+	.name = "vfmig-ctl",
+	.about = "Drive the VFIO migration of a PCI device as a VMM does (VFIO uAPI only),\n"
+		 "and check the vfmig streams it saves.  The device stays open while a\n"
+		 "command runs; closing it returns the device to running.",
+	.options = options,
+	.nr_options = NR_CTL_OPTIONS,
+	.commands = commands,
+	.nr_commands = sizeof(commands) / sizeof(commands[0]),
+};
