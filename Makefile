@@ -12,14 +12,14 @@ BPFTOOL   ?= bpftool
 CFLAGS    ?= -O2 -g -Wall -Wextra
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(BPF_SRCS:.c=.o)
+BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o
 KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h \
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
 .PHONY: all setup check vmtest demo bench install clean user unit-test need-setup
 
-all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops
+all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops $(BUILD)/edu_payload.elf
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -40,11 +40,25 @@ bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-Wall -Werror -c $< -o $@
 
+# edu without PRE_COPY, so tests see QEMU do a plain stop-and-copy.
+bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DEDU_FLAGS=VFMIG_F_P2P -Wall -Werror -c $< -o $@
+
 user:
 	$(MAKE) -C user
 
 selftests/vfio-ops: selftests/vfio_ops.c
 	$(CC) $(CFLAGS) -o $@ $<
+
+# The bare-metal guest of the QEMU migration test (multiboot, 32-bit).
+$(BUILD)/edu_payload.elf: selftests/payload/edu_payload.c selftests/payload/payload.ld
+	@mkdir -p $(BUILD)
+	$(CC) -m32 -ffreestanding -fno-pic -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Wno-main \
+		-c $< -o $(BUILD)/edu_payload.o
+	$(LD) -m elf_i386 -T selftests/payload/payload.ld -nostdlib \
+		--build-id=none --no-warn-rwx-segments $(BUILD)/edu_payload.o -o $@
 
 unit-test:
 	$(MAKE) -C user test

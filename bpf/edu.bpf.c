@@ -265,8 +265,13 @@ __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 	return sizeof(struct edu_state);
 }
 
+/* bpf/edu_stop_copy.bpf.o is this program built without PRE_COPY. */
+#ifndef EDU_FLAGS
+#define EDU_FLAGS (VFMIG_F_P2P | VFMIG_F_PRE_COPY)
+#endif
+
 VFMIG_OPS(edu,
-	.flags = VFMIG_F_P2P | VFMIG_F_PRE_COPY,
+	.flags = EDU_FLAGS,
 	.version = 1,
 	.init = (void *)edu_init,
 	.region_write = (void *)edu_write,

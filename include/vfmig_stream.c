@@ -34,7 +34,7 @@ static void vfmig_header_id(const struct vfmig_stream_header *h,
 	id->program_version = le32_to_cpu(h->program_version);
 }
 
-static int vfmig_header_check(const struct vfmig_stream_header *h,
+int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 			      const struct vfmig_stream_expect *want,
 			      const char **reason)
 {
@@ -112,12 +112,12 @@ int vfmig_stream_parse(__u64 len, vfmig_stream_read_t read, void *ctx,
 			*reason = "cannot read the stream";
 			return err;
 		}
-		err = vfmig_header_check(&h, want, reason);
+		err = vfmig_stream_check_header(&h, want, reason);
 		if (err)
 			return err;
 		if (!info->nr_units)
 			vfmig_header_id(&h, &info->id);
-		else if (vfmig_header_check(&h, &info->id, reason))
+		else if (vfmig_stream_check_header(&h, &info->id, reason))
 			return -EINVAL;	/* units of different origins */
 
 		flags = le32_to_cpu(h.flags);

@@ -91,6 +91,21 @@ int vfmig_stream_parse(__u64 len, vfmig_stream_read_t read, void *ctx,
 		       struct vfmig_stream_info *info, const char **reason);
 
 /**
+ * vfmig_stream_check_header() - check one unit header, as the parser does
+ * @h: the header as received
+ * @want: the receiving device and program, or NULL
+ * @reason: set to what is wrong, on failure
+ *
+ * Lets a receiver refuse a stream as soon as a header arrives; the whole
+ * stream still goes through vfmig_stream_parse() before use.
+ *
+ * Return: 0 or the errors of vfmig_stream_parse().
+ */
+int vfmig_stream_check_header(const struct vfmig_stream_header *h,
+			      const struct vfmig_stream_expect *want,
+			      const char **reason);
+
+/**
  * vfmig_stream_header_init() - fill a unit header; the writer sets
  * payload_len and crc once the payload is complete
  * @h: the header

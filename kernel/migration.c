@@ -207,17 +207,28 @@ static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
 				  size_t len, loff_t *pos)
 {
 	struct vfmig_data *d = filp->private_data;
+	const char *reason = NULL;
 	ssize_t ret;
+	int idx;
 
 	if (pos)
 		return -ESPIPE;
 
+	idx = srcu_read_lock(&d->mdev->srcu);
 	mutex_lock(&d->lock);
 	if (d->disabled)
 		ret = -ENODEV;
 	else
-		ret = vfmig_data_write(d, NULL, buf, len) ?: len;
+		ret = vfmig_data_write(d, NULL, buf, len) ?:
+		      vfmig_data_check_arrived(d, &reason) ?: len;
 	mutex_unlock(&d->lock);
+	srcu_read_unlock(&d->mdev->srcu, idx);
+	if (reason) {
+		vfmig_set_error(d->mdev, "refused migration stream: %s", reason);
+		pci_warn(d->mdev->core.pdev,
+			 "refused migration stream: %s (%zd); device left as it was\n",
+			 reason, ret);
+	}
 	return ret;
 }
 

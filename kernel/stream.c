@@ -226,6 +226,38 @@ int vfmig_data_seal_unit(struct vfmig_data *d)
 	return vfmig_data_copy(d, d->unit_start, &h, NULL, sizeof(h), true);
 }
 
+/**
+ * vfmig_data_check_arrived() - check the headers of units received so far
+ * @d: the resume buffer, @d->lock held, under the device's SRCU
+ * @reason: what is wrong, on failure
+ *
+ * A stream from another device or program is refused as its first header
+ * arrives, while the VMM is still sending: QEMU then fails the incoming
+ * migration and the source carries on, instead of finding out only when
+ * the destination starts.
+ *
+ * Return: 0 or -errno from vfmig_stream_check_header().
+ */
+int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason)
+{
+	struct vfmig_stream_expect want;
+	struct vfmig_stream_header h;
+	int ret;
+
+	vfmig_stream_id(d->mdev, &want);
+	while (d->len - d->unit_start >= sizeof(h)) {
+		ret = vfmig_data_read(d, d->unit_start, &h, NULL, sizeof(h)) ?:
+		      vfmig_stream_check_header(&h, &want, reason);
+		if (ret)
+			return ret;
+		/* Wait for the payload; bogus lengths are the full check's. */
+		if (le64_to_cpu(h.payload_len) > d->len - d->unit_start - sizeof(h))
+			break;
+		d->unit_start += sizeof(h) + le64_to_cpu(h.payload_len);
+	}
+	return 0;
+}
+
 static int vfmig_data_parse_read(void *ctx, u64 off, void *buf, u32 len)
 {
 	return vfmig_data_read(ctx, off, buf, NULL, len);

@@ -165,7 +165,10 @@ struct vfmig_data {
 	u64 len;			/* bytes in the buffer */
 	u64 pos;			/* bytes the user has read */
 	u64 ready;			/* bytes sealed: readable by the user */
-	u64 unit_start;			/* header of the unit being saved */
+	u64 unit_start;			/* save: header of the unit being
+					 * written; resume: of the next unit
+					 * to arrive
+					 */
 	struct vfmig_stream_info info;	/* load: the validated units */
 	bool final;			/* save: complete, reads reach EOF */
 	bool disabled;			/* the device left the data state */
@@ -264,6 +267,7 @@ int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
 int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags);
 int vfmig_data_seal_unit(struct vfmig_data *d);
 int vfmig_data_validate(struct vfmig_data *d, const char **reason);
+int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason);
 int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len);
 extern unsigned int vfmig_max_state_mb;
 

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# Nested QEMU helpers for the real-client tests and benchmarks: QEMU 10
+# runs inside the test VM (TCG inside TCG) with the bare-metal payload
+# (selftests/payload/edu_payload.c) and, optionally, a vfmig device passed
+# through with -device vfio-pci.  No vIOMMU in the nested VM: QEMU refuses
+# to migrate one that has it.  Sourced by tests.sh and bench.sh.
+
+QEMU_VM=(qemu-system-x86_64 -accel tcg -machine q35 -m 32M -display none
+	 -nodefaults -no-reboot -kernel build/edu_payload.elf)
+QMP=selftests/vm/qmp.py
+VMDIR=${VMDIR:-/tmp/vms}
+
+# vm_start NAME BDF|- [QEMU ARGS...]: start a VM in the background; its
+# serial console goes to $VMDIR/NAME.log, QEMU's messages to NAME.err and
+# its vfio migration trace to NAME.trace.
+vm_start() {
+	local name=$1 bdf=$2 dev=()
+	shift 2
+	mkdir -p "$VMDIR"
+	rm -f "$VMDIR/$name".*
+	[ "$bdf" = - ] || dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
+	"${QEMU_VM[@]}" "${dev[@]}" -serial "file:$VMDIR/$name.log" \
+		-qmp "unix:$VMDIR/$name.qmp,server,nowait" \
+		-trace vfio_migration_set_state -D "$VMDIR/$name.trace" "$@" \
+		</dev/null >"$VMDIR/$name.err" 2>&1 &
+	echo $! >"$VMDIR/$name.pid"
+}
+
+# vm_wait NAME PATTERN [SECONDS]: wait for PATTERN on the VM's console.
+vm_wait() {
+	local i
+	for ((i = 0; i < ${3:-60} * 5; i++)); do
+		grep -q "$2" "$VMDIR/$1.log" 2>/dev/null && return 0
+		kill -0 "$(cat "$VMDIR/$1.pid")" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+vm_qmp() { local name=$1; shift; python3 "$QMP" "$VMDIR/$name.qmp" "$@"; }
+
+vm_alive() { kill -0 "$(cat "$VMDIR/$1.pid")" 2>/dev/null; }
+
+vm_stop() {
+	local pid
+	pid=$(cat "$VMDIR/$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# Complete report lines only: a migrated VM stops mid-line and its
+# destination prints the rest.
+VM_LINE='^(TICK|READY) [0-9]+ .*dma=0x[0-9a-f]{8},0x[0-9a-f]{8},0x[0-9a-f]{8}$'
+vm_lines() { grep -E "$VM_LINE" "$VMDIR/$1.log"; }
+vm_last_tick() { vm_lines "$1" | tail -n1 | cut -d' ' -f2; }
+vm_first_tick() { vm_lines "$1" | grep '^TICK' | head -n1 | cut -d' ' -f2; }
+vm_last_regs() { vm_lines "$1" | tail -n1 | cut -d' ' -f3-; }
+
+# vm_migrate SRC URI [PARAMS-JSON]: start migrating SRC; do not wait.
+vm_migrate() {
+	local params=${3:-'{}'}
+
+	vm_qmp "$1" "migrate-set-parameters $params" \
+		'migrate-set-capabilities {"capabilities": [{"capability": "return-path", "state": true}]}' \
+		"migrate {\"uri\": \"$2\"}" >/dev/null
+}
