@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
-# `make bench`, inside the VM: migration data_fd throughput for a synthetic
-# program with 64 MiB of state (bpf/test_mig.bpf.o), beside the guest's own
-# memcpy bandwidth measured in the same process, as ratios.  Figures under
-# TCG are only comparable with each other, which is why they are ratios.
+# `make bench`, inside the VM, figures as ratios measured side by side:
+# - migration data_fd throughput for a synthetic program with 64 MiB of
+#   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth;
+# - QEMU 10 migrating a VM that owns a vfmig edu device beside the same VM
+#   without it: total time, downtime and device state bytes QEMU reports.
+# Figures under TCG are only comparable with each other.
 set -euo pipefail
 
-read -r A _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
+read -r A B _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
 MIB=64
 modprobe vfio-pci
 modprobe vfio_iommu_type1
@@ -26,3 +28,39 @@ awk -v m="$memcpy" -v s="$save" -v r="$restore" -v mib="$MIB" 'BEGIN {
 	printf "bench: %d MiB state: save %.1f MiB/s, restore %.1f MiB/s, guest memcpy %.1f MiB/s\n", mib, s, r, m
 	printf "bench: save/memcpy = %.3f, restore/memcpy = %.3f\n", s / m, r / m
 }'
+
+# ---- QEMU: the same VM migrated with and without the vfmig device ----
+user/vfmig-load unload --bdf "$A" >/dev/null
+user/vfmig-load bpf/edu.bpf.o --bdf "$A" >/dev/null
+user/vfmig-load bpf/edu.bpf.o --bdf "$B" --bind >/dev/null
+VMDIR=$(mktemp -d)
+# shellcheck source=selftests/vm/qemu_lib.sh
+. selftests/vm/qemu_lib.sh
+
+migrate_once() {	# migrate_once SRC_BDF|- DST_BDF|-: print query-migrate
+	vm_start src "$1"
+	vm_wait src 'READY\|NO-EDU' 60 || { echo "bench: source VM did not start" >&2; exit 1; }
+	rm -f "$VMDIR/mig.sock"
+	vm_start dst "$2" -incoming "unix:$VMDIR/mig.sock"
+	while [ ! -S "$VMDIR/mig.sock" ]; do sleep 0.1; done
+	vm_migrate src "unix:$VMDIR/mig.sock" '{"downtime-limit": 20000, "max-bandwidth": 1000000000}'
+	vm_qmp src --wait-migration 120
+	vm_stop src
+	vm_stop dst
+}
+
+field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+with=$(migrate_once "$A" "$B")
+without=$(migrate_once - -)
+for run in with without; do
+	info=${!run}
+	printf 'qemu %-7s vfmig device: total %s ms, downtime %s ms, device state %s bytes, RAM %s bytes\n' \
+		"$run" "$(field "$info" 'd["total-time"]')" "$(field "$info" 'd["downtime"]')" \
+		"$(field "$info" 'd.get("vfio", {}).get("transferred", 0)')" \
+		"$(field "$info" 'd["ram"]["transferred"]')"
+done
+awk -v tw="$(field "$with" 'd["total-time"]')" -v to="$(field "$without" 'd["total-time"]')" \
+    -v dw="$(field "$with" 'd["downtime"]')" -v dn="$(field "$without" 'd["downtime"]')" 'BEGIN {
+	printf "bench: qemu migration with/without the vfmig device: total time %.2f, downtime %.2f\n", tw / to, dw / dn
+}'
+rm -rf "$VMDIR"
