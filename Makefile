@@ -48,8 +48,8 @@ bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h in
 user:
 	$(MAKE) -C user
 
-selftests/vfio-ops: selftests/vfio_ops.c
-	$(CC) $(CFLAGS) -o $@ $<
+selftests/vfio-ops: selftests/vfio_ops.c include/vfmig.h
+	$(CC) $(CFLAGS) -Iinclude -o $@ $<
 
 # The bare-metal guest of the QEMU migration test (multiboot, 32-bit).
 $(BUILD)/edu_payload.elf: selftests/payload/edu_payload.c selftests/payload/payload.ld

@@ -24,6 +24,22 @@
 #define VFMIG_SAVE_FINAL	1	/* the device is stopped: everything */
 #define VFMIG_SAVE_PRECOPY	2	/* the device runs: the initial part */
 
+/*
+ * Names of the VFIO migration states (enum vfio_device_mig_state of
+ * <linux/vfio.h>) as sysfs and the tools show them, for an array
+ * initialiser: static const char *const names[] = VFMIG_MIG_STATE_NAMES;
+ */
+#define VFMIG_MIG_STATE_NAMES {						\
+	[VFIO_DEVICE_STATE_ERROR] = "error",				\
+	[VFIO_DEVICE_STATE_STOP] = "stop",				\
+	[VFIO_DEVICE_STATE_RUNNING] = "running",			\
+	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",			\
+	[VFIO_DEVICE_STATE_RESUMING] = "resuming",			\
+	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",		\
+	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",			\
+	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",		\
+}
+
 /* Most trap windows one program may declare on one device. */
 #define VFMIG_MAX_TRAPS		16
 

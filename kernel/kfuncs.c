@@ -340,7 +340,11 @@ __bpf_kfunc void bpf_vfmig_error(struct vfmig_dev *dev, s32 err)
 	struct vfmig_binding *b;
 
 	rcu_read_lock();
-	b = rcu_dereference(mdev->binding) ?: mdev->pending;
+	/* From init(), the program being attached is the one giving up. */
+	if (mdev->pending && mdev->pending_task == current)
+		b = mdev->pending;
+	else
+		b = rcu_dereference(mdev->binding);
 	if (b)
 		vfmig_binding_fail(mdev, b, err);
 	rcu_read_unlock();

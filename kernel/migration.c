@@ -30,16 +30,7 @@
 
 static const struct vfio_migration_ops vfmig_mig_ops;
 
-static const char *const vfmig_state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "error",
-	[VFIO_DEVICE_STATE_STOP] = "stop",
-	[VFIO_DEVICE_STATE_RUNNING] = "running",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",
-	[VFIO_DEVICE_STATE_RESUMING] = "resuming",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
-};
+static const char *const vfmig_state_names[] = VFMIG_MIG_STATE_NAMES;
 
 /**
  * vfmig_mig_state_name() - a migration state as sysfs shows it

@@ -231,7 +231,7 @@ static struct vfmig_binding *vfmig_binding_create(struct vfmig_ops *ops,
 	if (ops->init) {
 		mdev->pending = b;
 		mdev->pending_task = current;
-		ret = ops->init(&mdev->dev);
+		ret = ops->init(&mdev->dev) ?: READ_ONCE(b->error);
 		mdev->pending = NULL;
 		mdev->pending_task = NULL;
 		if (ret) {

@@ -46,6 +46,8 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "vfmig.h"
+
 static int device_fd = -1;
 static int data_fd = -1;
 static volatile uint8_t *map_base;
@@ -252,16 +254,7 @@ static void op_mrd(uint64_t off)
 	printf("0x%x\n", v);
 }
 
-static const char *const state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "error",
-	[VFIO_DEVICE_STATE_STOP] = "stop",
-	[VFIO_DEVICE_STATE_RUNNING] = "running",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",
-	[VFIO_DEVICE_STATE_RESUMING] = "resuming",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
-};
+static const char *const state_names[] = VFMIG_MIG_STATE_NAMES;
 
 /* A VFIO_DEVICE_FEATURE call with @size bytes of payload after the header. */
 static int feature(uint32_t flags, void *payload, size_t size)

@@ -1,48 +1,28 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The command line: one table of commands, each with the options it takes;
- * parsing and help are both generated from the tables.
+ * The command line of vfmig-load: its options (indices into the table of
+ * args.c) and commands, parsed by cli.c, and what the commands read of it.
  */
 #ifndef VFMIG_ARGS_H
 #define VFMIG_ARGS_H
 
-#include <stdbool.h>
-#include <stdio.h>
+#include "cli.h"
 
-#include "vfmig.h"
-
-struct args;
-
-struct command {
-	const char *name;
-	const char *operand;	/* e.g. "OBJ", or NULL for none */
-	const char *operand_help;
-	const char *summary;
-	unsigned int options;	/* OPTION_* bits (args.c) it accepts */
-	unsigned int required;	/* OPTION_* bits it needs */
-	int (*run)(const struct args *args);
+enum load_option {
+	LOAD_OPT_BDF,
+	LOAD_OPT_BIND,
+	LOAD_OPT_JSON,
+	LOAD_OPT_VERBOSE,
+	LOAD_OPT_HELP,
+	NR_LOAD_OPTIONS
 };
 
-struct args {
-	const struct command *command;
-	const char *object;		/* the operand of load */
-	char bdf[VFMIG_BDF_LEN];	/* canonical, "" when not given */
-	bool bind;
-	bool json;
-	bool verbose;
-	char error[256];		/* why parse_args() said ARGS_USAGE */
-};
+extern const struct cli load_cli;
 
-enum parse_result {
-	ARGS_RUN,	/* run args->command */
-	ARGS_HELP,	/* print help for args->command (NULL: all commands) */
-	ARGS_USAGE,	/* usage error, args->error says which */
-};
-
-/* Parses argv (reordering it, as getopt does); fills @args. */
-enum parse_result parse_args(int argc, char **argv, struct args *args);
-
-/* Help for one command, or for all when @command is NULL. */
-void print_help(FILE *out, const struct command *command);
+/*
+ * The --bdf given, in canonical form ("dddd:bb:dd.f"), or "" when none was;
+ * in a static buffer.
+ */
+const char *args_bdf(const struct cli_args *args);
 
 #endif /* VFMIG_ARGS_H */

@@ -58,7 +58,9 @@ int bind_device(const char *bdf)
 	return 0;
 }
 
-int cmd_bind(const struct args *args)
+int cmd_bind(const struct cli_args *args)
 {
-	return check_module() ?: check_device(args->bdf) ?: bind_device(args->bdf);
+	const char *bdf = args_bdf(args);
+
+	return check_module() ?: check_device(bdf) ?: bind_device(bdf);
 }

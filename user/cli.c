@@ -12,7 +12,7 @@
 #define HELP_WIDTH	79
 
 bool cli_verbose;
-static const char *program = "vfmig";	/* cli->name once parsed */
+const char *cli_program = "vfmig";
 
 /* getopt keys: the short name, or past any char for long-only options. */
 static int option_key(const struct cli *cli, unsigned int index)
@@ -167,11 +167,33 @@ static enum cli_result parse_options(const struct cli *cli, int argc,
 	return CLI_RUN;
 }
 
+/*
+ * With a default command, a word that names no command may have been meant
+ * as that command's operand: the error then says it is neither.
+ */
+static enum cli_result unknown_command(const struct cli *cli, const char *word,
+				       struct cli_args *args)
+{
+	const struct cli_command *fallback = cli->default_command;
+	char names[128] = "";
+	size_t len = 0;
+
+	if (!fallback || !fallback->operand)
+		return usage_error(args, "unknown command '%s'", word);
+	/* "load, unload, status or bind" */
+	for (unsigned int i = 0; i < cli->nr_commands && len < sizeof(names); i++)
+		len += snprintf(names + len, sizeof(names) - len, "%s%s",
+				i == 0 ? "" : i + 1 < cli->nr_commands ? ", " : " or ",
+				cli->commands[i].name);
+	return usage_error(args, "unknown command '%s': not %s, nor the %s of %s",
+			   word, names, fallback->operand, fallback->name);
+}
+
 enum cli_result cli_parse(const struct cli *cli, int argc, char **argv,
 			  struct cli_args *args)
 {
 	memset(args, 0, sizeof(*args));
-	program = cli->name;
+	cli_program = cli->name;
 	if (cli->nr_options > CLI_MAX_OPTIONS)	/* a bug in the table */
 		return usage_error(args, "more than %d options", CLI_MAX_OPTIONS);
 	if (argc < 2)
@@ -183,9 +205,13 @@ enum cli_result cli_parse(const struct cli *cli, int argc, char **argv,
 		return CLI_HELP;
 	}
 	args->command = find_command(cli, argv[1]);
-	if (!args->command)
-		return usage_error(args, "unknown command '%s'", argv[1]);
-	return parse_options(cli, argc - 1, argv + 1, args);
+	if (args->command)
+		return parse_options(cli, argc - 1, argv + 1, args);
+	if (!cli->default_command || !cli->starts_default(argv[1]))
+		return unknown_command(cli, argv[1], args);
+	/* argv[1] is already the default command's: parse from there. */
+	args->command = cli->default_command;
+	return parse_options(cli, argc, argv, args);
 }
 
 const char *cli_value(const struct cli_args *args, unsigned int index)
@@ -193,10 +219,13 @@ const char *cli_value(const struct cli_args *args, unsigned int index)
 	return args->count[index] ? args->value[index][args->count[index] - 1] : NULL;
 }
 
+/* "NAME [COMMAND] OPERAND OPTIONS": without COMMAND for the default one. */
 static void print_usage_line(const struct cli *cli, FILE *out,
-			     const struct cli_command *command)
+			     const struct cli_command *command, bool with_name)
 {
-	fprintf(out, "%s %s", cli->name, command->name);
+	fputs(cli->name, out);
+	if (with_name)
+		fprintf(out, " %s", command->name);
 	if (command->operand)
 		fprintf(out, " %s", command->operand);
 	for (unsigned int i = 0; i < cli->nr_options; i++) {
@@ -241,7 +270,11 @@ static void print_command_help(const struct cli *cli, FILE *out,
 			       const struct cli_command *command)
 {
 	fputs("Usage: ", out);
-	print_usage_line(cli, out, command);
+	print_usage_line(cli, out, command, true);
+	if (command == cli->default_command) {
+		fputs("       ", out);
+		print_usage_line(cli, out, command, false);
+	}
 	fprintf(out, "\n%c%s.\n", toupper(command->summary[0]), command->summary + 1);
 	if (command->details) {
 		fputc('\n', out);
@@ -275,11 +308,16 @@ void cli_help(const struct cli *cli, FILE *out, const struct cli_command *comman
 		print_command_help(cli, out, command);
 		return;
 	}
-	fprintf(out, "Usage: %s COMMAND [options]\n\n%s\n\nCommands:\n",
-		cli->name, cli->about);
+	fprintf(out, "Usage: %s COMMAND [options]\n", cli->name);
+	if (cli->default_command) {
+		fputs("       ", out);
+		print_usage_line(cli, out, cli->default_command, false);
+	}
+	fprintf(out, "\n%s\n\nCommands:\n", cli->about);
 	for (unsigned int i = 0; i < cli->nr_commands; i++)
-		fprintf(out, "  %-12s %s\n", cli->commands[i].name,
-			cli->commands[i].summary);
+		fprintf(out, "  %-12s %s%s\n", cli->commands[i].name,
+			cli->commands[i].summary,
+			&cli->commands[i] == cli->default_command ? " (default)" : "");
 	fprintf(out, "\nRun '%s COMMAND --help' for the options of a command.\n",
 		cli->name);
 }
@@ -313,7 +351,7 @@ int cli_main(const struct cli *cli, int argc, char **argv)
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s", program, prefix);
+	fprintf(stderr, "%s: %s", cli_program, prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A command line made of two tables, commands and the options each takes:
- * parsing, usage errors and help are all generated from them.  vfmig-ctl
- * uses it; it is args.c (vfmig-load's) with the tables passed in.  Also how
- * a tool reports: one-line errors on stderr, prefixed with its name.
+ * parsing, usage errors and help are all generated from them.  Both tools
+ * use it: vfmig-ctl (ctl_args.c) and vfmig-load (args.c).  Also how a tool
+ * reports: one-line errors on stderr, prefixed with its name.
  */
 #ifndef VFMIG_CLI_H
 #define VFMIG_CLI_H
@@ -47,6 +47,13 @@ struct cli {
 	unsigned int nr_options;
 	const struct cli_command *commands;
 	unsigned int nr_commands;
+	/*
+	 * Optional, both or neither: the command implied when the first
+	 * argument names none but starts_default() says it begins that
+	 * command's options or operand ("vfmig-load OBJ --bdf BDF").
+	 */
+	const struct cli_command *default_command;
+	bool (*starts_default)(const char *first_arg);
 };
 
 struct cli_args {
@@ -84,5 +91,7 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, only with -v (cli_verbose set). */
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool cli_verbose;
+/* The NAME of those messages: cli->name once cli_parse() ran. */
+extern const char *cli_program;
 
 #endif /* VFMIG_CLI_H */

@@ -4,11 +4,12 @@
 #define VFMIG_COMMANDS_H
 
 #include "args.h"
+#include "vfmig.h"
 
-int cmd_load(const struct args *args);		/* load.c */
-int cmd_unload(const struct args *args);	/* unload.c */
-int cmd_status(const struct args *args);	/* status.c */
-int cmd_bind(const struct args *args);		/* bind.c */
+int cmd_load(const struct cli_args *args);	/* load.c */
+int cmd_unload(const struct cli_args *args);	/* unload.c */
+int cmd_status(const struct cli_args *args);	/* status.c */
+int cmd_bind(const struct cli_args *args);	/* bind.c */
 
 /* Binds @bdf to vfmig-pci unless it is; 0 or EXIT_FAIL (reported). */
 int bind_device(const char *bdf);

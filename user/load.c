@@ -114,23 +114,24 @@ int load_object(struct bpf_object *obj, const char *path)
 	return err;
 }
 
-static int report_attach_failure(int err, const struct args *args,
+static int report_attach_failure(int err, const struct cli_args *args,
 				 const char *name)
 {
+	const char *object = args->operand, *bdf = args_bdf(args);
+
 	switch (err) {
 	case -EBUSY:
-		return fail_busy(args->bdf);
+		return fail_busy(bdf);
 	case -ENODEV:
 		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s"
-			    " (was it unbound? " PROG_NAME " bind --bdf %s)",
-			    args->bdf, args->bdf);
+			    " (was it unbound? " PROG_NAME " bind --bdf %s)", bdf, bdf);
 	case -EINVAL:
 		return fail("the kernel refused %s for %s: bad bdf, name or flags in"
 			    " its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL"
-			    " (see dmesg)", args->object, args->bdf, name);
+			    " (see dmesg)", object, bdf, name);
 	default:
 		return fail("attaching %s to %s failed: %s (if init() of %s failed,"
-			    " dmesg says so)", args->object, args->bdf, errstr(err), name);
+			    " dmesg says so)", object, bdf, errstr(err), name);
 	}
 }
 
@@ -189,13 +190,14 @@ static void report_success(struct bpf_link *link, const char *bdf,
 }
 
 static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
-			   const struct args *args, const char *name)
+			   const struct cli_args *args, const char *name)
 {
+	const char *bdf = args_bdf(args);
 	char failed[PATH_MAX];
 	struct bpf_link *link;
 	int err;
 
-	err = load_object(obj, args->object);
+	err = load_object(obj, args->operand);
 	if (err)
 		return err;
 
@@ -203,31 +205,34 @@ static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
 	if (!link)
 		return report_attach_failure(-errno, args, name);
 
-	err = pin_all(obj, ops_map, link, args->bdf, failed);
+	err = pin_all(obj, ops_map, link, bdf, failed);
 	if (err) {
 		/* Never leave an attach behind that no pin holds. */
-		pins_remove(args->bdf);
+		pins_remove(bdf);
 		bpf_link__destroy(link);
 		return fail("cannot pin %s: %s (detached %s again)",
 			    failed, errstr(err), name);
 	}
-	report_success(link, args->bdf, name);
+	report_success(link, bdf, name);
 	/* Our fd goes, the attach stays: the pin holds the link. */
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
 	return 0;
 }
 
-static int check_driver_and_bpffs(const struct args *args)
+static int check_driver_and_bpffs(const struct cli_args *args)
 {
+	const char *bdf = args_bdf(args);
+
 	/* Rebinding changes the system: only once the rest is known good. */
-	if (args->bind)
-		return check_bpffs() ?: bind_device(args->bdf);
-	return check_bound(args->bdf) ?: check_bpffs();
+	if (args->seen & CLI_OPT(LOAD_OPT_BIND))
+		return check_bpffs() ?: bind_device(bdf);
+	return check_bound(bdf) ?: check_bpffs();
 }
 
-int cmd_load(const struct args *args)
+int cmd_load(const struct cli_args *args)
 {
+	const char *object = args->operand, *bdf = args_bdf(args);
 	char name[VFMIG_NAME_LEN];
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
@@ -238,15 +243,15 @@ int cmd_load(const struct args *args)
 	 * the device.  Then the device, in a fixed order, so the first
 	 * problem reported is always the same one.
 	 */
-	obj = bpf_object__open_file(args->object, NULL);
+	obj = bpf_object__open_file(object, NULL);
 	if (!obj)
-		return fail("cannot open %s: %s", args->object, errstr(-errno));
-	ret = ops_map_find(obj, args->object, &ops_map) ?:
-	      ops_map_set_target(obj, args->object, ops_map, args->bdf, name) ?:
+		return fail("cannot open %s: %s", object, errstr(-errno));
+	ret = ops_map_find(obj, object, &ops_map) ?:
+	      ops_map_set_target(obj, object, ops_map, bdf, name) ?:
 	      check_module() ?:
-	      check_device(args->bdf) ?:
+	      check_device(bdf) ?:
 	      check_driver_and_bpffs(args) ?:
-	      check_idle(args->bdf) ?:
+	      check_idle(bdf) ?:
 	      load_attach_pin(obj, ops_map, args, name);
 	bpf_object__close(obj);
 	return ret;

@@ -7,42 +7,15 @@
 
 #include "report.h"
 
-static bool verbose;
 /* Without -v libbpf is quiet, but its first warning often is the reason. */
 static char first_warning[256];
-
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	fprintf(stderr, PROG_NAME ": %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("", fmt, ap);
-	va_end(ap);
-	return EXIT_FAIL;
-}
-
-void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
-	va_end(ap);
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
 	size_t len;
 
-	if (verbose)
+	if (cli_verbose)
 		return vfprintf(stderr, fmt, ap);
 	if (level != LIBBPF_WARN || first_warning[0])
 		return 0;
@@ -52,15 +25,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-void report_init(bool want_verbose)
+void report_init(bool verbose)
 {
-	verbose = want_verbose;
+	/* Also for what fails before (or without) cli_parse(). */
+	cli_program = PROG_NAME;
+	cli_verbose = verbose;
 	libbpf_set_print(libbpf_print);
 }
 
 bool report_verbose(void)
 {
-	return verbose;
+	return cli_verbose;
 }
 
 const char *libbpf_take_warning(void)

@@ -227,25 +227,27 @@ static void print_json(const struct device_status *st)
 	fputs("}", stdout);
 }
 
-int cmd_status(const struct args *args)
+int cmd_status(const struct cli_args *args)
 {
+	const char *bdf = args_bdf(args);
+	bool json = args->seen & CLI_OPT(LOAD_OPT_JSON);
 	struct device_status st;
 	bdf_t *bdfs = NULL;
 	int count = 0, err;
 
-	if (args->bdf[0]) {
+	if (bdf[0]) {
 		char dir[PATH_MAX];
 
 		/* Pins of a device that went away are still worth showing. */
-		if (pin_path(dir, args->bdf, NULL) || access(dir, F_OK)) {
-			err = check_device(args->bdf);
+		if (pin_path(dir, bdf, NULL) || access(dir, F_OK)) {
+			err = check_device(bdf);
 			if (err)
 				return err;
 		}
 		bdfs = malloc(sizeof(bdf_t));
 		if (!bdfs)
 			return fail("out of memory");
-		strcpy(bdfs[0], args->bdf);
+		strcpy(bdfs[0], bdf);
 		count = 1;
 	} else {
 		err = list_devices(&bdfs, &count);
@@ -253,14 +255,14 @@ int cmd_status(const struct args *args)
 			return fail("cannot list devices: %s", errstr(err));
 	}
 
-	if (args->json)
+	if (json)
 		fputs("[", stdout);
 	else if (!count)
 		printf("no device is bound to " VFMIG_DRIVER_NAME " or has pins%s\n",
 		       module_loaded() ? "" : " (vfmig module not loaded)");
 	for (int i = 0; i < count; i++) {
 		read_status(&st, bdfs[i]);
-		if (args->json) {
+		if (json) {
 			fputs(i ? ",\n " : "", stdout);
 			print_json(&st);
 		} else {
@@ -268,7 +270,7 @@ int cmd_status(const struct args *args)
 		}
 		free_status(&st);
 	}
-	if (args->json)
+	if (json)
 		fputs("]\n", stdout);
 	free(bdfs);
 	return 0;

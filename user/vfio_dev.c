@@ -17,16 +17,7 @@
 /* The fix named when a device is not usable through VFIO. */
 #define BIND_FIX	"bind it to " VFMIG_DRIVER_NAME " (vfmig-load bind --bdf %s)"
 
-static const char *const state_names[] = {
-	[VFIO_DEVICE_STATE_ERROR] = "error",
-	[VFIO_DEVICE_STATE_STOP] = "stop",
-	[VFIO_DEVICE_STATE_RUNNING] = "running",
-	[VFIO_DEVICE_STATE_STOP_COPY] = "stop-copy",
-	[VFIO_DEVICE_STATE_RESUMING] = "resuming",
-	[VFIO_DEVICE_STATE_RUNNING_P2P] = "running-p2p",
-	[VFIO_DEVICE_STATE_PRE_COPY] = "pre-copy",
-	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",
-};
+static const char *const state_names[] = VFMIG_MIG_STATE_NAMES;
 
 /* Checks what sysfs says, then finds the group: its number, or EXIT_FAILURE. */
 static int find_group(const char *bdf, char *group, size_t size)

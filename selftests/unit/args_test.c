@@ -6,8 +6,8 @@
 
 #define MAX_ARGS	16
 
-/* parse_args() over "vfmig-load" and the given words (NULL-terminated). */
-static enum parse_result parse(struct args *args, ...)
+/* cli_parse() of vfmig-load over its name and the given words (NULL-terminated). */
+static enum cli_result parse(struct cli_args *args, ...)
 {
 	static char words[MAX_ARGS][64];
 	char *argv[MAX_ARGS + 1] = { strcpy(words[0], "vfmig-load") };
@@ -22,140 +22,148 @@ static enum parse_result parse(struct args *args, ...)
 		argc++;
 	}
 	va_end(ap);
-	return parse_args(argc, argv, args);
+	return cli_parse(&load_cli, argc, argv, args);
 }
 
-static bool is_command(const struct args *args, const char *name)
+static bool given(const struct cli_args *args, enum load_option option)
+{
+	return args->seen & CLI_OPT(option);
+}
+
+static bool is_command(const struct cli_args *args, const char *name)
 {
 	return ASSERT_TRUE(args->command) && ASSERT_STR(args->command->name, name);
 }
 
 void test_args_default_command(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	if (ASSERT_INT(parse(&args, "edu.bpf.o", "--bdf", "3b:00.1", NULL), ARGS_RUN) &&
+	if (ASSERT_INT(parse(&args, "edu.bpf.o", "--bdf", "3b:00.1", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
-		ASSERT_STR(args.object, "edu.bpf.o");
-		ASSERT_STR(args.bdf, "0000:3b:00.1");
-		ASSERT_TRUE(!args.bind && !args.verbose);
+		ASSERT_STR(args.operand, "edu.bpf.o");
+		ASSERT_STR(args_bdf(&args), "0000:3b:00.1");
+		ASSERT_TRUE(!given(&args, LOAD_OPT_BIND) && !given(&args, LOAD_OPT_VERBOSE));
 	}
 	/* Options may come first, and a path without a dot is still an object. */
-	if (ASSERT_INT(parse(&args, "--bdf", "3b:00.1", "bpf/edu", NULL), ARGS_RUN) &&
+	if (ASSERT_INT(parse(&args, "--bdf", "3b:00.1", "bpf/edu", NULL), CLI_RUN) &&
 	    is_command(&args, "load"))
-		ASSERT_STR(args.object, "bpf/edu");
+		ASSERT_STR(args.operand, "bpf/edu");
 }
 
 void test_args_load_options(void)
 {
-	struct args args;
+	struct cli_args args;
 
 	if (ASSERT_INT(parse(&args, "load", "-v", "x.bpf.o", "--bind",
-			     "--bdf", "0000:00:04.0", NULL), ARGS_RUN) &&
+			     "--bdf", "0000:00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
-		ASSERT_STR(args.object, "x.bpf.o");
-		ASSERT_STR(args.bdf, "0000:00:04.0");
-		ASSERT_TRUE(args.bind && args.verbose && !args.json);
+		ASSERT_STR(args.operand, "x.bpf.o");
+		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_TRUE(given(&args, LOAD_OPT_BIND) && given(&args, LOAD_OPT_VERBOSE) &&
+			    !given(&args, LOAD_OPT_JSON));
 	}
 	/* --bdf=BDF works like --bdf BDF. */
-	if (ASSERT_INT(parse(&args, "load", "x.bpf.o", "--bdf=00:04.0", NULL), ARGS_RUN))
-		ASSERT_STR(args.bdf, "0000:00:04.0");
+	if (ASSERT_INT(parse(&args, "load", "x.bpf.o", "--bdf=00:04.0", NULL), CLI_RUN))
+		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
 }
 
 void test_args_unload(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	if (ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", NULL), ARGS_RUN) &&
+	if (ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "unload")) {
-		ASSERT_STR(args.bdf, "0000:00:04.0");
-		ASSERT_TRUE(!args.object);
+		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_TRUE(!args.operand);
 	}
 }
 
 void test_args_status_bdf_optional(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	if (ASSERT_INT(parse(&args, "status", NULL), ARGS_RUN) &&
+	if (ASSERT_INT(parse(&args, "status", NULL), CLI_RUN) &&
 	    is_command(&args, "status"))
-		ASSERT_STR(args.bdf, "");
-	if (ASSERT_INT(parse(&args, "status", "--json", "--bdf", "00:04.0", NULL), ARGS_RUN)) {
-		ASSERT_TRUE(args.json);
-		ASSERT_STR(args.bdf, "0000:00:04.0");
+		ASSERT_STR(args_bdf(&args), "");
+	if (ASSERT_INT(parse(&args, "status", "--json", "--bdf", "00:04.0", NULL), CLI_RUN)) {
+		ASSERT_TRUE(given(&args, LOAD_OPT_JSON));
+		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
 	}
 }
 
 void test_args_unknown_command(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	ASSERT_INT(parse(&args, "frobnicate", "--bdf", "00:04.0", NULL), ARGS_USAGE);
-	ASSERT_CONTAINS(args.error, "unknown command 'frobnicate'");
-	ASSERT_INT(parse(&args, NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "frobnicate", "--bdf", "00:04.0", NULL), CLI_USAGE);
+	/* It might have been meant as load's OBJ: the error says it is neither. */
+	ASSERT_CONTAINS(args.error, "unknown command 'frobnicate': not load, unload,"
+			" status or bind, nor the OBJ of load");
+	ASSERT_INT(parse(&args, NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "no command");
 }
 
 void test_args_missing_bdf(void)
 {
 	static const char *const needing_bdf[] = { "unload", "bind" };
-	struct args args;
+	struct cli_args args;
 
-	ASSERT_INT(parse(&args, "x.bpf.o", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "x.bpf.o", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "load needs --bdf BDF");
 	for (size_t i = 0; i < sizeof(needing_bdf) / sizeof(needing_bdf[0]); i++) {
-		ASSERT_INT(parse(&args, needing_bdf[i], NULL), ARGS_USAGE);
+		ASSERT_INT(parse(&args, needing_bdf[i], NULL), CLI_USAGE);
 		ASSERT_CONTAINS(args.error, "needs --bdf BDF");
 	}
-	ASSERT_INT(parse(&args, "unload", "--bdf", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "unload", "--bdf", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "option '--bdf' needs an argument");
 }
 
 void test_args_unknown_option(void)
 {
-	struct args args;
+	struct cli_args args;
 
 	/* Options of other commands are unknown too. */
-	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:04.0", "--json", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:04.0", "--json", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "unknown option '--json' for load");
-	ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", "--bind", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", "--bind", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "unknown option '--bind' for unload");
-	ASSERT_INT(parse(&args, "status", "-x", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "status", "-x", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "unknown option '-x' for status");
 }
 
 void test_args_operands(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	ASSERT_INT(parse(&args, "load", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "load", "--bdf", "00:04.0", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "load needs OBJ");
-	ASSERT_INT(parse(&args, "a.bpf.o", "b.bpf.o", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "a.bpf.o", "b.bpf.o", "--bdf", "00:04.0", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "unexpected argument 'b.bpf.o'");
-	ASSERT_INT(parse(&args, "unload", "x.bpf.o", "--bdf", "00:04.0", NULL), ARGS_USAGE);
+	ASSERT_INT(parse(&args, "unload", "x.bpf.o", "--bdf", "00:04.0", NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "unexpected argument 'x.bpf.o' for unload");
 }
 
 void test_args_bad_bdf(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:20.0", NULL), ARGS_USAGE);
-	ASSERT_CONTAINS(args.error, "bad BDF '00:20.0': expected DDDD:BB:DD.F or BB:DD.F");
+	ASSERT_INT(parse(&args, "x.bpf.o", "--bdf", "00:20.0", NULL), CLI_USAGE);
+	ASSERT_CONTAINS(args.error, "bad --bdf '00:20.0': expected DDDD:BB:DD.F or BB:DD.F");
 }
 
 void test_args_help(void)
 {
-	struct args args;
+	struct cli_args args;
 
-	ASSERT_INT(parse(&args, "--help", NULL), ARGS_HELP);
+	ASSERT_INT(parse(&args, "--help", NULL), CLI_HELP);
 	ASSERT_TRUE(!args.command);
-	ASSERT_INT(parse(&args, "-h", NULL), ARGS_HELP);
-	if (ASSERT_INT(parse(&args, "unload", "-h", NULL), ARGS_HELP))
+	ASSERT_INT(parse(&args, "-h", NULL), CLI_HELP);
+	if (ASSERT_INT(parse(&args, "unload", "-h", NULL), CLI_HELP))
 		is_command(&args, "unload");
 	/* Help wins over a missing --bdf. */
-	if (ASSERT_INT(parse(&args, "x.bpf.o", "--help", NULL), ARGS_HELP))
+	if (ASSERT_INT(parse(&args, "x.bpf.o", "--help", NULL), CLI_HELP))
 		is_command(&args, "load");
-	if (ASSERT_INT(parse(&args, "help", "status", NULL), ARGS_HELP))
+	if (ASSERT_INT(parse(&args, "help", "status", NULL), CLI_HELP))
 		is_command(&args, "status");
 }

@@ -261,7 +261,7 @@ void test_cli_usage_errors_exit_2(void)
 	expect_failure(&run, 2, "unknown option '--frob' for unload"
 		       " (see vfmig-load unload --help)");
 	run_loader(&run, "x.bpf.o", "--bdf", "4:0", NULL);
-	expect_failure(&run, 2, "bad BDF '4:0'");
+	expect_failure(&run, 2, "bad --bdf '4:0'");
 }
 
 void test_cli_help_exit_0(void)
@@ -272,8 +272,11 @@ void test_cli_help_exit_0(void)
 		return;
 	run_loader(&run, "--help", NULL);
 	ASSERT_INT(run.status, 0);
-	ASSERT_CONTAINS(run.out, "Usage: vfmig-load COMMAND [options]");
+	ASSERT_CONTAINS(run.out, "Usage: vfmig-load COMMAND [options]\n"
+			"       vfmig-load OBJ --bdf BDF [--bind] [-v]\n");
 	ASSERT_CONTAINS(run.out, "  unload ");
+	ASSERT_CONTAINS(run.out, "  load         attach vendor program OBJ to a device,"
+			" pin it (default)\n");
 	run_loader(&run, "status", "--help", NULL);
 	ASSERT_INT(run.status, 0);
 	ASSERT_CONTAINS(run.out, "Usage: vfmig-load status [--bdf BDF] [--json] [-v]");
