@@ -19,7 +19,8 @@ KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h \
 .DELETE_ON_ERROR:
 .PHONY: all setup check vmtest demo bench install clean user unit-test need-setup
 
-all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops $(BUILD)/edu_payload.elf
+all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
+	$(BUILD)/edu_payload.elf
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -50,6 +51,9 @@ user:
 
 selftests/vfio-ops: selftests/vfio_ops.c include/vfmig.h
 	$(CC) $(CFLAGS) -Iinclude -o $@ $<
+
+selftests/replace-test: selftests/replace_test.c
+	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 
 # The bare-metal guest of the QEMU migration test (multiboot, 32-bit).
 $(BUILD)/edu_payload.elf: selftests/payload/edu_payload.c selftests/payload/payload.ld
@@ -94,4 +98,4 @@ install: all
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
 	$(MAKE) -C user clean
-	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops
+	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test

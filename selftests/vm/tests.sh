@@ -86,7 +86,7 @@ reset_state() {
 		d=$(basename "$d")
 		$LOAD unload --bdf "${d%_*}.${d##*_}" >/dev/null 2>&1
 	done
-	rm -rf /sys/fs/bpf/vfmig
+	rm -rf /sys/fs/bpf/vfmig /sys/fs/bpf/vfmig-replace-test
 	[ -d /sys/module/vfmig ] || insmod kernel/vfmig.ko
 	for d in $A $B; do
 		[ "$(basename "$(readlink "$SYS/$d/driver" 2>/dev/null)")" = vfmig-pci ] ||
@@ -251,6 +251,25 @@ t_unbind_with_program_attached() {
 	bind vfmig-pci "$A"
 	assert_eq "no program after rebind" "" "$(sysattr "$A" program)"
 	assert_eq "device works" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+}
+
+t_replace_program_in_place() {
+	local out i pin=/sys/fs/bpf/vfmig-replace-test
+	load bpf/edu.bpf.o --bdf "$B"	# another device, left alone
+	$OPS "$A" 'mmap 0 0 4096' >/dev/null || fail "page 0 mappable before"
+	selftests/replace-test "$A" bpf/edu.bpf.o bpf/test_region.bpf.o "$pin" ||
+		fail "replace-test"
+	assert_eq "new program" test_region "$(sysattr "$A" program)"
+	out=$($OPS "$A" 'rd 0 0 4' 'info 0' 'wr 0 0x20 4 0x80')
+	assert_eq "new hooks" 0xfeedf00d "$(answer 1 "$out")"
+	assert_eq "new windows" "size=0x100000 flags=rwmc sparse=0x1000+0xff000" \
+		"$(answer 2 "$out")"
+	assert_eq "new write hook" "error: EPERM" "$(answer 3 "$out")"
+	assert_eq "other device untouched" edu "$(sysattr "$B" program)"
+	assert_has "kernel log" "program test_region replaced edu" "$(dmesg | tail -n 5)"
+	rm "$pin"
+	for i in $(seq 20); do [ -z "$(sysattr "$A" program)" ] && break; sleep 0.1; done
+	assert_eq "detached with the pin" "" "$(sysattr "$A" program)"
 }
 
 t_module_pinned_while_attached() {
@@ -637,6 +656,7 @@ TESTS=(
 	t_trapped_pages_not_mmappable
 	t_existing_mapping_zapped
 	t_unbind_with_program_attached
+	t_replace_program_in_place
 	t_module_pinned_while_attached
 	t_region_program_offers_no_migration
 	t_edu_state_moves_from_a_to_b
