@@ -33,7 +33,8 @@ struct vfmig_device *vfmig_find_device(const char *bdf)
 }
 
 /**
- * vfmig_set_error() - record why the program or migration failed, for sysfs
+ * vfmig_set_error() - say why the program or migration failed: in sysfs
+ * (last_error) and in the kernel log
  * @mdev: the device
  * @fmt: printf format
  *
@@ -41,14 +42,18 @@ struct vfmig_device *vfmig_find_device(const char *bdf)
  */
 void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...)
 {
+	char msg[sizeof(mdev->last_error)];
 	unsigned long flags;
 	va_list args;
 
 	va_start(args, fmt);
-	spin_lock_irqsave(&mdev->err_lock, flags);
-	vsnprintf(mdev->last_error, sizeof(mdev->last_error), fmt, args);
-	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
+
+	spin_lock_irqsave(&mdev->err_lock, flags);
+	strscpy(mdev->last_error, msg, sizeof(mdev->last_error));
+	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	dev_warn_ratelimited(&mdev->core.pdev->dev, "%s\n", msg);
 }
 
 static int vfmig_probe(struct pci_dev *pdev, const struct pci_device_id *id)

@@ -214,12 +214,8 @@ static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
 		      vfmig_data_check_arrived(d, &reason) ?: len;
 	mutex_unlock(&d->lock);
 	srcu_read_unlock(&d->mdev->srcu, idx);
-	if (reason) {
+	if (reason)
 		vfmig_set_error(d->mdev, "refused migration stream: %s", reason);
-		pci_warn(d->mdev->core.pdev,
-			 "refused migration stream: %s (%zd); device left as it was\n",
-			 reason, ret);
-	}
 	return ret;
 }
 
@@ -322,12 +318,8 @@ static int vfmig_validate(struct vfmig_device *mdev)
 		ret = vfmig_data_validate(d, &reason);
 		mutex_unlock(&d->lock);
 	}
-	if (ret) {
+	if (ret)
 		vfmig_set_error(mdev, "refused migration stream: %s", reason);
-		pci_warn(mdev->core.pdev,
-			 "refused migration stream: %s (%d); device left as it was\n",
-			 reason, ret);
-	}
 	return ret;
 }
 
@@ -446,9 +438,6 @@ failed:
 		vfmig_set_error(mdev, "program %s failed %s -> %s: %d",
 				b->ops->name, vfmig_mig_state_name(cur),
 				vfmig_mig_state_name(next), ret);
-	pci_warn(mdev->core.pdev, "program %s failed %s -> %s: %d: state ERROR\n",
-		 b->ops->name, vfmig_mig_state_name(cur),
-		 vfmig_mig_state_name(next), ret);
 	return ERR_PTR(ret);
 }
 
@@ -604,11 +593,8 @@ void vfmig_mig_detached(struct vfmig_device *mdev)
 	case VFIO_DEVICE_STATE_RESUMING:
 	case VFIO_DEVICE_STATE_PRE_COPY:
 	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
-		vfmig_set_error(mdev, "program detached during %s",
+		vfmig_set_error(mdev, "program detached during %s: state error",
 				vfmig_mig_state_name(mdev->mig_state));
-		pci_warn(mdev->core.pdev,
-			 "program detached during %s: migration state ERROR\n",
-			 vfmig_mig_state_name(mdev->mig_state));
 		mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 		vfmig_disable_fds(mdev);
 		break;

@@ -319,10 +319,8 @@ void vfmig_binding_fail(struct vfmig_device *mdev, struct vfmig_binding *b,
 		err = -EINVAL;
 	if (cmpxchg(&b->error, 0, err))
 		return;
-	vfmig_set_error(mdev, "program %s reported error %d", b->ops->name, err);
-	dev_warn_ratelimited(&mdev->core.pdev->dev,
-			     "program %s reported error %d: hooks and migration stopped\n",
-			     b->ops->name, err);
+	vfmig_set_error(mdev, "program %s reported error %d: hooks and migration stopped",
+			b->ops->name, err);
 }
 
 static int vfmig_reg(void *kdata, struct bpf_link *link)

@@ -423,7 +423,7 @@ t_malformed_streams_refused() {
 		assert_has "$f: reason in sysfs" "$reason" "$(sysattr "$B" last_error)"
 		assert_eq "$f: B unchanged" "$before" "$(edu_regs "$B")"
 	done
-	assert_has "reason in dmesg" "refused migration stream" "$(dmesg | tail -n 20)"
+	assert_has "reason in dmesg" "refused migration stream" "$(dmesg)"
 	$CTL restore --bdf "$B" -i "$good" >/dev/null || fail "good stream after bad ones"
 	assert_eq "liveness restored" 0xffffaaaa "$(answer 1 "$($OPS "$B" 'rd 0 4 4')")"
 }
