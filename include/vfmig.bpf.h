@@ -63,6 +63,13 @@ extern int bpf_vfmig_stream_write_bar(struct vfmig_dev *dev,
 				      struct vfmig_stream *stream, __u32 bar,
 				      __u64 offset, __u64 len) __ksym;
 
+/*
+ * DMA logging: the device writes [iova, + len).  Lock-free, from any
+ * callback; ignored outside the logged ranges (see kernel/kfuncs.c).
+ */
+extern int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, __u64 iova,
+				__u64 len) __ksym;
+
 /* Give up on the device: hooks stop, migration fails, the reason is kept. */
 extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;
 

@@ -19,6 +19,8 @@
 /* vfmig_ops.flags: optional VFIO migration states a program supports. */
 #define VFMIG_F_P2P		0x1	/* RUNNING_P2P (set_state handles it) */
 #define VFMIG_F_PRE_COPY	0x2	/* PRE_COPY: save() gives an initial part */
+/* The program logs the device's DMA writes (bpf_vfmig_mark_dirty, log_*). */
+#define VFMIG_F_DIRTY_LOG	0x4
 
 /* vfmig_stream.phase for save() */
 #define VFMIG_SAVE_FINAL	1	/* the device is stopped: everything */

@@ -350,6 +350,24 @@ __bpf_kfunc void bpf_vfmig_error(struct vfmig_dev *dev, s32 err)
 	rcu_read_unlock();
 }
 
+/**
+ * bpf_vfmig_mark_dirty() - the device writes [@iova, + @len) by DMA
+ * @dev: the device the program serves
+ * @iova: first byte, as the device addresses it (an IOVA)
+ * @len: bytes
+ *
+ * For DMA logging: software trackers call it from the hooks that see the
+ * device's DMA set-up, hardware trackers from log_report().  Callable from
+ * any callback, region hooks included; takes no lock and never sleeps.
+ *
+ * Return: 0, or -EINVAL when @len is 0 or the range wraps.  Pages outside
+ * the logged ranges, or marked while nothing is logged, are ignored.
+ */
+__bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
+{
+	return vfmig_dirty_mark(dev_to_vfmig(dev), iova, len);
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(vfmig_kfunc_ids)
@@ -362,6 +380,7 @@ BTF_ID_FLAGS(func, bpf_vfmig_stream_write, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_write_bar, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_error, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_mark_dirty, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

@@ -135,7 +135,8 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 		memcpy(kops->name, uops->name, sizeof(kops->name));
 		return 1;
 	case offsetof(struct vfmig_ops, flags):
-		if (uops->flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY))
+		if (uops->flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY |
+				    VFMIG_F_DIRTY_LOG))
 			return -EINVAL;
 		kops->flags = uops->flags;
 		return 1;
@@ -146,19 +147,28 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 	return 0;
 }
 
-/* Optional migration states need the migration callbacks. */
+/*
+ * Optional migration states need the migration callbacks; the dirty-log
+ * callbacks need the flag that offers DMA logging.
+ */
 static int vfmig_ops_validate(void *kdata)
 {
 	struct vfmig_ops *ops = kdata;
 	bool migrates = ops->save && ops->load;
 
-	if (ops->flags && !migrates) {
+	if ((ops->flags & (VFMIG_F_P2P | VFMIG_F_PRE_COPY)) && !migrates) {
 		pr_info("program %s: flags P2P/PRE_COPY need save and load\n",
 			ops->name);
 		return -EINVAL;
 	}
 	if (!migrates && (ops->save || ops->load)) {
 		pr_info("program %s: save and load come together\n", ops->name);
+		return -EINVAL;
+	}
+	if ((ops->log_start || ops->log_stop || ops->log_report) &&
+	    !(ops->flags & VFMIG_F_DIRTY_LOG)) {
+		pr_info("program %s: log_start, log_stop and log_report need flag VFMIG_F_DIRTY_LOG\n",
+			ops->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -296,6 +306,7 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 	down_write(&mdev->trap_lock);
 	old = rcu_replace_pointer(mdev->binding, b,
 				  lockdep_is_held(&mdev->lock));
+	WRITE_ONCE(mdev->binding_generation, mdev->binding_generation + 1);
 	vfmig_traps_changed(mdev);
 	up_write(&mdev->trap_lock);
 
@@ -452,6 +463,21 @@ static u64 vfmig_state_size_stub(struct vfmig_dev *dev)
 	return 0;
 }
 
+static int vfmig_log_start_stub(struct vfmig_dev *dev, u64 iova, u64 length,
+				u64 page_size)
+{
+	return 0;
+}
+
+static void vfmig_log_stop_stub(struct vfmig_dev *dev)
+{
+}
+
+static int vfmig_log_report_stub(struct vfmig_dev *dev, u64 iova, u64 length)
+{
+	return 0;
+}
+
 static struct vfmig_ops vfmig_cfi_stubs = {
 	.init = vfmig_init_stub,
 	.exit = vfmig_exit_stub,
@@ -461,6 +487,9 @@ static struct vfmig_ops vfmig_cfi_stubs = {
 	.save = vfmig_stream_stub,
 	.load = vfmig_stream_stub,
 	.state_size = vfmig_state_size_stub,
+	.log_start = vfmig_log_start_stub,
+	.log_stop = vfmig_log_stop_stub,
+	.log_report = vfmig_log_report_stub,
 };
 
 static struct bpf_struct_ops bpf_vfmig_ops = {

@@ -24,6 +24,7 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 	mutex_init(&mdev->lock);
+	mutex_init(&mdev->dirty_lock);
 	init_rwsem(&mdev->trap_lock);
 	spin_lock_init(&mdev->err_lock);
 	vfmig_mig_init(mdev);
@@ -42,6 +43,7 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 
 	cleanup_srcu_struct(&mdev->srcu);
 	mutex_destroy(&mdev->lock);
+	mutex_destroy(&mdev->dirty_lock);
 	mutex_destroy(&mdev->state_mutex);
 	vfio_pci_core_release_dev(vdev);
 }
@@ -70,12 +72,19 @@ static int vfmig_open_device(struct vfio_device *vdev)
 		return ret;
 
 	vfmig_map_bars(mdev);
-	vfio_pci_core_finish_enable(&mdev->core);
 
 	mutex_lock(&mdev->lock);
+	ret = vfmig_dirty_open(mdev);
+	if (ret) {
+		mutex_unlock(&mdev->lock);
+		vfio_pci_core_disable(&mdev->core);
+		return ret;
+	}
 	mdev->barmap_ready = true;
 	vfmig_mig_open(mdev);
 	mutex_unlock(&mdev->lock);
+
+	vfio_pci_core_finish_enable(&mdev->core);
 	return 0;
 }
 
@@ -84,6 +93,7 @@ static void vfmig_close_device(struct vfio_device *vdev)
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
 	vfmig_mig_close(mdev);
+	vfmig_dirty_close(mdev);
 	mutex_lock(&mdev->lock);
 	mdev->barmap_ready = false;
 	mutex_unlock(&mdev->lock);

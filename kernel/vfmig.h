@@ -107,6 +107,11 @@ struct vfmig_exit_info {
  * @load: restore the device from @stream at RESUMING to STOP, after the
  *        module has validated the whole stream
  * @state_size: estimate of the bytes save() will write
+ * @log_start: DMA logging starts, once per range, for a program that reads
+ *             a hardware tracker; @page_size is the granule of the log
+ * @log_stop: DMA logging stops
+ * @log_report: the user reads the log for [@iova, + @length): mark what
+ *              the device's own tracker logged with bpf_vfmig_mark_dirty()
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
  * callbacks are only ever appended.  Region hooks run under RCU and must
@@ -115,6 +120,10 @@ struct vfmig_exit_info {
  * callbacks run in process context under the device's state mutex, may
  * sleep, and return 0 or a negative errno, which sends the device to the
  * ERROR state.  A device offers migration if its program has save and load.
+ * It offers DMA logging if its program sets %VFMIG_F_DIRTY_LOG; the log_*
+ * callbacks are optional (software trackers mark from their hooks), run in
+ * process context, may sleep, and return 0 or a negative errno, which fails
+ * the start or the report.
  */
 struct vfmig_ops {
 	char bdf[VFMIG_BDF_LEN];
@@ -129,6 +138,10 @@ struct vfmig_ops {
 	int (*save)(struct vfmig_dev *dev, struct vfmig_stream *stream);
 	int (*load)(struct vfmig_dev *dev, struct vfmig_stream *stream);
 	u64 (*state_size)(struct vfmig_dev *dev);
+	int (*log_start)(struct vfmig_dev *dev, u64 iova, u64 length,
+			 u64 page_size);
+	void (*log_stop)(struct vfmig_dev *dev);
+	int (*log_report)(struct vfmig_dev *dev, u64 iova, u64 length);
 };
 
 /* A trapped range [start, end) of one region. */
@@ -174,6 +187,28 @@ struct vfmig_data {
 	bool disabled;			/* the device left the data state */
 };
 
+/* One logged IOVA range [@iova, @last] and a bit per page of it. */
+struct vfmig_dirty_span {
+	u64 iova;
+	u64 last;
+	unsigned long *bits;
+};
+
+/*
+ * A running DMA log, RCU-published in vfmig_device::dirty_log; only its
+ * bits and @lost change once published.
+ */
+struct vfmig_dirty_log {
+	u64 page_size;
+	unsigned int shift;		/* log2(page_size) */
+	u32 generation;			/* vfmig_device::binding_generation
+					 * when started: the program marking
+					 */
+	bool lost;			/* marks may be missing: reports fail */
+	u32 nr;
+	struct vfmig_dirty_span spans[] __counted_by(nr);	/* by iova */
+};
+
 /**
  * struct vfmig_device - a PCI function bound to vfmig-pci
  * @core: the vfio-pci core device this driver extends
@@ -181,6 +216,7 @@ struct vfmig_data {
  * @node: entry in the global device list, under vfmig_lock
  * @lock: serialises attach, detach, replace and open/close
  * @binding: the attached program, RCU-published
+ * @binding_generation: bumped each time @binding changes
  * @srcu: protects sleepable callbacks against detach
  * @trap_lock: makes a change of trap windows atomic against mmap faults
  * @pending: binding whose init() is running, for bpf_vfmig_trap_window()
@@ -198,6 +234,9 @@ struct vfmig_data {
  * @hooked: accesses a program handled
  * @passed: accesses a program passed to vfio-pci
  * @failed: accesses a program failed with an error
+ * @dirty_lock: serialises starting, stopping and reading the DMA log
+ * @dirty_log: the running DMA log, or NULL
+ * @dirty_marked: pages marked dirty since the device was opened
  */
 struct vfmig_device {
 	struct vfio_pci_core_device core;
@@ -205,6 +244,7 @@ struct vfmig_device {
 	struct list_head node;
 	struct mutex lock;
 	struct vfmig_binding __rcu *binding;
+	u32 binding_generation;
 	struct srcu_struct srcu;
 	struct rw_semaphore trap_lock;
 	struct vfmig_binding *pending;
@@ -222,6 +262,9 @@ struct vfmig_device {
 	atomic64_t hooked;
 	atomic64_t passed;
 	atomic64_t failed;
+	struct mutex dirty_lock;
+	struct vfmig_dirty_log __rcu *dirty_log;
+	atomic64_t dirty_marked;
 };
 
 static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
@@ -270,6 +313,11 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason);
 int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason);
 int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len);
 extern unsigned int vfmig_max_state_mb;
+
+/* dirty.c */
+int vfmig_dirty_open(struct vfmig_device *mdev);
+void vfmig_dirty_close(struct vfmig_device *mdev);
+int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len);
 
 struct bpf_prog;
 

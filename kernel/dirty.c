@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty-page logging: which pages a device wrote by DMA while its user logs
+ * them for live migration.
+ *
+ * The module keeps one bitmap per logged IOVA range and the program fills
+ * it: a software tracker calls bpf_vfmig_mark_dirty() from the hooks that
+ * see the device's DMA set-up, a hardware tracker reads the device's own
+ * log in log_report() and marks what it finds.  Marking takes no lock: a
+ * range is found by binary search in an RCU-published log and its bits are
+ * set with atomic ORs.  Reports take bits with atomic exchanges, so a mark
+ * racing a report lands in this report or the next one, never in neither.
+ *
+ * Two ways in: the VFIO DMA logging uAPI (vfio_log_ops) on kernels with
+ * IOMMUFD_DRIVER, whose iova_bitmap the core needs to report; and, on every
+ * kernel, the region of include/vfmig_dirty.h, so tracking also works on
+ * Debian's kernels, which are built without IOMMUFD.
+ */
+#include <linux/bitops.h>
+#include <linux/interval_tree.h>
+#include <linux/iova_bitmap.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+
+#include "vfmig.h"
+#include "../include/vfmig_dirty.h"
+
+unsigned int vfmig_max_dirty_mb = 64;
+module_param_named(max_dirty_mb, vfmig_max_dirty_mb, uint, 0644);
+MODULE_PARM_DESC(max_dirty_mb,
+		 "Most MiB of dirty bitmap per device (64: 2 TiB of IOVA at 4 KiB)");
+
+/* The largest log granule: one bit per GiB is coarse enough for anyone. */
+#define VFMIG_DIRTY_MAX_PAGE	SZ_1G
+
+/* The granule for a requested one: the hint if we can, else PAGE_SIZE. */
+static u64 vfmig_dirty_page_size(u64 hint)
+{
+	if (hint < PAGE_SIZE || !is_power_of_2(hint))
+		return PAGE_SIZE;
+	return min_t(u64, hint, VFMIG_DIRTY_MAX_PAGE);
+}
+
+static int vfmig_span_cmp(const void *a, const void *b)
+{
+	const struct vfmig_dirty_span *x = a, *y = b;
+
+	return x->iova < y->iova ? -1 : x->iova > y->iova;
+}
+
+static void vfmig_dirty_free(struct vfmig_dirty_log *log)
+{
+	u32 i;
+
+	if (!log)
+		return;
+	for (i = 0; i < log->nr; i++)
+		kvfree(log->spans[i].bits);
+	kfree(log);
+}
+
+/*
+ * A log for the ranges [@ranges[i].iova, + .length): sorted here, then
+ * checked as the uAPI asks (aligned to the granule, not empty, not
+ * wrapping, not overlapping) and given zeroed bitmaps.
+ */
+static struct vfmig_dirty_log *
+vfmig_dirty_alloc(struct vfmig_device *mdev,
+		  const struct vfmig_dirty_range *ranges, u32 nr, u64 page_size)
+{
+	u64 max_bits = (u64)vfmig_max_dirty_mb * SZ_1M * BITS_PER_BYTE;
+	unsigned int shift = ilog2(page_size);
+	struct vfmig_dirty_log *log;
+	u64 bits = 0;
+	int ret = -EINVAL;
+	u32 i;
+
+	if (!nr)
+		return ERR_PTR(-EINVAL);
+	if (nr > VFMIG_DIRTY_MAX_RANGES)
+		return ERR_PTR(-E2BIG);
+	log = kzalloc(struct_size(log, spans, nr), GFP_KERNEL_ACCOUNT);
+	if (!log)
+		return ERR_PTR(-ENOMEM);
+	log->page_size = page_size;
+	log->shift = shift;
+	for (i = 0; i < nr; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+
+		if (!ranges[i].length ||
+		    check_add_overflow(ranges[i].iova, ranges[i].length - 1,
+				       &s->last) ||
+		    !IS_ALIGNED(ranges[i].iova | ranges[i].length, page_size)) {
+			vfmig_set_error(mdev, "dirty log: range %llx+%llx is empty, wraps or is not aligned to %llu",
+					ranges[i].iova, ranges[i].length,
+					page_size);
+			goto err;
+		}
+		s->iova = ranges[i].iova;
+	}
+	sort(log->spans, nr, sizeof(log->spans[0]), vfmig_span_cmp, NULL);
+	for (i = 0; i < nr; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+		u64 pages = ((s->last - s->iova) >> shift) + 1;
+
+		if (i && s->iova <= log->spans[i - 1].last) {
+			vfmig_set_error(mdev, "dirty log: ranges at %llx and %llx overlap",
+					log->spans[i - 1].iova, s->iova);
+			goto err;
+		}
+		bits += pages;
+		if (bits > max_bits) {
+			vfmig_set_error(mdev, "dirty log: bitmaps over vfmig.max_dirty_mb=%u MiB: raise it or log a larger page size",
+					vfmig_max_dirty_mb);
+			ret = -EFBIG;
+			goto err;
+		}
+		s->bits = kvcalloc(BITS_TO_LONGS(pages), sizeof(long),
+				   GFP_KERNEL_ACCOUNT);
+		if (!s->bits) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		log->nr = i + 1;
+	}
+	return log;
+
+err:
+	vfmig_dirty_free(log);
+	return ERR_PTR(ret);
+}
+
+/* The first span of @log ending at or after @iova (nr when none). */
+static u32 vfmig_dirty_first(const struct vfmig_dirty_log *log, u64 iova)
+{
+	u32 lo = 0, hi = log->nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (log->spans[mid].last < iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Set bits [@first, @end): whole words at a time, atomically. */
+static void vfmig_bits_set(unsigned long *bits, u64 first, u64 end)
+{
+	while (first < end) {
+		unsigned long *word = &bits[first / BITS_PER_LONG];
+		unsigned int lo = first % BITS_PER_LONG;
+		unsigned int n = min_t(u64, end - first, BITS_PER_LONG - lo);
+		unsigned long mask = GENMASK(lo + n - 1, lo);
+
+		/* Already set: skip the atomic, spare the cache line. */
+		if ((READ_ONCE(*word) & mask) != mask)
+			atomic_long_or(mask, (atomic_long_t *)word);
+		first += n;
+	}
+}
+
+/* Mark [@iova, @last] in @log; returns the pages inside its spans. */
+static u64 vfmig_dirty_set(struct vfmig_dirty_log *log, u64 iova, u64 last)
+{
+	u64 pages = 0;
+	u32 i;
+
+	for (i = vfmig_dirty_first(log, iova);
+	     i < log->nr && log->spans[i].iova <= last; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+		u64 first = (max(iova, s->iova) - s->iova) >> log->shift;
+		u64 end = ((min(last, s->last) - s->iova) >> log->shift) + 1;
+
+		vfmig_bits_set(s->bits, first, end);
+		pages += end - first;
+	}
+	return pages;
+}
+
+/**
+ * vfmig_dirty_mark() - the device wrote, or will write, [@iova, + @len)
+ * @mdev: the device
+ * @iova: first byte, as the device addresses it
+ * @len: bytes
+ *
+ * Context: any, including RCU readers and atomic context; takes no lock.
+ * Return: 0, or -EINVAL when @len is 0 or the range wraps.  Pages outside
+ * the logged ranges, and marks while nothing is logged, are ignored.
+ */
+int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len)
+{
+	struct vfmig_dirty_log *log;
+	u64 last;
+
+	if (!len || check_add_overflow(iova, len - 1, &last))
+		return -EINVAL;
+	rcu_read_lock();
+	log = rcu_dereference(mdev->dirty_log);
+	if (log)
+		atomic64_add(vfmig_dirty_set(log, iova, last),
+			     &mdev->dirty_marked);
+	rcu_read_unlock();
+	return 0;
+}
+
+/* Where a report puts the dirty runs it takes. */
+struct vfmig_dirty_sink {
+	void (*put)(struct vfmig_dirty_sink *sink, u64 iova, u64 len);
+	u64 iova;		/* the window reported: pages only partly */
+	u64 last;		/* inside it are reported, not cleared */
+};
+
+/*
+ * Take the bits of @s for pages [@first, @end): clear them and hand each
+ * run of dirty pages to @sink.  Pages @keep_first / @keep_last are only
+ * partly inside the window: reported but kept for the next report.
+ */
+static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
+				  struct vfmig_dirty_span *s, u64 first,
+				  u64 end, bool keep_first, bool keep_last,
+				  struct vfmig_dirty_sink *sink)
+{
+	u64 run = 0, run_len = 0, page;
+
+	for (page = first; page < end;) {
+		unsigned long *word = &s->bits[page / BITS_PER_LONG];
+		unsigned int lo = page % BITS_PER_LONG;
+		unsigned int n = min_t(u64, end - page, BITS_PER_LONG - lo);
+		unsigned long mask = GENMASK(lo + n - 1, lo), keep = 0, got;
+
+		if (keep_first && page == first)
+			keep |= BIT(lo);
+		if (keep_last && page + n == end)
+			keep |= BIT(lo + n - 1);
+		got = READ_ONCE(*word) & mask;
+		if (got & ~keep)
+			got = atomic_long_fetch_andnot(mask & ~keep,
+						       (atomic_long_t *)word) & mask;
+
+		while (got) {
+			unsigned int b = __ffs(got);
+			unsigned long rest = ~(got >> b);
+			unsigned int len = rest ? __ffs(rest) : BITS_PER_LONG - b;
+			u64 p = page - lo + b;
+
+			if (run_len && run + run_len == p) {
+				run_len += len;
+			} else {
+				if (run_len)
+					sink->put(sink, s->iova + (run << log->shift),
+						  run_len << log->shift);
+				run = p;
+				run_len = len;
+			}
+			got &= ~GENMASK(b + len - 1, b);
+		}
+		page += n;
+	}
+	if (run_len)
+		sink->put(sink, s->iova + (run << log->shift),
+			  run_len << log->shift);
+}
+
+/*
+ * Report and clear the window [@sink->iova, @sink->last]: the program's
+ * log_report() first, once for the logged part of the window (a hardware
+ * tracker marks what its device logged), then the bitmaps.  Fails with
+ * -EIO, and the reason in sysfs, if marks may have been lost: the program
+ * that started the log has stopped since.
+ */
+static int vfmig_dirty_take(struct vfmig_device *mdev,
+			    struct vfmig_dirty_sink *sink)
+{
+	struct vfmig_dirty_log *log;
+	struct vfmig_binding *b;
+	int idx, ret = 0;
+	u32 i;
+
+	lockdep_assert_held(&mdev->dirty_lock);
+	log = rcu_dereference_protected(mdev->dirty_log,
+					lockdep_is_held(&mdev->dirty_lock));
+	if (!log)
+		return -EINVAL;
+
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (!b || READ_ONCE(b->error) ||
+	    log->generation != READ_ONCE(mdev->binding_generation)) {
+		if (!log->lost)
+			vfmig_set_error(mdev, "dirty log: its program stopped, marks may be lost: restart the log, treat all as dirty");
+		log->lost = true;
+		ret = -EIO;
+		goto out;
+	}
+	i = vfmig_dirty_first(log, sink->iova);
+	if (i == log->nr || log->spans[i].iova > sink->last)
+		goto out;	/* nothing logged in the window */
+
+	if (b->ops->log_report) {
+		u64 lo = max(sink->iova, log->spans[0].iova);
+		u64 hi = min(sink->last, log->spans[log->nr - 1].last);
+
+		ret = b->ops->log_report(&mdev->dev, lo, hi - lo + 1);
+		if (ret) {
+			log->lost = true;
+			vfmig_set_error(mdev, "dirty log: program %s log_report failed: %d",
+					b->ops->name, ret);
+			ret = ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
+			goto out;
+		}
+	}
+	for (; i < log->nr && log->spans[i].iova <= sink->last; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+		u64 lo = max(sink->iova, s->iova), hi = min(sink->last, s->last);
+		u64 mask = log->page_size - 1;
+
+		vfmig_dirty_take_span(log, s, (lo - s->iova) >> log->shift,
+				      ((hi - s->iova) >> log->shift) + 1,
+				      lo & mask, (hi + 1) & mask, sink);
+	}
+out:
+	srcu_read_unlock(&mdev->srcu, idx);
+	return ret;
+}
+
+/* Stop logging, telling a hardware tracker; free the log once unused. */
+static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
+{
+	struct vfmig_dirty_log *log;
+	struct vfmig_binding *b;
+	int idx;
+
+	lockdep_assert_held(&mdev->dirty_lock);
+	log = rcu_replace_pointer(mdev->dirty_log, NULL,
+				  lockdep_is_held(&mdev->dirty_lock));
+	if (!log)
+		return;
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (b && b->ops->log_stop && log->generation == mdev->binding_generation)
+		b->ops->log_stop(&mdev->dev);
+	srcu_read_unlock(&mdev->srcu, idx);
+	synchronize_rcu();	/* no mark_dirty() still in it */
+	vfmig_dirty_free(log);
+}
+
+/*
+ * Start logging @ranges; *@page_size is the hint on entry and the granule
+ * chosen on return.  -EBUSY when already logging (the uAPI allows one
+ * start), -ENODEV when the program is gone or gave up.
+ */
+static int vfmig_dirty_start(struct vfmig_device *mdev,
+			     const struct vfmig_dirty_range *ranges, u32 nr,
+			     u64 *page_size)
+{
+	struct vfmig_dirty_log *log;
+	struct vfmig_binding *b;
+	int idx, ret = 0;
+	u32 i;
+
+	lockdep_assert_held(&mdev->dirty_lock);
+	if (rcu_access_pointer(mdev->dirty_log))
+		return -EBUSY;
+
+	log = vfmig_dirty_alloc(mdev, ranges, nr,
+				vfmig_dirty_page_size(*page_size));
+	if (IS_ERR(log))
+		return PTR_ERR(log);
+
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (!b || READ_ONCE(b->error) || !(b->ops->flags & VFMIG_F_DIRTY_LOG)) {
+		vfmig_set_error(mdev, "dirty log: no program logs this device's DMA: attach one with VFMIG_F_DIRTY_LOG");
+		ret = -ENODEV;
+		goto out;
+	}
+	log->generation = READ_ONCE(mdev->binding_generation);
+	for (i = 0; b->ops->log_start && i < log->nr && !ret; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+
+		ret = b->ops->log_start(&mdev->dev, s->iova,
+					s->last - s->iova + 1, log->page_size);
+	}
+	if (ret) {
+		if (b->ops->log_stop)
+			b->ops->log_stop(&mdev->dev);
+		vfmig_set_error(mdev, "dirty log: program %s log_start failed: %d",
+				b->ops->name, ret);
+		ret = ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
+		goto out;
+	}
+	*page_size = log->page_size;
+	rcu_assign_pointer(mdev->dirty_log, log);
+	log = NULL;
+out:
+	srcu_read_unlock(&mdev->srcu, idx);
+	vfmig_dirty_free(log);
+	return ret;
+}
+
+/* --- the vfmig region: include/vfmig_dirty.h --- */
+
+static ssize_t vfmig_dirty_control(struct vfmig_device *mdev,
+				   const char __user *buf, size_t count)
+{
+	struct vfmig_dirty_control ctl;
+	struct vfmig_dirty_range *ranges;
+	size_t size;
+	int ret;
+
+	if (count < sizeof(ctl) || copy_from_user(&ctl, buf, sizeof(ctl)))
+		return count < sizeof(ctl) ? -EINVAL : -EFAULT;
+	if (ctl.op == VFMIG_DIRTY_STOP) {
+		mutex_lock(&mdev->dirty_lock);
+		vfmig_dirty_stop_locked(mdev);
+		mutex_unlock(&mdev->dirty_lock);
+		return count;
+	}
+	if (ctl.op != VFMIG_DIRTY_START)
+		return -EINVAL;
+	if (ctl.num_ranges > VFMIG_DIRTY_MAX_RANGES)
+		return -E2BIG;
+	size = struct_size(&ctl, ranges, ctl.num_ranges);
+	if (count != size)
+		return -EINVAL;
+	ranges = memdup_user(buf + sizeof(ctl), size - sizeof(ctl));
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+
+	mutex_lock(&mdev->dirty_lock);
+	ret = vfmig_dirty_start(mdev, ranges, ctl.num_ranges, &ctl.page_size);
+	mutex_unlock(&mdev->dirty_lock);
+	kfree(ranges);
+	return ret ?: count;
+}
+
+static ssize_t vfmig_dirty_status(struct vfmig_device *mdev, char __user *buf,
+				  size_t count)
+{
+	struct vfmig_dirty_status st = {
+		.marked = atomic64_read(&mdev->dirty_marked),
+	};
+	struct vfmig_dirty_log *log;
+
+	if (count != sizeof(st))
+		return -EINVAL;
+	mutex_lock(&mdev->dirty_lock);
+	log = rcu_dereference_protected(mdev->dirty_log,
+					lockdep_is_held(&mdev->dirty_lock));
+	if (log) {
+		st.page_size = log->page_size;
+		st.num_ranges = log->nr;
+		st.flags = VFMIG_DIRTY_RUNNING | (log->lost ? VFMIG_DIRTY_LOST : 0);
+	}
+	mutex_unlock(&mdev->dirty_lock);
+	return copy_to_user(buf, &st, sizeof(st)) ? -EFAULT : count;
+}
+
+/* Region reports go through one zeroed page of bitmap at a time. */
+struct vfmig_bitmap_sink {
+	struct vfmig_dirty_sink sink;
+	unsigned long *bits;
+	u64 first;			/* page number of bit 0 */
+	unsigned int shift;
+};
+
+static void vfmig_bitmap_put(struct vfmig_dirty_sink *sink, u64 iova, u64 len)
+{
+	struct vfmig_bitmap_sink *bs = container_of(sink, struct vfmig_bitmap_sink, sink);
+
+	bitmap_set(bs->bits, (iova >> bs->shift) - bs->first, len >> bs->shift);
+}
+
+/* Set again the pages @bs holds (a region write, or a failed read). */
+static void vfmig_dirty_put_back(struct vfmig_device *mdev,
+				 struct vfmig_dirty_log *log,
+				 struct vfmig_bitmap_sink *bs)
+{
+	unsigned int b, e;
+
+	for_each_set_bitrange(b, e, bs->bits, PAGE_SIZE * BITS_PER_BYTE)
+		atomic64_add(vfmig_dirty_set(log, (bs->first + b) << log->shift,
+					     ((bs->first + e) << log->shift) - 1),
+			     &mdev->dirty_marked);
+}
+
+/* Pages of a region read or write: bit i of byte @pos is page 8 * @pos + i. */
+static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
+				     char __user *buf, size_t count, u64 pos,
+				     bool iswrite)
+{
+	struct vfmig_bitmap_sink bs = { .sink.put = vfmig_bitmap_put };
+	struct vfmig_dirty_log *log;
+	size_t done = 0;
+	int ret = 0;
+
+	bs.bits = (unsigned long *)get_zeroed_page(GFP_KERNEL);
+	if (!bs.bits)
+		return -ENOMEM;
+	mutex_lock(&mdev->dirty_lock);
+	log = rcu_dereference_protected(mdev->dirty_log,
+					lockdep_is_held(&mdev->dirty_lock));
+	if (!log) {
+		ret = -EINVAL;
+		goto out;
+	}
+	bs.shift = log->shift;
+	while (done < count) {
+		size_t n = min_t(size_t, count - done, PAGE_SIZE);
+		u64 pages = (u64)n * BITS_PER_BYTE, first, last;
+
+		first = (pos + done) * BITS_PER_BYTE;
+		/* IOVA past 2^64 is never logged: those bits are zero. */
+		if (first < (U64_MAX >> log->shift) - pages) {
+			bs.first = first;
+			bs.sink.iova = first << log->shift;
+			last = ((first + pages) << log->shift) - 1;
+			bs.sink.last = last;
+			if (iswrite) {
+				if (copy_from_user(bs.bits, buf + done, n)) {
+					ret = -EFAULT;
+					break;
+				}
+				vfmig_dirty_put_back(mdev, log, &bs);
+			} else {
+				ret = vfmig_dirty_take(mdev, &bs.sink);
+				if (ret)
+					break;
+				if (copy_to_user(buf + done, bs.bits, n)) {
+					/* Lose nothing: put what was taken back. */
+					vfmig_dirty_put_back(mdev, log, &bs);
+					ret = -EFAULT;
+					break;
+				}
+			}
+		} else if (!iswrite && clear_user(buf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		memset(bs.bits, 0, PAGE_SIZE);
+		done += n;
+	}
+out:
+	mutex_unlock(&mdev->dirty_lock);
+	free_page((unsigned long)bs.bits);
+	return done ?: ret;
+}
+
+static ssize_t vfmig_dirty_region_rw(struct vfio_pci_core_device *core,
+				     char __user *buf, size_t count,
+				     loff_t *ppos, bool iswrite)
+{
+	struct vfmig_device *mdev = container_of(core, struct vfmig_device, core);
+	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	ssize_t ret;
+
+	if (pos < VFMIG_DIRTY_BITMAP_OFFSET) {
+		if (pos)
+			return -EINVAL;
+		ret = iswrite ? vfmig_dirty_control(mdev, buf, count)
+			      : vfmig_dirty_status(mdev, buf, count);
+	} else {
+		if (count > VFMIG_DIRTY_REGION_SIZE - pos)
+			return -EINVAL;
+		ret = vfmig_dirty_bitmap_rw(mdev, buf, count,
+					    pos - VFMIG_DIRTY_BITMAP_OFFSET,
+					    iswrite);
+	}
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+static void vfmig_dirty_region_release(struct vfio_pci_core_device *core,
+				       struct vfio_pci_region *region)
+{
+}
+
+static const struct vfio_pci_regops vfmig_dirty_regops = {
+	.rw = vfmig_dirty_region_rw,
+	.release = vfmig_dirty_region_release,
+};
+
+/* --- the VFIO DMA logging uAPI, where the core can report --- */
+
+#if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+static int vfmig_log_start(struct vfio_device *vdev,
+			   struct rb_root_cached *ranges, u32 nnodes,
+			   u64 *page_size)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	struct vfmig_dirty_range *r;
+	struct interval_tree_node *node;
+	u32 i = 0;
+	int ret;
+
+	r = kvcalloc(nnodes, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	for (node = interval_tree_iter_first(ranges, 0, ULONG_MAX);
+	     node && i < nnodes; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		r[i].iova = node->start;
+		r[i].length = node->last - node->start + 1;
+		i++;
+	}
+	mutex_lock(&mdev->dirty_lock);
+	ret = vfmig_dirty_start(mdev, r, i, page_size);
+	mutex_unlock(&mdev->dirty_lock);
+	kvfree(r);
+	return ret;
+}
+
+static int vfmig_log_stop(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	mutex_lock(&mdev->dirty_lock);
+	vfmig_dirty_stop_locked(mdev);
+	mutex_unlock(&mdev->dirty_lock);
+	return 0;
+}
+
+struct vfmig_iova_sink {
+	struct vfmig_dirty_sink sink;
+	struct iova_bitmap *dirty;
+};
+
+/* iova_bitmap_set() of the part of a run inside the window asked for. */
+static void vfmig_iova_put(struct vfmig_dirty_sink *sink, u64 iova, u64 len)
+{
+	struct vfmig_iova_sink *is = container_of(sink, struct vfmig_iova_sink, sink);
+	u64 first = max(iova, sink->iova);
+	u64 last = min(iova + len - 1, sink->last);
+
+	iova_bitmap_set(is->dirty, first, last - first + 1);
+}
+
+static int vfmig_log_read_and_clear(struct vfio_device *vdev,
+				    unsigned long iova, unsigned long length,
+				    struct iova_bitmap *dirty)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	struct vfmig_iova_sink is = {
+		.sink = { .put = vfmig_iova_put, .iova = iova,
+			  .last = iova + length - 1 },
+		.dirty = dirty,
+	};
+	int ret;
+
+	if (!length)
+		return 0;
+	mutex_lock(&mdev->dirty_lock);
+	ret = vfmig_dirty_take(mdev, &is.sink);
+	mutex_unlock(&mdev->dirty_lock);
+	return ret;
+}
+
+static const struct vfio_log_ops vfmig_log_ops = {
+	.log_start = vfmig_log_start,
+	.log_stop = vfmig_log_stop,
+	.log_read_and_clear = vfmig_log_read_and_clear,
+};
+#endif
+
+/**
+ * vfmig_dirty_open() - offer dirty logging if the attached program does
+ * @mdev: the device, being opened for the first time, vfio-pci enabled
+ *
+ * Decided at open, as for migration: the VFIO core reads log_ops on every
+ * ioctl without a lock we could take.
+ *
+ * Context: the VFIO core's dev_set lock and @mdev->lock held.
+ * Return: 0, or -errno if the region could not be added.
+ */
+int vfmig_dirty_open(struct vfmig_device *mdev)
+{
+	struct vfmig_binding *b;
+	bool offer;
+
+	lockdep_assert_held(&mdev->lock);
+	b = rcu_dereference_protected(mdev->binding,
+				      lockdep_is_held(&mdev->lock));
+	offer = b && !b->error && (b->ops->flags & VFMIG_F_DIRTY_LOG);
+	atomic64_set(&mdev->dirty_marked, 0);
+#if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+	mdev->core.vdev.log_ops = offer ? &vfmig_log_ops : NULL;
+#endif
+	if (!offer)
+		return 0;
+	return vfio_pci_core_register_dev_region(&mdev->core, VFMIG_REGION_TYPE,
+						 VFMIG_REGION_SUBTYPE_DIRTY,
+						 &vfmig_dirty_regops,
+						 VFMIG_DIRTY_REGION_SIZE,
+						 VFIO_REGION_INFO_FLAG_READ |
+						 VFIO_REGION_INFO_FLAG_WRITE,
+						 NULL);
+}
+
+/**
+ * vfmig_dirty_close() - the last user closed the device: stop logging
+ * @mdev: the device
+ */
+void vfmig_dirty_close(struct vfmig_device *mdev)
+{
+	mutex_lock(&mdev->dirty_lock);
+	vfmig_dirty_stop_locked(mdev);
+	mutex_unlock(&mdev->dirty_lock);
+}
