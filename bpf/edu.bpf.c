@@ -17,6 +17,11 @@
  * the destination has them.  The device cannot be paused, so the P2P
  * states need nothing; PRE_COPY sends a first copy of the state while the
  * guest runs and the final one after it stopped, and the last one wins.
+ *
+ * Dirty part: a transfer to RAM (command RUN with the direction bit) marks
+ * its target pages when the command is written, and again at every log
+ * report until the device shows it finished, because edu performs it later
+ * (100 ms on): a report between the two must not clear the only mark.
  */
 #include "vfmig.bpf.h"
 
@@ -35,6 +40,9 @@
 #define EDU_DMA_CMD		0x98
 #define EDU_DMA_END		0xa0
 #define EDU_DMA_RUN		0x01
+#define EDU_DMA_TO_RAM		0x02
+/* edu's default dma_mask: it drops higher address bits of a transfer. */
+#define EDU_DMA_MASK		((1ULL << 28) - 1)
 
 /* What the device was told, as far as it cannot tell us itself. */
 struct edu_shadow {
@@ -48,6 +56,8 @@ struct edu_shadow {
 	__u64 writes;		/* trapped writes seen */
 	__u32 fact_valid;	/* fact_input was seen (else: never written) */
 	__u32 restored;		/* times load() restored this device */
+	__u64 to_ram_dst;	/* a transfer to RAM not yet seen finished */
+	__u64 to_ram_cnt;	/* its bytes; 0 when none */
 };
 
 /* The migration payload, format version 1 (vfmig_ops.version). */
@@ -80,6 +90,15 @@ int BPF_PROG(edu_init, struct vfmig_dev *dev)
 		return err;
 	return bpf_vfmig_trap_window(dev, EDU_BAR, EDU_DMA_SRC,
 				     EDU_DMA_END - EDU_DMA_SRC);
+}
+
+/* The target of the transfer to RAM being started, as edu will write it. */
+static void mark_to_ram(struct vfmig_dev *dev, struct edu_shadow *s)
+{
+	s->to_ram_dst = s->dma_dst & EDU_DMA_MASK;
+	s->to_ram_cnt = s->dma_cnt;
+	if (s->to_ram_cnt)
+		bpf_vfmig_mark_dirty(dev, s->to_ram_dst, s->to_ram_cnt);
 }
 
 SEC("struct_ops/region_write")
@@ -137,6 +156,8 @@ int BPF_PROG(edu_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 			if (acc->value & EDU_DMA_RUN) {
 				s->dma_cmd = acc->value;
 				s->dma_started++;
+				if (acc->value & EDU_DMA_TO_RAM)
+					mark_to_ram(dev, s);
 			}
 			break;
 		}
@@ -259,6 +280,25 @@ int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	return 0;
 }
 
+/* Mark a transfer still in flight again: it may land after this report. */
+SEC("struct_ops/log_report")
+int BPF_PROG(edu_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
+{
+	struct edu_shadow *s = shadow();
+	__u64 cmd = EDU_DMA_RUN, started;
+
+	if (!s || !s->to_ram_cnt)
+		return 0;
+	started = s->dma_started;
+	if (bpf_vfmig_bar_read(dev, EDU_BAR, EDU_DMA_CMD, 8, &cmd))
+		return -EIO;
+	bpf_vfmig_mark_dirty(dev, s->to_ram_dst, s->to_ram_cnt);
+	/* Finished, and no new transfer started meanwhile. */
+	if (!(cmd & EDU_DMA_RUN) && s->dma_started == started)
+		s->to_ram_cnt = 0;
+	return 0;
+}
+
 SEC("struct_ops/state_size")
 __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 {
@@ -271,13 +311,14 @@ __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 #endif
 
 VFMIG_OPS(edu,
-	.flags = EDU_FLAGS,
+	.flags = EDU_FLAGS | VFMIG_F_DIRTY_LOG,
 	.version = 1,
 	.init = (void *)edu_init,
 	.region_write = (void *)edu_write,
 	.save = (void *)edu_save,
 	.load = (void *)edu_load,
 	.state_size = (void *)edu_state_size,
+	.log_report = (void *)edu_log_report,
 );
 
 char LICENSE[] SEC("license") = "GPL";
