@@ -25,6 +25,10 @@ enum ctl_option {
 	OPT_PAYLOAD_FILE,
 	OPT_PRECOPY_HEX,
 	OPT_PRECOPY,
+	OPT_FD,
+	OPT_RANGE,
+	OPT_PAGE_SIZE,
+	OPT_VIA,
 	OPT_VERBOSE,
 	OPT_HELP,
 	NR_CTL_OPTIONS
@@ -38,6 +42,13 @@ int cmd_save(const struct cli_args *args);
 int cmd_restore(const struct cli_args *args);
 int cmd_inspect(const struct cli_args *args);		/* ctl_stream.c */
 int cmd_make_stream(const struct cli_args *args);
+int cmd_dirty(const struct cli_args *args);		/* ctl_dirty.c */
+
+struct vfmig_dirty_range;
+/* "IOVA:LENGTH", numbers in C notation, LENGTH > 0; 0 or -EINVAL. */
+int parse_range(const char *text, struct vfmig_dirty_range *range);
+/* A positive number in C notation; 0 or -EINVAL. */
+int parse_page_size(const char *text, __u64 *size);
 
 /*
  * "VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE]", 1-4 hex digits each, into the ids

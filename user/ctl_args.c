@@ -8,6 +8,7 @@
 
 #include "bdf.h"
 #include "ctl.h"
+#include "dirty_log.h"
 #include "vfio_dev.h"
 
 static const char *check_bdf(const char *arg)
@@ -53,6 +54,36 @@ static const char *check_hex(const char *arg)
 	return parse_hex(arg, NULL) < 0 ? "expected pairs of hex digits" : NULL;
 }
 
+static const char *check_fd(const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+
+	return !*arg || *end || fd < 0 || fd > 65535 ? "expected a file descriptor number" : NULL;
+}
+
+static const char *check_range(const char *arg)
+{
+	struct vfmig_dirty_range r;
+
+	return parse_range(arg, &r) ? "expected IOVA:LENGTH, numbers in C notation, LENGTH > 0"
+				    : NULL;
+}
+
+static const char *check_page_size(const char *arg)
+{
+	__u64 size;
+
+	return parse_page_size(arg, &size) ? "expected a number of bytes" : NULL;
+}
+
+static const char *check_via(const char *arg)
+{
+	enum dirty_via via;
+
+	return dirty_via_parse(arg, &via) ? "expected auto, uapi or region" : NULL;
+}
+
 #define OPTION(n, s, a, h, ...)	{ .name = n, .short_name = s, .arg = a, .help = h, __VA_ARGS__ }
 
 static const struct cli_option options[NR_CTL_OPTIONS] = {
@@ -80,6 +111,16 @@ static const struct cli_option options[NR_CTL_OPTIONS] = {
 	[OPT_PRECOPY] = OPTION("precopy", 0, NULL,
 			       "start in pre-copy: save its data up to the device's "
 			       "temporary end, then go on in stop-copy"),
+	[OPT_FD] = OPTION("fd", 0, "N", "an open VFIO device fd inherited from the process "
+			  "holding the device (instead of --bdf)", .check = check_fd),
+	[OPT_RANGE] = OPTION("range", 0, "IOVA:LENGTH", "an IOVA range (repeat for more)",
+			     .repeats = true, .check = check_range),
+	[OPT_PAGE_SIZE] = OPTION("page-size", 0, "BYTES",
+				 "the log's (start) or the report's granule (default 4096)",
+				 .check = check_page_size),
+	[OPT_VIA] = OPTION("via", 0, "WAY", "auto (default), uapi (VFIO DMA logging) or "
+			   "region (the vfmig region, for kernels without IOMMUFD)",
+			   .check = check_via),
 	[OPT_VERBOSE] = OPTION("verbose", 'v', NULL, "say each step (VFIO calls, states, sizes)"),
 	[OPT_HELP] = OPTION("help", 'h', NULL, "show this help"),
 };
@@ -120,6 +161,16 @@ static const struct cli_command commands[] = {
 	  CLI_OPT(OPT_VERSION) | CLI_OPT(OPT_PRECOPY_HEX) | CLI_OPT(OPT_PAYLOAD_HEX) |
 	  CLI_OPT(OPT_PAYLOAD_FILE) | CLI_OPT(OPT_HELP),
 	  CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_IDS) | CLI_OPT(OPT_PROGRAM), cmd_make_stream },
+	{ "dirty", "ACTION", "start, report, stop or status",
+	  "drive a device's DMA dirty log: start, report, stop, status",
+	  "start logs the --range IOVA ranges at --page-size; report prints, and clears, "
+	  "the dirty runs inside each --range window as \"IOVA LENGTH\" lines and a "
+	  "count; stop ends the log.  Through the VFIO DMA logging uAPI where the "
+	  "kernel has it (IOMMUFD), else through the vfmig dirty-log region; --via "
+	  "picks one.  Closing the device stops the log, so use --fd with the device "
+	  "fd of a process that holds it open across commands.",
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_RANGE) | CLI_OPT(OPT_PAGE_SIZE) |
+	  CLI_OPT(OPT_VIA) | COMMON, 0, cmd_dirty },
 };
 
 const struct cli ctl_cli = {

@@ -104,9 +104,9 @@ int ops_map_set_target(struct bpf_object *obj, const char *path,
 		return EXIT_FAIL;
 
 	memcpy(&flags, data + flags_member.offset, sizeof(flags));
-	if (flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY))
+	if (flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY | VFMIG_F_DIRTY_LOG))
 		return fail("%s sets " VFMIG_OPS_TYPE ".flags to %#x (known: "
-			    "VFMIG_F_P2P 0x1, VFMIG_F_PRE_COPY 0x2)", path, flags);
+			    "VFMIG_F_P2P 0x1, VFMIG_F_PRE_COPY 0x2, VFMIG_F_DIRTY_LOG 0x4)", path, flags);
 
 	memset(data + bdf_member.offset, 0, bdf_member.size);
 	strcpy(data + bdf_member.offset, bdf);
