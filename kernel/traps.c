@@ -187,15 +187,13 @@ static int vfmig_add_sparse_cap(struct vfmig_device *mdev,
 
 /*
  * VFIO_DEVICE_GET_REGION_INFO for a BAR with trap windows, built the way
- * vfio-pci-core builds it plus the sparse-mmap capability.
+ * vfio-pci-core builds it plus the sparse-mmap capability, into @info and
+ * @caps; no user memory is touched here (see vfmig_region_info()).
  */
-static long vfmig_bar_info(struct vfmig_device *mdev, struct vfmig_binding *b,
-			   struct vfio_region_info *info,
-			   struct vfio_region_info __user *arg)
+static int vfmig_bar_info(struct vfmig_device *mdev, struct vfmig_binding *b,
+			  struct vfio_region_info *info, struct vfio_info_cap *caps)
 {
 	struct vfio_pci_core_device *core = &mdev->core;
-	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
-	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
 	bool mmappable;
 	int ret;
 
@@ -203,42 +201,41 @@ static long vfmig_bar_info(struct vfmig_device *mdev, struct vfmig_binding *b,
 	info->size = pci_resource_len(core->pdev, info->index);
 	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 
-	ret = vfmig_add_sparse_cap(mdev, b, info->index, &caps, &mmappable);
-	if (ret)
-		goto out;
-	if (mmappable) {
-		info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
-		if (info->index == core->msix_bar) {
-			struct vfio_info_cap_header msix = {
-				.id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
-				.version = 1,
-			};
+	ret = vfmig_add_sparse_cap(mdev, b, info->index, caps, &mmappable);
+	if (ret || !mmappable)
+		return ret;
+	info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+	if (info->index == core->msix_bar) {
+		struct vfio_info_cap_header msix = {
+			.id = VFIO_REGION_INFO_CAP_MSIX_MAPPABLE,
+			.version = 1,
+		};
 
-			ret = vfio_info_add_capability(&caps, &msix,
-						       sizeof(msix));
-			if (ret)
-				goto out;
-		}
+		ret = vfio_info_add_capability(caps, &msix, sizeof(msix));
 	}
+	return ret;
+}
 
-	if (caps.size) {
+/* Hand @info and @caps to the user as vfio-pci-core does. */
+static long vfmig_bar_info_copy(struct vfio_region_info *info,
+				struct vfio_info_cap *caps,
+				struct vfio_region_info __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+
+	if (caps->size) {
 		info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
-		if (info->argsz < sizeof(*info) + caps.size) {
-			info->argsz = sizeof(*info) + caps.size;
+		if (info->argsz < sizeof(*info) + caps->size) {
+			info->argsz = sizeof(*info) + caps->size;
 			info->cap_offset = 0;
 		} else {
-			vfio_info_cap_shift(&caps, sizeof(*info));
-			if (copy_to_user(arg + 1, caps.buf, caps.size)) {
-				ret = -EFAULT;
-				goto out;
-			}
+			vfio_info_cap_shift(caps, sizeof(*info));
+			if (copy_to_user(arg + 1, caps->buf, caps->size))
+				return -EFAULT;
 			info->cap_offset = sizeof(*info);
 		}
 	}
-	ret = copy_to_user(arg, info, minsz) ? -EFAULT : 0;
-out:
-	kfree(caps.buf);
-	return ret;
+	return copy_to_user(arg, info, minsz) ? -EFAULT : 0;
 }
 
 /**
@@ -254,28 +251,39 @@ out:
 long vfmig_region_info(struct vfmig_device *mdev, void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
 	struct vfio_region_info info;
 	struct vfmig_binding *b;
-	long ret;
+	bool trapped;
+	long ret = 0;
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
 
-	/* trap_lock (not RCU): building the answer may sleep. */
+	/*
+	 * trap_lock (not RCU): building the answer may sleep.  Never held
+	 * across a user copy: mmap takes it under mmap_lock, and a copy may
+	 * fault and take mmap_lock (an inversion lockdep reports).
+	 */
 	down_read(&mdev->trap_lock);
 	b = rcu_dereference_protected(mdev->binding,
 				      lockdep_is_held(&mdev->trap_lock));
-	if (b && info.index <= VFIO_PCI_BAR5_REGION_INDEX &&
-	    mdev->core.bar_mmap_supported[info.index] &&
-	    vfmig_traps_overlap(b, info.index, 0, U64_MAX))
-		ret = vfmig_bar_info(mdev, b, &info, arg);
-	else
-		ret = vfio_pci_core_ioctl(&mdev->core.vdev,
-					  VFIO_DEVICE_GET_REGION_INFO,
-					  (unsigned long)arg);
+	trapped = b && info.index <= VFIO_PCI_BAR5_REGION_INDEX &&
+		  mdev->core.bar_mmap_supported[info.index] &&
+		  vfmig_traps_overlap(b, info.index, 0, U64_MAX);
+	if (trapped)
+		ret = vfmig_bar_info(mdev, b, &info, &caps);
 	up_read(&mdev->trap_lock);
+
+	if (!trapped)
+		return vfio_pci_core_ioctl(&mdev->core.vdev,
+					   VFIO_DEVICE_GET_REGION_INFO,
+					   (unsigned long)arg);
+	if (!ret)
+		ret = vfmig_bar_info_copy(&info, &caps, arg);
+	kfree(caps.buf);
 	return ret;
 }
 
