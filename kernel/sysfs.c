@@ -3,7 +3,8 @@
  * Per-device attributes in /sys/bus/pci/devices/BDF/vfmig/: the attached
  * program, the migration state ("unsupported" unless the device was opened
  * with a migration program), the last error, and how many trapped accesses
- * the program handled, passed on or failed.
+ * the program handled, passed on or failed, and the pages it marked dirty
+ * since the device was opened.
  * Accesses outside trap windows never reach a program and are not counted.
  */
 #include <linux/pci.h>
@@ -71,6 +72,7 @@ static DEVICE_ATTR_RO(_name)
 VFMIG_COUNTER_ATTR(hooked);
 VFMIG_COUNTER_ATTR(passed);
 VFMIG_COUNTER_ATTR(failed);
+VFMIG_COUNTER_ATTR(dirty_marked);
 
 static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program.attr,
@@ -79,6 +81,7 @@ static struct attribute *vfmig_attrs[] = {
 	&dev_attr_hooked.attr,
 	&dev_attr_passed.attr,
 	&dev_attr_failed.attr,
+	&dev_attr_dirty_marked.attr,
 	NULL,
 };
 
