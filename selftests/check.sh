@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # `make check`: host unit tests, static checks of the module source, then
-# the VM suite.  Prints each part's result and a final "N passed, N failed";
+# the VM suite on both kernel tiers: Debian's stock kernel, and the one
+# selftests/testkernel/build.sh builds (IOMMUFD, lockdep, KASAN).  Prints each part's result and a final "N passed, N failed";
 # exits non-zero if anything failed or did not run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +51,15 @@ kernel_doc() {
 run_part "host unit tests" make -s -C user test
 run_part "stream parser fuzzing" make -s -C user fuzz
 run_part "kernel-doc" kernel_doc
-run_part "VM tests" selftests/vmtest.sh -- selftests/vm/tests.sh
+run_part "VM tests, Debian kernel $KVER" selftests/vmtest.sh -- selftests/vm/tests.sh
+if [ -s .cache/testkernel-dir ] && [ -d "$(cat .cache/testkernel-dir)" ]; then
+	tk=$(cat .cache/testkernel-dir)
+	run_part "VM tests, $(cat "$tk/.done")" \
+		selftests/vmtest.sh --kernel-dir "$tk" -- selftests/vm/tests.sh
+else
+	echo "check: no second kernel tier: run 'make testkernel' (counted as failed)"
+	total_fail=$((total_fail + 1))
+fi
 
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

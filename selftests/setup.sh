@@ -17,8 +17,10 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 # Build tools from bookworm; the BPF userspace and QEMU 10 from backports
 # (libbpf 1.1 cannot load module struct_ops, QEMU 7.2 has no VFIO migration v2).
 # libclang-rt-14-dev: libFuzzer and the sanitizers of bookworm's clang (14),
-# only recommended by clang, for `make -C user fuzz`.
+# only recommended by clang, for `make -C user fuzz`.  flex, bison, bc and
+# libssl-dev build the second kernel tier (selftests/testkernel).
 BASE_PKGS=(make gcc clang llvm dwarves pkg-config libelf-dev zlib1g-dev
+	   flex bison bc libssl-dev
 	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3)
 BPO_PKGS=(libbpf-dev bpftool qemu-system-x86)
 
