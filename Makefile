@@ -11,16 +11,22 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CFLAGS    ?= -O2 -g -Wall -Wextra
 
+# The second kernel tier (IOMMUFD, lockdep, KASAN): selftests/testkernel.
+TESTKERNEL := $(shell cat $(CACHE)/testkernel-dir 2>/dev/null)
+TK_REL    := $(shell cat $(TESTKERNEL)/build/include/config/kernel.release 2>/dev/null)
+TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
+
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o
-KMOD_SRCS := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild include/vfmig.h \
+KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
+	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
-.PHONY: all setup check vmtest demo bench install clean user unit-test need-setup
+.PHONY: all setup testkernel check vmtest demo bench install clean user unit-test need-setup
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
-	$(BUILD)/edu_payload.elf
+	$(BUILD)/edu_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -31,6 +37,20 @@ need-setup:
 
 kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
+
+# Build (or find in the cache) the second kernel tier: about 20 min the
+# first time on 2 cores, then nothing until its configuration changes.
+testkernel:
+	@selftests/testkernel/build.sh $(CACHE)
+
+# The same module for the second tier.  Kbuild writes objects beside the
+# sources, so it builds in a tree of links: kernel/ and the include/ its
+# sources reach as ../include.
+$(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS)
+	@mkdir -p $(TK_KMOD)/kernel
+	ln -sfn $(CURDIR)/include $(TK_KMOD)/include
+	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(TK_KMOD)/kernel/
+	$(MAKE) -C $(TESTKERNEL)/build M=$(CURDIR)/$(TK_KMOD)/kernel modules
 
 # One header with the kernel's and the module's types, never committed.
 $(BUILD)/vmlinux.h: kernel/vfmig.ko
@@ -49,8 +69,9 @@ bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h in
 user:
 	$(MAKE) -C user
 
-selftests/vfio-ops: selftests/vfio_ops.c include/vfmig.h
-	$(CC) $(CFLAGS) -Iinclude -o $@ $<
+selftests/vfio-ops: selftests/vfio_ops.c selftests/dma_ops.c selftests/dma_ops.h \
+		user/dirty_log.c user/dirty_log.h include/vfmig.h include/vfmig_dirty.h
+	$(CC) $(CFLAGS) -Iinclude -Iuser -o $@ $(filter %.c,$^) -lpthread
 
 selftests/replace-test: selftests/replace_test.c
 	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
@@ -70,6 +91,7 @@ unit-test:
 # Host unit tests, then the VM suite; ends with "N passed, N failed".
 check:
 	$(MAKE) setup
+	$(MAKE) testkernel
 	$(MAKE) all
 	selftests/check.sh
 

@@ -4,7 +4,9 @@
  *
  * Software tracking: an 8-byte write of an IOVA to BAR 0 offset 0x100 (a
  * register edu does not have) marks the page holding it, from the region
- * hook as a software tracker would.
+ * hook as a software tracker would.  For `make bench`, a write of N to
+ * 0x108 makes N bpf_vfmig_mark_dirty() calls (pages 0 to 511, in turn)
+ * and a write of N to 0x110 runs the same loop without them.
  *
  * Hardware tracking: log_start, log_stop and log_report are counted in
  * dirty_stats; log_report marks the range in dirty_hw as a device's own
@@ -14,6 +16,9 @@
 #include "vfmig.bpf.h"
 
 #define MARK_REGISTER	0x100
+#define MARK_LOOP	0x108
+#define EMPTY_LOOP	0x110
+#define WINDOW_END	0x118
 
 struct dirty_hw {
 	__u64 iova;		/* what the "hardware" logged, length 0: none */
@@ -49,15 +54,44 @@ static __u32 zero;
 SEC("struct_ops.s/init")
 int BPF_PROG(dirty_init, struct vfmig_dev *dev)
 {
-	return bpf_vfmig_trap_window(dev, 0, MARK_REGISTER, 8);
+	return bpf_vfmig_trap_window(dev, 0, MARK_REGISTER, WINDOW_END - MARK_REGISTER);
+}
+
+struct loop_ctx {
+	struct vfmig_dev *dev;
+};
+
+static long mark_one(__u64 i, void *data)
+{
+	struct loop_ctx *ctx = data;
+
+	bpf_vfmig_mark_dirty(ctx->dev, (i % 512) * 4096, 4096);
+	return 0;
+}
+
+static long mark_none(__u64 i, void *data)
+{
+	return 0;
 }
 
 SEC("struct_ops/region_write")
 int BPF_PROG(dirty_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 {
+	struct loop_ctx lctx = { .dev = dev };
+
 	if (acc->size != 8)
 		return -EINVAL;
-	bpf_vfmig_mark_dirty(dev, acc->value, 4096);
+	switch (acc->offset) {
+	case MARK_REGISTER:
+		bpf_vfmig_mark_dirty(dev, acc->value, 4096);
+		break;
+	case MARK_LOOP:
+		bpf_loop(acc->value, mark_one, &lctx, 0);
+		break;
+	case EMPTY_LOOP:
+		bpf_loop(acc->value, mark_none, &lctx, 0);
+		break;
+	}
 	return 0;
 }
 

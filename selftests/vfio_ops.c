@@ -25,6 +25,9 @@
  *   pinfo                  VFIO_MIG_GET_PRECOPY_INFO on the data_fd
  *   dclose                 close the data_fd
  *   reset                  VFIO_DEVICE_RESET
+ * and those of dma_ops.c: DMA mappings and the dirty log.
+ * The device fd stays open across "sh" and its number is in the
+ * environment as VFIO_DEVICE_FD, for vfmig-ctl --fd.
  * and, for benchmarks, timed (one line each, MiB/s):
  *   tsave                  set STOP_COPY and read the data_fd into memory
  *   trestore               RESUMING, write what tsave read, STOP
@@ -46,9 +49,11 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "dma_ops.h"
 #include "vfmig.h"
 
 static int device_fd = -1;
+static int container = -1;
 static int data_fd = -1;
 static volatile uint8_t *map_base;
 static size_t map_len;
@@ -79,7 +84,8 @@ static int open_device(const char *bdf)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	struct vfio_group_status status = { .argsz = sizeof(status) };
-	int container, group;
+	char fdnum[16];
+	int group;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
@@ -110,6 +116,10 @@ static int open_device(const char *bdf)
 		fprintf(stderr, "vfio-ops: get device %s: %s\n", bdf, strerror(errno));
 		return -1;
 	}
+	/* Children of "sh" (vfmig-ctl --fd) use the device as it is open here. */
+	fcntl(device_fd, F_SETFD, 0);
+	snprintf(fdnum, sizeof(fdnum), "%d", device_fd);
+	setenv("VFIO_DEVICE_FD", fdnum, 1);
 	return 0;
 }
 
@@ -483,7 +493,7 @@ static void op_memcpy(size_t mib)
 
 static int run(char *op)
 {
-	char *argv[6] = { 0 };
+	char *argv[8] = { 0 };
 	int argc = 0;
 
 	if (!strncmp(op, "sh ", 3)) {
@@ -491,7 +501,7 @@ static int run(char *op)
 		printf("sh: exit %d\n", WEXITSTATUS(system(op + 3)));
 		return 0;
 	}
-	for (char *tok = strtok(op, " "); tok && argc < 6; tok = strtok(NULL, " "))
+	for (char *tok = strtok(op, " "); tok && argc < 8; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
 #define N(i) strtoull(argv[i], NULL, 0)
 	if (argc == 2 && !strcmp(argv[0], "info"))
@@ -534,7 +544,7 @@ static int run(char *op)
 		printf("reset: %s\n", ioctl(device_fd, VFIO_DEVICE_RESET) ?
 		       errname(errno) : "ok");
 	else
-		return -1;
+		return dma_op(device_fd, container, region_offset(0), argc, argv);
 #undef N
 	return 0;
 }

@@ -113,6 +113,14 @@ static void report(const char *what)
 	puts("\n");
 }
 
+/*
+ * Pages the guest keeps writing while it waits, as a busy guest does: a
+ * migration allowed little downtime then stays in pre-copy for good (the
+ * cancel test relies on it); with the usual limits it converges at once.
+ */
+#define CHURN_PAGES 16
+static volatile u8 churn[CHURN_PAGES][4096] __attribute__((aligned(4096)));
+
 void main(void);
 void main(void)
 {
@@ -146,9 +154,10 @@ void main(void)
 
 	for (;;) {
 		u64 t0 = rdtsc();
+		u32 n = 0;
 
 		while (rdtsc() - t0 < 1000000000ULL)
-			;
+			churn[n++ % CHURN_PAGES][0]++;
 		ticks++;
 		report("TICK");
 	}
