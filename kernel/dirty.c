@@ -591,6 +591,8 @@ static const struct vfio_pci_regops vfmig_dirty_regops = {
 /* --- the VFIO DMA logging uAPI, where the core can report --- */
 
 #if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+MODULE_IMPORT_NS(IOMMUFD);	/* iova_bitmap_set() */
+
 static int vfmig_log_start(struct vfio_device *vdev,
 			   struct rb_root_cached *ranges, u32 nnodes,
 			   u64 *page_size)
