@@ -4,6 +4,9 @@
 # `make bench`, inside the VM, figures as ratios measured side by side:
 # - migration data_fd throughput for a synthetic program with 64 MiB of
 #   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth;
+# - DMA logging: reading the dirty bitmap of 64 GiB of IOVA at 4 KiB pages
+#   (2 MiB of bitmap) clean and all dirty, beside a memcpy of 2 MiB; and the
+#   cost of one bpf_vfmig_mark_dirty() call (bpf/test_dirty.bpf.o);
 # - QEMU 10 migrating a VM that owns a vfmig edu device beside the same VM
 #   without it: total time, downtime and device state bytes QEMU reports.
 # Figures under TCG are only comparable with each other.
@@ -13,7 +16,9 @@ read -r A B _ <<<"${VMTEST_EDU:?run me through selftests/vmtest.sh}"
 MIB=64
 modprobe vfio-pci
 modprobe vfio_iommu_type1
-insmod kernel/vfmig.ko
+KO=kernel/vfmig.ko
+[ -e "build/kmod/$(uname -r)/kernel/vfmig.ko" ] && KO=build/kmod/$(uname -r)/kernel/vfmig.ko
+insmod "$KO"
 user/vfmig-load bpf/test_mig.bpf.o --bdf "$A" --bind >/dev/null
 le_hex() { local i v=$2; for ((i = 0; i < $1; i++)); do printf '%02x ' $((v & 0xff)); v=$((v >> 8)); done; }
 bpftool map update pinned "/sys/fs/bpf/vfmig/${A//./_}/mig_config" key hex 00 00 00 00 \
@@ -28,6 +33,21 @@ awk -v m="$memcpy" -v s="$save" -v r="$restore" -v mib="$MIB" 'BEGIN {
 	printf "bench: %d MiB state: save %.1f MiB/s, restore %.1f MiB/s, guest memcpy %.1f MiB/s\n", mib, s, r, m
 	printf "bench: save/memcpy = %.3f, restore/memcpy = %.3f\n", s / m, r / m
 }'
+
+# ---- DMA logging ----
+user/vfmig-load unload --bdf "$A" >/dev/null
+user/vfmig-load bpf/test_dirty.bpf.o --bdf "$A" >/dev/null
+out=$(selftests/vfio-ops "$A" 'treport 64' 'tmark 1000000')
+echo "$out"
+grep -q '^treport region: ' <<<"$out" && grep -q '^tmark: [0-9]' <<<"$out" ||
+	{ echo "bench: DMA logging figures missing"; exit 1; }
+sed -n 's/^treport \([a-z]*\): .* clean \([0-9]*\) us, all dirty \([0-9]*\) us, memcpy \([0-9]*\) us$/\1 \2 \3 \4/p' <<<"$out" |
+while read -r via clean dirty copy; do
+	awk -v v="$via" -v c="$clean" -v d="$dirty" -v m="$copy" 'BEGIN {
+		printf "bench: dirty report of 64 GiB at 4 KiB by the %s / memcpy of its 2 MiB bitmap: clean %.2f, all dirty %.2f\n", v, c / m, d / m
+	}'
+done
+sed -n 's/^tmark: [0-9]* calls: \([0-9.]*\) ns each while logging, \([0-9.]*\) ns.*/bench: one bpf_vfmig_mark_dirty(): \1 ns while logging, \2 ns with no log/p' <<<"$out"
 
 # ---- QEMU: the same VM migrated with and without the vfmig device ----
 user/vfmig-load unload --bdf "$A" >/dev/null
