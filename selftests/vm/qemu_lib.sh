@@ -13,7 +13,7 @@ VMDIR=${VMDIR:-/tmp/vms}
 
 # vm_start NAME BDF|- [QEMU ARGS...]: start a VM in the background; its
 # serial console goes to $VMDIR/NAME.log, QEMU's messages to NAME.err and
-# its vfio migration trace to NAME.trace.
+# its vfio migration and device dirty tracking trace to NAME.trace.
 vm_start() {
 	local name=$1 bdf=$2 dev=()
 	shift 2
@@ -22,7 +22,7 @@ vm_start() {
 	[ "$bdf" = - ] || dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
 	"${QEMU_VM[@]}" "${dev[@]}" -serial "file:$VMDIR/$name.log" \
 		-qmp "unix:$VMDIR/$name.qmp,server,nowait" \
-		-trace vfio_migration_set_state -D "$VMDIR/$name.trace" "$@" \
+		-trace vfio_migration_set_state -trace vfio_device_dirty_tracking_start -D "$VMDIR/$name.trace" "$@" \
 		</dev/null >"$VMDIR/$name.err" 2>&1 &
 	echo $! >"$VMDIR/$name.pid"
 }

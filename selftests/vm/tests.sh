@@ -574,6 +574,14 @@ t_qemu_pre_copy_migration() {
 	assert_has "QEMU used pre-copy" "new state PRE_COPY" "$(cat "$VMDIR/src.trace")"
 	assert_has "then stop-copy" "new state STOP_COPY" "$(cat "$VMDIR/src.trace")"
 	assert_has "initial + final unit" '"vfio": {"transferred": 240}' "$info"
+	# With the DMA logging uAPI (IOMMUFD) QEMU logs the device's writes
+	# instead of taking all guest RAM as dirty.
+	if [ -e /dev/iommu ]; then
+		assert_has "QEMU used device dirty tracking" vfio_device_dirty_tracking_start \
+			"$(cat "$VMDIR/src.trace")"
+	elif grep -q vfio_device_dirty_tracking_start "$VMDIR/src.trace"; then
+		fail "device dirty tracking without the uAPI"
+	fi
 	vm_stop src
 	vm_stop dst
 }
