@@ -49,6 +49,14 @@ void test_bdf_short_form(void);
 void test_bdf_upper_case(void);
 void test_bdf_rejects_malformed(void);
 
+/* dirty_log_test.c */
+void test_dirty_region_same_page_size(void);
+void test_dirty_region_larger_log_pages(void);
+void test_dirty_region_smaller_log_pages(void);
+void test_dirty_region_window_cuts_a_page(void);
+void test_dirty_region_errors(void);
+void test_dirty_via_names(void);
+
 /* args_test.c */
 void test_args_default_command(void);
 void test_args_load_options(void);
