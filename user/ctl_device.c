@@ -12,6 +12,7 @@
 
 #include "bdf.h"
 #include "ctl.h"
+#include "dirty_log.h"
 #include "stream_file.h"
 #include "vfio_dev.h"
 
@@ -111,6 +112,7 @@ static int move(const struct vfio_dev *dev, __u64 flags, __u32 state, int *data_
 
 int cmd_features(const struct cli_args *args)
 {
+	struct dirty_log log;
 	struct vfio_dev dev;
 	char text[128];
 	__u64 flags, size;
@@ -128,7 +130,9 @@ int cmd_features(const struct cli_args *args)
 	else
 		printf("data size: %llu bytes (stop-copy estimate)\n",
 		       (unsigned long long)size);
-	printf("dirty tracking: %s\n", vfio_dma_logging(&dev) ? "dma-logging" : "none");
+	printf("dirty tracking: %s\n", dirty_log_open(&log, dev.fd, DIRTY_VIA_AUTO) ? "none" :
+	       log.via == DIRTY_VIA_UAPI ? "dma-logging (VFIO uAPI)" :
+	       "dma-logging (vfmig region: vfmig-ctl dirty)");
 	err = vfio_mig_get_state(&dev, &state);
 	printf("state: %s\n", err ? strerror(-err) : mig_state_name(state));
 	vfio_dev_close(&dev);

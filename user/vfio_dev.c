@@ -169,13 +169,6 @@ int vfio_mig_data_size(const struct vfio_dev *dev, __u64 *size)
 	return err;
 }
 
-bool vfio_dma_logging(const struct vfio_dev *dev)
-{
-	return !device_feature(dev, VFIO_DEVICE_FEATURE_DMA_LOGGING_START |
-			       VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET,
-			       NULL, 0);
-}
-
 int vfio_mig_get_state(const struct vfio_dev *dev, __u32 *state)
 {
 	struct vfio_device_feature_mig_state mig = { .data_fd = -1 };

@@ -33,8 +33,6 @@ void vfio_dev_close(struct vfio_dev *dev);
 int vfio_mig_flags(const struct vfio_dev *dev, __u64 *flags);
 /* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the STOP_COPY estimate; -errno. */
 int vfio_mig_data_size(const struct vfio_dev *dev, __u64 *size);
-/* Whether VFIO_DEVICE_FEATURE_DMA_LOGGING_START is offered. */
-bool vfio_dma_logging(const struct vfio_dev *dev);
 /* The current enum vfio_device_mig_state; -errno. */
 int vfio_mig_get_state(const struct vfio_dev *dev, __u32 *state);
 /*

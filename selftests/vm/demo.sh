@@ -50,6 +50,15 @@ REGS=('poll 0 0x20 1 0' 'rd 0 4 4' 'rd 0 8 4' 'rd 0 0x80 8' 'rd 0 0x88 8' 'rd 0 
 paste <(vfio-ops "$A" "${REGS[@]}" | sed 's/^/A  /') \
       <(vfio-ops "$B" "${REGS[@]}" | sed 's/^/B  /')
 
+say "dirty tracking: map memory for the device, log it, let edu copy 4 KiB into it
+    by DMA at 0x101800 (the program marks the pages from the DMA registers),
+    and read the log with vfmig-ctl on the device vfio-ops holds open"
+CTL="vfmig-ctl dirty --fd \$VFIO_DEVICE_FD"
+run vfio-ops "$A" 'map 0x100000 0x10000' "sh ${CTL/dirty/dirty start} --range 0x100000:0x10000" \
+	'wr 7 4 2 0x6' 'wr 0 0x80 8 0x40000' 'wr 0 0x88 8 0x101800' 'wr 0 0x90 8 0x1000' \
+	'wr 0 0x98 8 3' 'poll 0 0x98 1 0' "sh ${CTL/dirty/dirty report} --range 0x100000:0x10000" \
+	"sh ${CTL/dirty/dirty report} --range 0x100000:0x10000" "sh ${CTL/dirty/dirty stop}"
+
 say "unload: the device is plain vfio-pci again"
 run vfmig-load unload --bdf "$A"
 run vfmig-load status

@@ -703,7 +703,10 @@ t_dirty_edu_dma_reported() {
 # vfmig-ctl dirty on a device another process holds open (--fd).
 t_dirty_vfmig_ctl() {
 	local out fd='--fd $VFIO_DEVICE_FD'
+	local -A way=([uapi]='VFIO uAPI' [region]='vfmig region')
 	load bpf/edu.bpf.o --bdf "$A"
+	assert_has "features" "dirty tracking: dma-logging (${way[$(log_ways | cut -d' ' -f1)]}" \
+		"$($CTL features --bdf "$A")"
 	mapfile -t ops < <(echo "map $IOVA 0x10000"
 		echo "sh $CTL dirty start $fd --range $IOVA:0x10000"
 		echo "sh $CTL dirty start $fd --range $IOVA:0x10000"
