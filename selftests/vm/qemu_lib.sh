@@ -14,12 +14,19 @@ VMDIR=${VMDIR:-/tmp/vms}
 # vm_start NAME BDF|- [QEMU ARGS...]: start a VM in the background; its
 # serial console goes to $VMDIR/NAME.log, QEMU's messages to NAME.err and
 # its vfio migration and device dirty tracking trace to NAME.trace.
+# VM_IOMMUFD=1 gives QEMU the device through iommufd (/dev/iommu and the
+# VFIO device cdev) instead of the legacy container.
 vm_start() {
 	local name=$1 bdf=$2 dev=()
 	shift 2
 	mkdir -p "$VMDIR"
 	rm -f "$VMDIR/$name".*
-	[ "$bdf" = - ] || dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
+	if [ "$bdf" != - ] && [ "${VM_IOMMUFD:-0}" = 1 ]; then
+		dev=(-object iommufd,id=iommufd0
+		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=on")
+	elif [ "$bdf" != - ]; then
+		dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
+	fi
 	"${QEMU_VM[@]}" "${dev[@]}" -serial "file:$VMDIR/$name.log" \
 		-qmp "unix:$VMDIR/$name.qmp,server,nowait" \
 		-trace vfio_migration_set_state -trace vfio_device_dirty_tracking_start -D "$VMDIR/$name.trace" "$@" \

@@ -586,6 +586,31 @@ t_qemu_pre_copy_migration() {
 	vm_stop dst
 }
 
+# QEMU's iommufd backend (the VFIO device cdev): where the kernel has
+# IOMMUFD it migrates the VM, with the device's dirty tracking; where it
+# has not, QEMU says why it cannot start.
+t_qemu_iommufd_backend() {
+	local info i
+	load bpf/edu.bpf.o --bdf "$A"
+	load bpf/edu.bpf.o --bdf "$B"
+	export VM_IOMMUFD=1
+	if [ ! -e /dev/iommu ]; then
+		vm_start src "$A"
+		for i in $(seq 100); do vm_alive src || break; sleep 0.1; done
+		vm_alive src && fail "QEMU runs with an iommufd object and no /dev/iommu"
+		assert_has "QEMU says why: no VFIO device cdev" "vfio-dev" "$(cat "$VMDIR/src.err")"
+		return
+	fi
+	qemu_source_ready
+	info=$(qemu_migrate_to_b) || fail "migration: $info"
+	assert_vm_continued
+	assert_has "device state moved" '"vfio": {"transferred": 240}' "$info"
+	assert_has "device dirty tracking" vfio_device_dirty_tracking_start \
+		"$(cat "$VMDIR/src.trace")"
+	vm_stop src
+	vm_stop dst
+}
+
 t_qemu_stock_vfio_pci_cannot_migrate() {
 	bind vfio-pci "$A"
 	vm_start plain "$A"
@@ -855,6 +880,7 @@ TESTS=(
 	t_state_size_limit
 	t_qemu_stop_and_copy_migration
 	t_qemu_pre_copy_migration
+	t_qemu_iommufd_backend
 	t_qemu_stock_vfio_pci_cannot_migrate
 	t_qemu_migrate_cancel
 	t_qemu_incoming_from_another_program_refused
