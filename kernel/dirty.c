@@ -29,7 +29,7 @@
 #include "vfmig.h"
 #include "../include/vfmig_dirty.h"
 
-unsigned int vfmig_max_dirty_mb = 64;
+static unsigned int vfmig_max_dirty_mb = 64;
 module_param_named(max_dirty_mb, vfmig_max_dirty_mb, uint, 0644);
 MODULE_PARM_DESC(max_dirty_mb,
 		 "Most MiB of dirty bitmap per device (64: 2 TiB of IOVA at 4 KiB)");
@@ -86,6 +86,7 @@ vfmig_dirty_alloc(struct vfmig_device *mdev,
 	log = kzalloc(struct_size(log, spans, nr), GFP_KERNEL_ACCOUNT);
 	if (!log)
 		return ERR_PTR(-ENOMEM);
+	log->nr = nr;		/* bitmaps still NULL: freeing is safe */
 	log->page_size = page_size;
 	log->shift = shift;
 	for (i = 0; i < nr; i++) {
@@ -125,7 +126,6 @@ vfmig_dirty_alloc(struct vfmig_device *mdev,
 			ret = -ENOMEM;
 			goto err;
 		}
-		log->nr = i + 1;
 	}
 	return log;
 
@@ -293,11 +293,12 @@ static int vfmig_dirty_take(struct vfmig_device *mdev,
 
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (!b || READ_ONCE(b->error) ||
-	    log->generation != READ_ONCE(mdev->binding_generation)) {
-		if (!log->lost)
-			vfmig_set_error(mdev, "dirty log: its program stopped, marks may be lost: restart the log, treat all as dirty");
+	if (!log->lost && (!b || READ_ONCE(b->error) ||
+			   log->generation != READ_ONCE(mdev->binding_generation))) {
+		vfmig_set_error(mdev, "dirty log: its program stopped, marks may be lost: restart the log, treat all as dirty");
 		log->lost = true;
+	}
+	if (log->lost) {	/* until stopped: the uAPI's "log corrupted" */
 		ret = -EIO;
 		goto out;
 	}
