@@ -841,11 +841,17 @@ t_dirty_program_gone_fails_reports() {
 	load bpf/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart auto 4096 1 0 0x10000 0" "wr 0 0x100 8 0x3000" \
 		"sh $LOAD unload --bdf $A >/dev/null" "dlreport auto 0 0x10000 4096" \
-		"dlstop auto" "wr 0 0x100 8 0x3000")
+		"dlreport auto 0 0x10000 4096" "dlstop auto" "wr 0 0x100 8 0x3000" \
+		"dlstart auto 4096 1 0 0x10000 0")
 	assert_eq "report after detach" "error: Input/output error" "$(answer 4 "$out")"
-	assert_has "sysfs says why" "marks may be lost" "$(sysattr "$A" last_error)"
-	assert_eq "stop still works" ok "$(answer 5 "$out")"
-	assert_eq "the device is plain vfio-pci again" "wr 0 0x100 8: ok" "$(sed -n 6p <<<"$out")"
+	assert_eq "and every report until stopped" "error: Input/output error" \
+		"$(answer 5 "$out")"
+	assert_has "the log says why" "marks may be lost" "$(dmesg | tail -n 20)"
+	assert_eq "stop still works" ok "$(answer 6 "$out")"
+	assert_eq "the device is plain vfio-pci again" "wr 0 0x100 8: ok" "$(sed -n 7p <<<"$out")"
+	assert_eq "no start without a logging program" "error: No such device" \
+		"$(answer 8 "$out")"
+	assert_has "sysfs says why" "attach one with VFMIG_F_DIRTY_LOG" "$(sysattr "$A" last_error)"
 }
 
 t_dmesg_clean() {
