@@ -47,14 +47,18 @@ int parse_page_size(const char *text, __u64 *size)
 	return errno || end == text || *end || text[0] == '-' || !*size ? -EINVAL : 0;
 }
 
+static int usage(const char *what)
+{
+	fprintf(stderr, "%s: %s (see %s dirty --help)\n", ctl_cli.name, what, ctl_cli.name);
+	return CLI_EXIT_USAGE;
+}
+
 /* The device of --fd (held by our parent) or of --bdf (opened here). */
 static int open_target(struct vfio_dev *dev, const struct cli_args *args)
 {
 	const char *fd = cli_value(args, OPT_FD);
 	char bdf[VFMIG_BDF_LEN];
 
-	if (!fd == !cli_value(args, OPT_BDF))
-		return cli_fail("dirty: give the device with exactly one of --bdf and --fd");
 	if (fd) {
 		*dev = (struct vfio_dev){ .container = -1, .group = -1, .fd = atoi(fd) };
 		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
@@ -74,8 +78,9 @@ static int start(const struct dirty_log *log, const char *who, const struct cli_
 	__u64 page_size = 4096;
 	int err;
 
-	if (!nr)
-		return cli_fail("dirty start: give the IOVA ranges to log with --range IOVA:LENGTH");
+	if (!cli_value(args, OPT_FD))
+		cli_warn("%s: the log stops when this command closes the device; to keep it, "
+			 "run in a process that holds the device and use --fd", who);
 	for (unsigned int i = 0; i < nr; i++)
 		parse_range(args->value[OPT_RANGE][i], &ranges[i]);	/* checked */
 	if (cli_value(args, OPT_PAGE_SIZE))
@@ -99,8 +104,6 @@ static int report(const struct dirty_log *log, const char *who, const struct cli
 	__u64 page_size = 4096, pages = 0;
 	int err = 0;
 
-	if (!nr)
-		return cli_fail("dirty report: give the IOVA window with --range IOVA:LENGTH");
 	if (cli_value(args, OPT_PAGE_SIZE))
 		parse_page_size(cli_value(args, OPT_PAGE_SIZE), &page_size);
 	for (unsigned int i = 0; i < nr && !err; i++) {
@@ -185,8 +188,12 @@ int cmd_dirty(const struct cli_args *args)
 	for (action = 0; action < 4 && strcmp(args->operand, actions[action]); action++)
 		;
 	if (action == 4)
-		return cli_fail("dirty: unknown action '%s': start, report, stop or status",
-				args->operand);
+		return usage("unknown action: start, report, stop or status");
+	if (!cli_value(args, OPT_FD) == !cli_value(args, OPT_BDF))
+		return usage("give the device with one of --bdf and --fd");
+	if (action < 2 && !args->count[OPT_RANGE])
+		return usage(action ? "report needs the IOVA window: --range IOVA:LENGTH" :
+			     "start needs the IOVA ranges to log: --range IOVA:LENGTH");
 	if (cli_value(args, OPT_VIA))
 		dirty_via_parse(cli_value(args, OPT_VIA), &via);	/* checked */
 	err = open_target(&dev, args);

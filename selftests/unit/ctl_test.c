@@ -279,6 +279,34 @@ void test_ctl_usage_errors(void)
 	char out[PATH_MAX];
 	struct ctl_run run;
 
+	ctl(&run, NULL, "dirty", "--bdf", BDF, NULL);
+	expect_error(&run, 2, "dirty needs ACTION, start, report, stop or status"
+		     " (see vfmig-ctl dirty --help)");
+	ctl(&run, NULL, "dirty", "frob", "--bdf", BDF, NULL);
+	expect_error(&run, 2, "unknown action: start, report, stop or status"
+		     " (see vfmig-ctl dirty --help)");
+	ctl(&run, NULL, "dirty", "status", NULL);
+	expect_error(&run, 2, "give the device with one of --bdf and --fd"
+		     " (see vfmig-ctl dirty --help)");
+	ctl(&run, NULL, "dirty", "status", "--bdf", BDF, "--fd", "3", NULL);
+	expect_error(&run, 2, "give the device with one of --bdf and --fd"
+		     " (see vfmig-ctl dirty --help)");
+	ctl(&run, NULL, "dirty", "report", "--fd", "3", NULL);
+	expect_error(&run, 2, "report needs the IOVA window: --range IOVA:LENGTH"
+		     " (see vfmig-ctl dirty --help)");
+	ctl(&run, NULL, "dirty", "start", "--fd", "3", "--range", "0x1000", NULL);
+	ASSERT_INT(run.status, 2);
+	ASSERT_CONTAINS(run.err, "bad --range '0x1000': expected IOVA:LENGTH");
+	ctl(&run, NULL, "dirty", "start", "--fd", "3", "--range", "0:0", NULL);
+	ASSERT_INT(run.status, 2);
+	ASSERT_CONTAINS(run.err, "LENGTH > 0");
+	ctl(&run, NULL, "dirty", "stop", "--fd", "x", NULL);
+	ASSERT_INT(run.status, 2);
+	ASSERT_CONTAINS(run.err, "bad --fd 'x': expected a file descriptor number");
+	ctl(&run, NULL, "dirty", "status", "--fd", "999", NULL);
+	ASSERT_INT(run.status, 1);
+	ASSERT_CONTAINS(run.err, "--fd 999: not an open file descriptor");
+
 	ctl(&run, NULL, NULL);
 	expect_error(&run, 2, "no command given (see vfmig-ctl --help)");
 	ctl(&run, NULL, "frob", NULL);
