@@ -38,7 +38,7 @@ need-setup:
 kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
-# Build (or find in the cache) the second kernel tier: about 20 min the
+# Build (or find in the cache) the second kernel tier: about 14 min the
 # first time on 2 cores, then nothing until its configuration changes.
 testkernel:
 	@selftests/testkernel/build.sh $(CACHE)

@@ -3,8 +3,9 @@
 #
 # `make check`: host unit tests, static checks of the module source, then
 # the VM suite on both kernel tiers: Debian's stock kernel, and the one
-# selftests/testkernel/build.sh builds (IOMMUFD, lockdep, KASAN).  Prints each part's result and a final "N passed, N failed";
-# exits non-zero if anything failed or did not run.
+# selftests/testkernel/build.sh builds (IOMMUFD, lockdep, KASAN).  Prints
+# each part's result and a final "N passed, N failed"; exits non-zero if
+# anything failed or did not run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
