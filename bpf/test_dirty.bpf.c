@@ -11,7 +11,7 @@
  * Hardware tracking: log_start, log_stop and log_report are counted in
  * dirty_stats; log_report marks the range in dirty_hw as a device's own
  * tracker would report it, then clears it (read and clear).  dirty_hw's
- * fail_start makes log_start fail.
+ * fail_start and fail_report make log_start and log_report fail.
  */
 #include "vfmig.bpf.h"
 
@@ -24,7 +24,7 @@ struct dirty_hw {
 	__u64 iova;		/* what the "hardware" logged, length 0: none */
 	__u64 length;
 	__u32 fail_start;
-	__u32 pad;
+	__u32 fail_report;
 };
 
 struct dirty_stats {
@@ -137,6 +137,8 @@ int BPF_PROG(dirty_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 	if (!st || !hw)
 		return -ENOENT;
 	st->reports++;
+	if (hw->fail_report)
+		return -EIO;
 	if (hw->length) {
 		bpf_vfmig_mark_dirty(dev, hw->iova, hw->length);
 		hw->length = 0;

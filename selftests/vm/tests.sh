@@ -757,10 +757,10 @@ t_dirty_vfmig_ctl() {
 
 dirty_stats() { bpftool -j map dump pinned "$(pindir "$A")/dirty_stats"; }
 
-# Set what bpf/test_dirty.bpf.o's "hardware tracker" logged, or fail_start.
-dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START
+# Set what bpf/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
+dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
 	bpftool map update pinned "$(pindir "$A")/dirty_hw" key hex 00 00 00 00 \
-		value hex $(le_hex 8 "$1") $(le_hex 8 "$2") $(le_hex 4 "$3") 00 00 00 00 ||
+		value hex $(le_hex 8 "$1") $(le_hex 8 "$2") $(le_hex 4 "$3") $(le_hex 4 "$4") ||
 		fail "configure test_dirty"
 }
 
@@ -814,11 +814,21 @@ t_dirty_log_edge_cases() {
 	assert_has "then clean" "dlreport: clean" "$out"
 	out=$(dirty_stats)
 	assert_has "log_start per range, page size" '"page_size":4096,"logged":12288' "$out"
-	dirty_hw 0 0 1
+	dirty_hw 0 0 1 0
 	out=$($OPS "$A" "dlstart auto 4096 1 0 0x1000 0")
 	assert_eq "log_start fails the start" "error: Operation not supported" \
 		"$(answer 1 "$out")"
 	assert_has "and says why" "log_start failed" "$(sysattr "$A" last_error)"
+	dirty_hw 0 0 0 1
+	out=$($OPS "$A" "dlstart auto 4096 1 0 0x1000 0" "dlreport auto 0 0x1000 4096" \
+		"sh bpftool map update pinned $(pindir "$A")/dirty_hw key hex 00 00 00 00 value hex $(le_hex 24 0)" \
+		"dlreport auto 0 0x1000 4096" "dlstop auto" "dlstart auto 4096 1 0 0x1000 0" \
+		"dlreport auto 0 0x1000 4096")
+	assert_eq "log_report fails the report" "error: Input/output error" "$(answer 2 "$out")"
+	assert_has "and says why" "log_report failed: -5" "$(dmesg | tail -n 5)"
+	assert_eq "the log stays lost until stopped" "error: Input/output error" \
+		"$(answer 4 "$out")"
+	assert_eq "a new log works" clean "$(answer 7 "$out")"
 }
 
 # Marks racing reports: every page reported exactly once.
