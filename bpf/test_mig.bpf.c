@@ -89,15 +89,23 @@ static long load_chunk(__u64 i, void *data)
 	return 0;
 }
 
+/* The config, or NULL; fills @lc's chunk buffer and stats. */
+static struct mig_config *mig_maps(struct loop_ctx *lc)
+{
+	lc->st = bpf_map_lookup_elem(&mig_stats, &zero);
+	lc->buf = bpf_map_lookup_elem(&mig_chunk, &zero);
+	if (!lc->st || !lc->buf)
+		return NULL;
+	return bpf_map_lookup_elem(&mig_config, &zero);
+}
+
 SEC("struct_ops.s/save")
 int BPF_PROG(mig_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
-	struct mig_config *cfg = bpf_map_lookup_elem(&mig_config, &zero);
-	struct mig_stats *st = bpf_map_lookup_elem(&mig_stats, &zero);
-	__u8 *buf = bpf_map_lookup_elem(&mig_chunk, &zero);
-	struct loop_ctx lc = { .stream = stream, .buf = buf, .st = st };
+	struct loop_ctx lc = { .stream = stream };
+	struct mig_config *cfg = mig_maps(&lc);
 
-	if (!cfg || !st || !buf)
+	if (!cfg)
 		return -ENOENT;
 	if (cfg->fail == FAIL_SAVE_ERROR) {
 		bpf_vfmig_error(dev, -EIO);
@@ -110,19 +118,17 @@ int BPF_PROG(mig_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 SEC("struct_ops.s/load")
 int BPF_PROG(mig_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
-	struct mig_config *cfg = bpf_map_lookup_elem(&mig_config, &zero);
-	struct mig_stats *st = bpf_map_lookup_elem(&mig_stats, &zero);
-	__u8 *buf = bpf_map_lookup_elem(&mig_chunk, &zero);
-	struct loop_ctx lc = { .stream = stream, .buf = buf, .st = st };
+	struct loop_ctx lc = { .stream = stream };
+	struct mig_config *cfg = mig_maps(&lc);
 
-	if (!cfg || !st || !buf)
+	if (!cfg)
 		return -ENOENT;
 	if (cfg->fail == FAIL_LOAD)
 		return -EIO;
 	bpf_loop(stream->length / CHUNK + 1, load_chunk, &lc, 0);
 	if (lc.err < 0)
 		return lc.err;
-	return st->bad_chunks ? -EINVAL : 0;
+	return lc.st->bad_chunks ? -EINVAL : 0;
 }
 
 SEC("struct_ops.s/set_state")

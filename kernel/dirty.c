@@ -210,6 +210,12 @@ int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len)
 	return 0;
 }
 
+/* A program's failure as an errno for the caller: -EIO unless it is one. */
+static int vfmig_prog_errno(int ret)
+{
+	return ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
+}
+
 /* Where a report puts the dirty runs it takes. */
 struct vfmig_dirty_sink {
 	void (*put)(struct vfmig_dirty_sink *sink, u64 iova, u64 len);
@@ -315,7 +321,7 @@ static int vfmig_dirty_take(struct vfmig_device *mdev,
 			log->lost = true;
 			vfmig_set_error(mdev, "dirty log: program %s log_report failed: %d",
 					b->ops->name, ret);
-			ret = ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
+			ret = vfmig_prog_errno(ret);
 			goto out;
 		}
 	}
@@ -396,7 +402,7 @@ static int vfmig_dirty_start(struct vfmig_device *mdev,
 			b->ops->log_stop(&mdev->dev);
 		vfmig_set_error(mdev, "dirty log: program %s log_start failed: %d",
 				b->ops->name, ret);
-		ret = ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
+		ret = vfmig_prog_errno(ret);
 		goto out;
 	}
 	*page_size = log->page_size;

@@ -201,7 +201,9 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, char __user *buf,
 
 		rcu_read_lock();
 		b = rcu_dereference(mdev->binding);
-		trap = b ? vfmig_trap_find(b, index, pos, &next) : NULL;
+		/* A program that gave up is not offered pieces to pass. */
+		trap = b && !READ_ONCE(b->error) ?
+		       vfmig_trap_find(b, index, pos, &next) : NULL;
 		if (trap)
 			len = min_t(u64, len, trap->end - pos);
 		else if (next != U64_MAX)
