@@ -18,6 +18,16 @@
  * states need nothing; PRE_COPY sends a first copy of the state while the
  * guest runs and the final one after it stopped, and the last one wins.
  *
+ * Stopping (set_state): edu cannot be paused, but a factorial being
+ * computed when the guest stops would change the state after save() read
+ * it, so leaving a running state waits for it (unless memory decoding is
+ * off, as when a VMM sets up an incoming device).  A DMA transfer in flight
+ * still lands later; the dirty part below accounts for it.
+ *
+ * Reset: edu has no reset method, so reset() only ever follows a
+ * VFIO_DEVICE_RESET that vfmig turned into a migration-state reset: the
+ * registers, and so the shadow, are unchanged; it is counted.
+ *
  * Dirty part: a transfer to RAM (command RUN with the direction bit) marks
  * its target pages when the command is written, and again at every log
  * report until the device shows it finished, because edu performs it later
@@ -47,7 +57,7 @@
 /* What the device was told, as far as it cannot tell us itself. */
 struct edu_shadow {
 	__u32 fact_input;	/* last factorial input the device accepted */
-	__u32 pad;
+	__u32 resets;		/* reset() calls */
 	__u64 dma_src;		/* DMA set-up as last accepted */
 	__u64 dma_dst;
 	__u64 dma_cnt;
@@ -280,6 +290,33 @@ int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	return 0;
 }
 
+static bool running(__u32 state)
+{
+	return state == VFIO_DEVICE_STATE_RUNNING ||
+	       state == VFIO_DEVICE_STATE_PRE_COPY;
+}
+
+SEC("struct_ops.s/set_state")
+int BPF_PROG(edu_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
+{
+	struct wait_ctx wait = { .dev = dev, .err = -ETIMEDOUT };
+
+	if (!running(from) || running(to))
+		return 0;
+	bpf_loop(1 << 16, wait_computed, &wait, 0);
+	/* Memory decoding off (a VMM setting up, say): nothing to wait for. */
+	return wait.err == -EIO ? 0 : wait.err;
+}
+
+SEC("struct_ops.s/reset")
+void BPF_PROG(edu_reset, struct vfmig_dev *dev)
+{
+	struct edu_shadow *s = shadow();
+
+	if (s)
+		s->resets++;
+}
+
 /* Mark a transfer still in flight again: it may land after this report. */
 SEC("struct_ops/log_report")
 int BPF_PROG(edu_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
@@ -315,10 +352,12 @@ VFMIG_OPS(edu,
 	.version = 1,
 	.init = (void *)edu_init,
 	.region_write = (void *)edu_write,
+	.set_state = (void *)edu_set_state,
 	.save = (void *)edu_save,
 	.load = (void *)edu_load,
 	.state_size = (void *)edu_state_size,
 	.log_report = (void *)edu_log_report,
+	.reset = (void *)edu_reset,
 );
 
 char LICENSE[] SEC("license") = "GPL";

@@ -42,6 +42,13 @@
 	[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "pre-copy-p2p",		\
 }
 
+/*
+ * The errnos a callback may return: the ones user space knows.  Kernel-
+ * internal codes (ERESTARTSYS = 512 and up) and anything else are a broken
+ * contract, which stops the program.
+ */
+#define VFMIG_MAX_PROG_ERRNO	511
+
 /* Most trap windows one program may declare on one device. */
 #define VFMIG_MAX_TRAPS		16
 

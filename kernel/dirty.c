@@ -210,12 +210,6 @@ int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len)
 	return 0;
 }
 
-/* A program's failure as an errno for the caller: -EIO unless it is one. */
-static int vfmig_prog_errno(int ret)
-{
-	return ret < 0 && ret >= -MAX_ERRNO ? ret : -EIO;
-}
-
 /* Where a report puts the dirty runs it takes. */
 struct vfmig_dirty_sink {
 	void (*put)(struct vfmig_dirty_sink *sink, u64 iova, u64 len);
@@ -316,12 +310,12 @@ static int vfmig_dirty_take(struct vfmig_device *mdev,
 		u64 lo = max(sink->iova, log->spans[0].iova);
 		u64 hi = min(sink->last, log->spans[log->nr - 1].last);
 
-		ret = b->ops->log_report(&mdev->dev, lo, hi - lo + 1);
+		ret = vfmig_call_log_report(b, lo, hi - lo + 1);
 		if (ret) {
 			log->lost = true;
-			vfmig_set_error(mdev, "dirty log: program %s log_report failed: %d",
-					b->ops->name, ret);
-			ret = vfmig_prog_errno(ret);
+			if (!READ_ONCE(b->error))	/* else it said why */
+				vfmig_set_error(mdev, "dirty log: program %s log_report failed: %d",
+						b->ops->name, ret);
 			goto out;
 		}
 	}
@@ -353,8 +347,8 @@ static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
 		return;
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (b && b->ops->log_stop && log->generation == mdev->binding_generation)
-		b->ops->log_stop(&mdev->dev);
+	if (b && log->generation == mdev->binding_generation)
+		vfmig_call_log_stop(b);
 	srcu_read_unlock(&mdev->srcu, idx);
 	synchronize_rcu();	/* no mark_dirty() still in it */
 	vfmig_dirty_free(log);
@@ -391,18 +385,17 @@ static int vfmig_dirty_start(struct vfmig_device *mdev,
 		goto out;
 	}
 	log->generation = READ_ONCE(mdev->binding_generation);
-	for (i = 0; b->ops->log_start && i < log->nr && !ret; i++) {
+	for (i = 0; i < log->nr && !ret; i++) {
 		struct vfmig_dirty_span *s = &log->spans[i];
 
-		ret = b->ops->log_start(&mdev->dev, s->iova,
-					s->last - s->iova + 1, log->page_size);
+		ret = vfmig_call_log_start(b, s->iova, s->last - s->iova + 1,
+					   log->page_size);
 	}
 	if (ret) {
-		if (b->ops->log_stop)
-			b->ops->log_stop(&mdev->dev);
-		vfmig_set_error(mdev, "dirty log: program %s log_start failed: %d",
-				b->ops->name, ret);
-		ret = vfmig_prog_errno(ret);
+		vfmig_call_log_stop(b);
+		if (!READ_ONCE(b->error))	/* else it said why */
+			vfmig_set_error(mdev, "dirty log: program %s log_start failed: %d",
+					b->ops->name, ret);
 		goto out;
 	}
 	*page_size = log->page_size;

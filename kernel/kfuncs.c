@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfuncs for vfmig programs: touch this device's BARs and config space,
- * declare trap windows, fill and read migration streams, give up.  Every
- * access is bounds-checked against the device the program serves.  The
- * register kfuncs do not sleep, so the region hooks (under RCU) may call
- * them; the stream kfuncs allocate and are for the sleepable save/load.
+ * declare trap windows, fill and read migration streams, give up.
+ *
+ * A program is hostile input: every argument is checked against the device
+ * its binding serves, and the hardware kfuncs keep the invariants vfio-pci
+ * keeps for its user:
+ * - BAR access under vfio-pci's memory_lock, only while memory decoding is
+ *   on and the device is not runtime-suspended, never to the MSI-X table
+ *   or PBA;
+ * - config writes only where vfio-pci gives its own user raw access (bytes
+ *   no capability claims) and inside vendor-specific capabilities: the
+ *   header (command register and its decode bits, BARs), power management,
+ *   MSI/MSI-X, PCIe, SR-IOV and every other standard capability stay
+ *   vfio-pci's to virtualise, and nothing is written under kernel lockdown;
+ * - config access respects a reset's pci_cfg_access_lock();
+ * - from sleepable callbacks these kfuncs wait for a reset in progress;
+ *   from region hooks (under RCU) they cannot, and fail with -EBUSY.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 
 #include "vfmig.h"
 
@@ -18,14 +31,43 @@ static bool vfmig_size_valid(u32 size)
 	return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
+/*
+ * May this kfunc wait?  Region hooks are not sleepable and run with RCU
+ * held (by us and by the BPF trampoline), which preemptible RCU counts in
+ * rcu_preempt_depth() and other RCU flavours in the preempt count: the
+ * test might_sleep() makes.  Without PREEMPT_COUNT the answer is always
+ * no, which only turns a wait into -EBUSY.
+ */
+static bool vfmig_may_sleep(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && preemptible() &&
+	       !rcu_preempt_depth();
+}
+
 /* vfio-pci-core's test, which it does not export: may BAR memory be used? */
 static bool vfmig_memory_enabled(struct vfio_pci_core_device *core)
 {
 	u16 cmd = le16_to_cpu(*(__le16 *)&core->vconfig[PCI_COMMAND]);
 
-	if (core->pdev->current_state >= PCI_D3hot)
+	if (core->pm_runtime_engaged || core->pdev->current_state >= PCI_D3hot)
 		return false;
 	return core->pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
+}
+
+/* Does [offset, offset + size) of @bar meet the MSI-X table or PBA? */
+static bool vfmig_hits_msix(struct vfmig_device *mdev, u32 bar, u64 offset,
+			    u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mdev->msix); i++) {
+		const struct vfmig_trap *t = &mdev->msix[i];
+
+		if (t->end && t->index == bar && offset < t->end &&
+		    t->start < offset + size)
+			return true;
+	}
+	return false;
 }
 
 static int vfmig_bar_io(struct vfmig_dev *dev, u32 bar, u64 offset, u32 size,
@@ -43,12 +85,16 @@ static int vfmig_bar_io(struct vfmig_dev *dev, u32 bar, u64 offset, u32 size,
 	len = pci_resource_len(core->pdev, bar);
 	if (offset >= len || size > len - offset)
 		return -EINVAL;
+	if (vfmig_hits_msix(mdev, bar, offset, size))
+		return -EPERM;
 	/* Mapped while open: closed devices and unmapped BARs have none. */
 	if (!READ_ONCE(mdev->barmap_ready) || !core->barmap[bar])
 		return -ENODEV;
 
-	/* A writer (reset, memory disable) holds it briefly: don't wait. */
-	if (!down_read_trylock(&core->memory_lock))
+	/* Held for write across resets and decode changes: wait if we may. */
+	if (vfmig_may_sleep())
+		down_read(&core->memory_lock);
+	else if (!down_read_trylock(&core->memory_lock))
 		return -EBUSY;
 	if ((pci_resource_flags(core->pdev, bar) & IORESOURCE_MEM) &&
 	    !vfmig_memory_enabled(core)) {
@@ -91,51 +137,177 @@ out:
 	return ret;
 }
 
+/*
+ * vfio-pci-core's map of config space gives each byte the capability that
+ * claims it; bytes none claims are PCI_CAP_ID_INVALID (drivers/vfio/pci/
+ * vfio_pci_priv.h), which it lets its user read and write raw.
+ */
+#define VFMIG_CFG_UNCLAIMED	0xff
+
+/*
+ * May a program write [offset, offset + size) of config space?  Inside one
+ * vendor-specific capability body, or where vfio-pci's map (built while the
+ * device is open) says no capability claims a byte.
+ */
+static bool vfmig_config_writable(struct vfmig_device *mdev, u32 offset,
+				  u32 size)
+{
+	const u8 *map = mdev->core.pci_config_map;
+	unsigned int i;
+
+	for (i = 0; i < mdev->nr_cfg_writable; i++) {
+		const struct vfmig_trap *t = &mdev->cfg_writable[i];
+
+		if (offset >= t->start && offset + size <= t->end)
+			return true;
+	}
+	if (!READ_ONCE(mdev->barmap_ready) || !map)
+		return false;
+	for (i = offset; i < offset + size; i++)
+		if (map[i] != VFMIG_CFG_UNCLAIMED)
+			return false;
+	return true;
+}
+
+static int vfmig_config_rw(struct pci_dev *pdev, u32 offset, u32 size,
+			   u64 *value, bool write)
+{
+	u32 lo = 0, hi = 0;
+	u16 w = 0;
+	u8 b = 0;
+	int ret;
+
+	switch (size) {
+	case 1:
+		if (write)
+			return pci_write_config_byte(pdev, offset, *value);
+		ret = pci_read_config_byte(pdev, offset, &b);
+		*value = b;
+		return ret;
+	case 2:
+		if (write)
+			return pci_write_config_word(pdev, offset, *value);
+		ret = pci_read_config_word(pdev, offset, &w);
+		*value = w;
+		return ret;
+	case 4:
+		if (write)
+			return pci_write_config_dword(pdev, offset, *value);
+		ret = pci_read_config_dword(pdev, offset, &lo);
+		*value = lo;
+		return ret;
+	}
+	/* 8: config space has no such cycle, do two */
+	if (write) {
+		ret = pci_write_config_dword(pdev, offset, *value);
+		return ret ?: pci_write_config_dword(pdev, offset + 4,
+						     *value >> 32);
+	}
+	ret = pci_read_config_dword(pdev, offset, &lo);
+	if (!ret)
+		ret = pci_read_config_dword(pdev, offset + 4, &hi);
+	*value = (u64)hi << 32 | lo;
+	return ret;
+}
+
 static int vfmig_config_io(struct vfmig_dev *dev, u32 offset, u32 size,
 			   u64 *value, bool write)
 {
-	struct pci_dev *pdev = dev_to_vfmig(dev)->core.pdev;
-	u32 lo, hi;
-	u16 w;
-	u8 b;
+	struct vfmig_device *mdev = dev_to_vfmig(dev);
+	struct pci_dev *pdev = mdev->core.pdev;
 	int ret;
 
 	if (!vfmig_size_valid(size) || offset & (size - 1) ||
 	    offset >= pdev->cfg_size || size > pdev->cfg_size - offset)
 		return -EINVAL;
+	if (write && (!vfmig_config_writable(mdev, offset, size) ||
+		      security_locked_down(LOCKDOWN_PCI_ACCESS)))
+		return -EPERM;
 
-	/* pci_{read,write}_config_*, not the _user_ variants, which sleep. */
-	switch (size) {
-	case 1:
-		if (write)
-			return pcibios_err_to_errno(pci_write_config_byte(pdev, offset, *value));
-		ret = pci_read_config_byte(pdev, offset, &b);
-		*value = b;
-		break;
-	case 2:
-		if (write)
-			return pcibios_err_to_errno(pci_write_config_word(pdev, offset, *value));
-		ret = pci_read_config_word(pdev, offset, &w);
-		*value = w;
-		break;
-	case 4:
-		if (write)
-			return pcibios_err_to_errno(pci_write_config_dword(pdev, offset, *value));
-		ret = pci_read_config_dword(pdev, offset, &lo);
-		*value = lo;
-		break;
-	default:	/* 8: config space has no such cycle, do two */
-		if (write) {
-			ret = pci_write_config_dword(pdev, offset, *value);
-			return pcibios_err_to_errno(ret ?:
-				pci_write_config_dword(pdev, offset + 4, *value >> 32));
-		}
-		ret = pci_read_config_dword(pdev, offset, &lo) ?:
-		      pci_read_config_dword(pdev, offset + 4, &hi);
-		*value = (u64)hi << 32 | lo;
-		break;
-	}
+	/* A reset blocks config access: wait for it, or fail if we can't. */
+	if (vfmig_may_sleep())
+		pci_cfg_access_lock(pdev);
+	else if (!pci_cfg_access_trylock(pdev))
+		return -EBUSY;
+	ret = vfmig_config_rw(pdev, offset, size, value, write);
+	pci_cfg_access_unlock(pdev);
 	return pcibios_err_to_errno(ret);
+}
+
+/* The MSI-X table and PBA of @mdev, from its MSI-X capability. */
+static void vfmig_probe_msix(struct vfmig_device *mdev)
+{
+	struct pci_dev *pdev = mdev->core.pdev;
+	u32 table, pba, entries;
+	u16 flags;
+	int cap;
+
+	cap = pci_find_capability(pdev, PCI_CAP_ID_MSIX);
+	if (!cap)
+		return;
+	pci_read_config_word(pdev, cap + PCI_MSIX_FLAGS, &flags);
+	pci_read_config_dword(pdev, cap + PCI_MSIX_TABLE, &table);
+	pci_read_config_dword(pdev, cap + PCI_MSIX_PBA, &pba);
+	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+
+	mdev->msix[0].index = table & PCI_MSIX_TABLE_BIR;
+	mdev->msix[0].start = table & PCI_MSIX_TABLE_OFFSET;
+	mdev->msix[0].end = mdev->msix[0].start + entries * PCI_MSIX_ENTRY_SIZE;
+	mdev->msix[1].index = pba & PCI_MSIX_PBA_BIR;
+	mdev->msix[1].start = pba & PCI_MSIX_PBA_OFFSET;
+	mdev->msix[1].end = mdev->msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
+}
+
+static void vfmig_add_cfg_writable(struct vfmig_device *mdev, u32 start,
+				   u32 end)
+{
+	struct pci_dev *pdev = mdev->core.pdev;
+	struct vfmig_trap *t;
+
+	if (start >= end || end > pdev->cfg_size ||
+	    mdev->nr_cfg_writable == VFMIG_MAX_CFG_WRITABLE)
+		return;
+	t = &mdev->cfg_writable[mdev->nr_cfg_writable++];
+	t->index = VFMIG_CONFIG_REGION;
+	t->start = start;
+	t->end = end;
+}
+
+/* Bodies of the vendor-specific capabilities: what config_write may touch. */
+static void vfmig_probe_vendor_caps(struct vfmig_device *mdev)
+{
+	struct pci_dev *pdev = mdev->core.pdev;
+	u32 hdr;
+	u8 len;
+	int pos;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len);
+		vfmig_add_cfg_writable(mdev, pos + 3, min(pos + len, 256));
+	}
+	for (pos = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_VNDR)) {
+		pci_read_config_dword(pdev, pos + PCI_VNDR_HEADER, &hdr);
+		vfmig_add_cfg_writable(mdev, pos + 8,
+				       pos + PCI_VNDR_HEADER_LEN(hdr));
+	}
+	for (pos = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DVSEC); pos;
+	     pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DVSEC)) {
+		pci_read_config_dword(pdev, pos + PCI_DVSEC_HEADER1, &hdr);
+		vfmig_add_cfg_writable(mdev, pos + PCI_DVSEC_HEADER2 + 2,
+				       pos + PCI_DVSEC_HEADER1_LEN(hdr));
+	}
+}
+
+/**
+ * vfmig_kfuncs_probe() - find what the hardware kfuncs must protect
+ * @mdev: a device being bound to vfmig-pci
+ */
+void vfmig_kfuncs_probe(struct vfmig_device *mdev)
+{
+	vfmig_probe_msix(mdev);
+	vfmig_probe_vendor_caps(mdev);
 }
 
 __bpf_kfunc_start_defs();
@@ -150,9 +322,11 @@ __bpf_kfunc_start_defs();
  *
  * Goes straight to the device, not through the hooks.
  *
- * Return: 0; -EINVAL for an access outside the BAR or misaligned, -ENODEV
- * when the device is not open, -EBUSY while vfio-pci holds the memory lock
- * for a reset, -EIO when the guest disabled memory decoding.
+ * Return: 0; -EINVAL for an access outside the BAR or misaligned; -EPERM
+ * on the MSI-X table or PBA; -ENODEV when the device is not open; -EBUSY
+ * from a region hook while a reset holds vfio-pci's memory lock (sleepable
+ * callbacks wait instead); -EIO when memory decoding is off or the device
+ * is suspended.
  */
 __bpf_kfunc int bpf_vfmig_bar_read(struct vfmig_dev *dev, u32 bar, u64 offset,
 				   u32 size, u64 *value)
@@ -186,7 +360,8 @@ __bpf_kfunc int bpf_vfmig_bar_write(struct vfmig_dev *dev, u32 bar, u64 offset,
  * This is the hardware's config space, not the virtualised view vfio-pci
  * gives its user.
  *
- * Return: 0, or -EINVAL for an access outside config space or misaligned.
+ * Return: 0; -EINVAL for an access outside config space or misaligned;
+ * -EBUSY from a region hook during a reset (sleepable callbacks wait).
  */
 __bpf_kfunc int bpf_vfmig_config_read(struct vfmig_dev *dev, u32 offset,
 				      u32 size, u64 *value)
@@ -201,7 +376,13 @@ __bpf_kfunc int bpf_vfmig_config_read(struct vfmig_dev *dev, u32 offset,
  * @size: 1, 2, 4 or 8 bytes (8 is two dword writes)
  * @value: the value; only the low @size bytes are written
  *
- * Return: as bpf_vfmig_config_read().
+ * Writable: the bodies of vendor-specific capabilities (PCI_CAP_ID_VNDR,
+ * PCI_EXT_CAP_ID_VNDR, DVSEC), and, while the device is open, bytes no
+ * capability claims, which vfio-pci lets its user write raw too.  The
+ * header and every standard capability are vfio-pci's to virtualise.
+ *
+ * Return: as bpf_vfmig_config_read(), and -EPERM anywhere else or under
+ * kernel lockdown.
  */
 __bpf_kfunc int bpf_vfmig_config_write(struct vfmig_dev *dev, u32 offset,
 				       u32 size, u64 value)
@@ -227,11 +408,11 @@ __bpf_kfunc int bpf_vfmig_config_write(struct vfmig_dev *dev, u32 offset,
 __bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
 				      u64 offset, u64 size)
 {
-	struct vfmig_device *mdev = dev_to_vfmig(dev);
+	struct vfmig_binding *b = dev_to_binding(dev);
 
-	if (!mdev->pending || mdev->pending_task != current)
+	if (!READ_ONCE(b->in_init))
 		return -EPERM;
-	return vfmig_trap_add(mdev, mdev->pending, index, offset, size);
+	return vfmig_trap_add(b->mdev, b, index, offset, size);
 }
 
 /**
@@ -241,7 +422,8 @@ __bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
  * @data__sz: how many
  *
  * Return: 0; -EINVAL on a stream being loaded; -EFBIG past the module's
- * max_state_mb (the save fails and the device goes to ERROR); -ENOMEM.
+ * max_state_mb (the save fails and the device goes to ERROR); -ENOMEM;
+ * -ENODEV once the program is being detached.
  */
 __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
 				       const void *data, u32 data__sz)
@@ -250,7 +432,9 @@ __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
 	int ret = -EINVAL;
 
 	mutex_lock(&d->lock);
-	if (stream->phase && !d->disabled)
+	if (d->disabled || (d->prog && READ_ONCE(d->prog->stopping)))
+		ret = -ENODEV;
+	else if (stream->phase)
 		ret = vfmig_data_write(d, data, NULL, data__sz);
 	if (!ret)
 		stream->length += data__sz;
@@ -267,8 +451,9 @@ __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
  * The module has checked the whole stream (ids, program, length, CRC32C)
  * before load() runs, but the payload is the program's to check.
  *
- * Return: bytes read, fewer than @data__sz only at the end (0 there), or
- * -EINVAL on a stream being saved.
+ * Return: bytes read, fewer than @data__sz only at the end (0 there);
+ * -EINVAL on a stream being saved; -ENODEV once the program is being
+ * detached.
  */
 __bpf_kfunc int bpf_vfmig_stream_read(struct vfmig_stream *stream,
 				      void *data, u32 data__sz)
@@ -277,7 +462,9 @@ __bpf_kfunc int bpf_vfmig_stream_read(struct vfmig_stream *stream,
 	int ret = -EINVAL;
 
 	mutex_lock(&d->lock);
-	if (!stream->phase && !d->disabled)
+	if (d->disabled || (d->prog && READ_ONCE(d->prog->stopping)))
+		ret = -ENODEV;
+	else if (!stream->phase)
 		ret = vfmig_stream_load_read(d, data, data__sz);
 	mutex_unlock(&d->lock);
 	return ret;
@@ -336,18 +523,8 @@ __bpf_kfunc int bpf_vfmig_stream_write_bar(struct vfmig_dev *dev,
  */
 __bpf_kfunc void bpf_vfmig_error(struct vfmig_dev *dev, s32 err)
 {
-	struct vfmig_device *mdev = dev_to_vfmig(dev);
-	struct vfmig_binding *b;
-
-	rcu_read_lock();
-	/* From init(), the program being attached is the one giving up. */
-	if (mdev->pending && mdev->pending_task == current)
-		b = mdev->pending;
-	else
-		b = rcu_dereference(mdev->binding);
-	if (b)
-		vfmig_binding_fail(mdev, b, err);
-	rcu_read_unlock();
+	/* @dev is the caller's own binding: a replaced program stays apart. */
+	vfmig_binding_fail(dev_to_binding(dev), err);
 }
 
 /**

@@ -10,6 +10,10 @@
 
 #include "vfmig.h"
 
+static bool enable_sriov;
+module_param(enable_sriov, bool, 0644);
+MODULE_PARM_DESC(enable_sriov, "Let a PF bound to vfmig-pci create VFs, as vfio-pci's parameter of the same name (default off)");
+
 /* Protects vfmig_devices and every binding's list membership. */
 DEFINE_MUTEX(vfmig_lock);
 static LIST_HEAD(vfmig_devices);
@@ -95,6 +99,16 @@ static void vfmig_remove(struct pci_dev *pdev)
 	vfio_put_device(&core->vdev);
 }
 
+/* As vfio-pci: VFs of a user-owned PF need the VF token rules of the core. */
+static int vfmig_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+
+	if (!enable_sriov)
+		return -ENOENT;
+	return vfio_pci_core_sriov_configure(core, nr_virtfn);
+}
+
 /* Bind only through driver_override, like vfio-pci's "match all" entry. */
 static const struct pci_device_id vfmig_pci_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
@@ -107,6 +121,7 @@ static struct pci_driver vfmig_pci_driver = {
 	.id_table = vfmig_pci_table,
 	.probe = vfmig_probe,
 	.remove = vfmig_remove,
+	.sriov_configure = vfmig_sriov_configure,
 	.err_handler = &vfmig_err_handlers,
 	.dev_groups = vfmig_dev_groups,
 	.driver_managed_dma = true,

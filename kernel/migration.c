@@ -104,8 +104,13 @@ static void vfmig_reset_done(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 
-	if (core)
-		vfmig_mig_reset(to_vfmig(&core->vdev));
+	struct vfmig_device *mdev;
+
+	if (!core)
+		return;
+	mdev = to_vfmig(&core->vdev);
+	vfmig_mig_reset(mdev);
+	queue_work(system_wq, &mdev->reset_work);
 }
 
 const struct pci_error_handlers vfmig_err_handlers = {
@@ -121,6 +126,7 @@ static int vfmig_data_release(struct inode *inode, struct file *filp)
 
 	vfmig_data_free_pages(d);
 	mutex_destroy(&d->lock);
+	put_device(&d->mdev->core.vdev.device);
 	kfree(d);
 	return 0;
 }
@@ -163,6 +169,8 @@ static long vfmig_precopy_info(struct vfmig_data *d, unsigned long arg)
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
+	if (READ_ONCE(d->disabled))	/* the device may be closed or gone */
+		return -ENODEV;
 
 	mutex_lock(&mdev->state_mutex);
 	if (mdev->mig_state != VFIO_DEVICE_STATE_PRE_COPY &&
@@ -248,6 +256,8 @@ static struct vfmig_data *vfmig_data_open(struct vfmig_device *mdev, bool save)
 		kfree(d);
 		return ERR_CAST(filp);
 	}
+	/* Released with the file: it may outlive the device's binding. */
+	get_device(&mdev->core.vdev.device);
 	stream_open(filp->f_inode, filp);
 	d->filp = get_file(filp);
 	return d;
@@ -266,16 +276,18 @@ static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 	mutex_lock(&d->lock);
 	ret = vfmig_data_begin_unit(d, flags);
 	d->stream.phase = phase;
+	d->prog = b;
 	mutex_unlock(&d->lock);
 	if (ret)
 		return ret;
 
-	ret = b->ops->save(&mdev->dev, &d->stream);
+	ret = vfmig_call_save(b, &d->stream);
 	if (!ret)
 		ret = READ_ONCE(b->error);
 
 	mutex_lock(&d->lock);
 	d->stream.phase = 0;
+	d->prog = NULL;
 	if (!ret)
 		ret = vfmig_data_seal_unit(d);
 	if (!ret) {
@@ -328,7 +340,10 @@ static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
 	struct vfmig_data *d = mdev->resuming;
 	int ret;
 
-	ret = b->ops->load(&mdev->dev, &d->stream);
+	mutex_lock(&d->lock);
+	d->prog = b;
+	mutex_unlock(&d->lock);
+	ret = vfmig_call_load(b, &d->stream);
 	if (!ret)
 		ret = READ_ONCE(b->error);
 	vfmig_data_disable(&mdev->resuming);
@@ -379,11 +394,9 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	if (READ_ONCE(b->error))
 		return ERR_PTR(b->error);
 
-	if (b->ops->set_state) {
-		ret = b->ops->set_state(&mdev->dev, cur, next);
-		if (ret)
-			goto failed;
-	}
+	ret = vfmig_call_set_state(b, cur, next);
+	if (ret)
+		goto failed;
 
 	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
 			 VFIO_DEVICE_STATE_STOP_COPY) ||
@@ -505,13 +518,12 @@ static int vfmig_get_data_size(struct vfio_device *vdev,
 	mutex_lock(&mdev->state_mutex);
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (b && b->ops->state_size && !READ_ONCE(b->error))
-		estimate = b->ops->state_size(&mdev->dev);
+	if (b && !READ_ONCE(b->error))
+		estimate = vfmig_call_state_size(b);
 	srcu_read_unlock(&mdev->srcu, idx);
 	vfmig_state_mutex_unlock(mdev);
 
-	*stop_copy_length = 2 * sizeof(struct vfmig_stream_header) +
-			    min_t(u64, estimate, (u64)vfmig_max_state_mb << 20);
+	*stop_copy_length = 2 * sizeof(struct vfmig_stream_header) + estimate;
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 
 #include "vfmig.h"
@@ -165,6 +167,12 @@ static int vfmig_ops_validate(void *kdata)
 		pr_info("program %s: save and load come together\n", ops->name);
 		return -EINVAL;
 	}
+	/* A device that offers STOP must have something that stops it. */
+	if (migrates && !ops->set_state) {
+		pr_info("program %s: migration (save and load) needs set_state\n",
+			ops->name);
+		return -EINVAL;
+	}
 	if ((ops->log_start || ops->log_stop || ops->log_report) &&
 	    !(ops->flags & VFMIG_F_DIRTY_LOG)) {
 		pr_info("program %s: log_start, log_stop and log_report need flag VFMIG_F_DIRTY_LOG\n",
@@ -183,17 +191,6 @@ static struct vfmig_binding *vfmig_binding_of(void *kdata)
 		if (b->ops == kdata)
 			return b;
 	return NULL;
-}
-
-static void vfmig_call_exit(struct vfmig_binding *b, u32 reason)
-{
-	struct vfmig_exit_info info = { .reason = reason, .error = b->error };
-
-	if (b->error && reason == VFMIG_EXIT_DETACH)
-		info.reason = VFMIG_EXIT_ERROR;
-
-	if (b->ops->exit)
-		b->ops->exit(&b->mdev->dev, &info);
 }
 
 /*
@@ -238,17 +235,13 @@ static struct vfmig_binding *vfmig_binding_create(struct vfmig_ops *ops,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	if (ops->init) {
-		mdev->pending = b;
-		mdev->pending_task = current;
-		ret = ops->init(&mdev->dev) ?: READ_ONCE(b->error);
-		mdev->pending = NULL;
-		mdev->pending_task = NULL;
-		if (ret) {
-			pci_info(mdev->core.pdev,
-				 "program %s: init failed: %d\n", ops->name, ret);
-			goto out_unlock;
-		}
+	b->dev = mdev->dev;
+	ret = vfmig_call_init(b);
+	if (ret) {
+		pci_info(mdev->core.pdev, "program %s: init failed: %d\n",
+			 ops->name, ret);
+		vfmig_call_exit(b, VFMIG_EXIT_INIT_FAILED, ret);
+		goto out_unlock;
 	}
 	return b;
 
@@ -268,9 +261,9 @@ out_unlock_global:
 }
 
 /* Undo vfmig_binding_create() for a binding never published. */
-static void vfmig_binding_abort(struct vfmig_binding *b)
+static void vfmig_binding_abort(struct vfmig_binding *b, int err)
 {
-	vfmig_call_exit(b, VFMIG_EXIT_DETACH);
+	vfmig_call_exit(b, VFMIG_EXIT_INIT_FAILED, err);
 	mutex_unlock(&b->mdev->lock);
 	mutex_lock(&vfmig_lock);
 	list_del(&b->node);
@@ -285,7 +278,13 @@ static void vfmig_binding_destroy(struct vfmig_binding *b)
 
 /*
  * Make @b (may be NULL) the device's program and return the old one, once
- * no hook, fault or sleepable callback can still be running it.
+ * no region access decided under the old windows, no hook, fault or
+ * sleepable callback can still be running it.
+ *
+ * This runs under the BPF core's global struct_ops mutex, so what it waits
+ * for is kept short: region accesses in flight (one access each), and, when
+ * a program goes, its migration callback in flight, which its stream kfuncs
+ * now fail fast (@old->stopping).
  */
 static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 					   struct vfmig_binding *b)
@@ -299,46 +298,44 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 		atomic64_set(&mdev->failed, 0);
 	}
 
-	/* A migration moving data ends before its program goes. */
-	if (rcu_access_pointer(mdev->binding))
+	old = rcu_dereference_protected(mdev->binding,
+					lockdep_is_held(&mdev->lock));
+	if (old) {
+		/* A migration moving data ends before its program goes. */
+		WRITE_ONCE(old->stopping, true);
 		vfmig_mig_detached(mdev);
+	}
 
 	down_write(&mdev->trap_lock);
-	old = rcu_replace_pointer(mdev->binding, b,
-				  lockdep_is_held(&mdev->lock));
+	rcu_assign_pointer(mdev->binding, b);
 	WRITE_ONCE(mdev->binding_generation, mdev->binding_generation + 1);
 	vfmig_traps_changed(mdev);
 	up_write(&mdev->trap_lock);
 
-	synchronize_rcu();
+	/* Accesses that found no window under the old binding are done. */
 	synchronize_srcu(&mdev->srcu);
+	if (old)
+		synchronize_rcu();	/* sysfs and dirty-log readers */
 	return old;
 }
 
-/**
- * vfmig_binding_fail() - a program gave up: keep the first reason
- * @mdev: its device
- * @b: its binding
- * @err: the negative errno it gave
- *
- * Context: any; @b is kept alive by the caller (RCU or SRCU).
- */
-void vfmig_binding_fail(struct vfmig_device *mdev, struct vfmig_binding *b,
-			int err)
+/* Only an administrator of the whole machine attaches, never under lockdown. */
+static int vfmig_may_attach(void)
 {
-	if (err >= 0 || err < -MAX_ERRNO)
-		err = -EINVAL;
-	if (cmpxchg(&b->error, 0, err))
-		return;
-	vfmig_set_error(mdev, "program %s reported error %d: hooks and migration stopped",
-			b->ops->name, err);
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return security_locked_down(LOCKDOWN_PCI_ACCESS) ? -EPERM : 0;
 }
 
 static int vfmig_reg(void *kdata, struct bpf_link *link)
 {
 	struct vfmig_ops *ops = kdata;
 	struct vfmig_binding *b;
+	int ret;
 
+	ret = vfmig_may_attach();
+	if (ret)
+		return ret;
 	b = vfmig_binding_create(ops, false);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
@@ -367,7 +364,7 @@ static void vfmig_unreg(void *kdata, struct bpf_link *link)
 	mutex_lock(&mdev->lock);
 	if (!b->gone) {
 		vfmig_publish(mdev, NULL);
-		vfmig_call_exit(b, VFMIG_EXIT_DETACH);
+		vfmig_call_exit(b, VFMIG_EXIT_DETACH, 0);
 		pci_info(mdev->core.pdev, "program %s detached\n",
 			 b->ops->name);
 	}
@@ -381,7 +378,11 @@ static int vfmig_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	struct vfmig_ops *ops = kdata, *old_ops = old_kdata;
 	struct vfmig_binding *b, *old;
 	struct vfmig_device *mdev;
+	int ret;
 
+	ret = vfmig_may_attach();
+	if (ret)
+		return ret;
 	if (strcmp(ops->bdf, old_ops->bdf))
 		return -EINVAL;
 
@@ -398,13 +399,13 @@ static int vfmig_update(void *kdata, void *old_kdata, struct bpf_link *link)
 		old = NULL;
 	mutex_unlock(&vfmig_lock);
 	if (!old) {
-		vfmig_binding_abort(b);
+		vfmig_binding_abort(b, -ENODEV);
 		vfmig_binding_destroy(b);
 		return -ENODEV;
 	}
 
 	vfmig_publish(mdev, b);
-	vfmig_call_exit(old, VFMIG_EXIT_REPLACED);
+	vfmig_call_exit(old, VFMIG_EXIT_REPLACED, 0);
 	mutex_unlock(&mdev->lock);
 	pci_info(mdev->core.pdev, "program %s replaced %s\n", ops->name,
 		 old_ops->name);
@@ -426,7 +427,7 @@ void vfmig_device_detach_all(struct vfmig_device *mdev)
 	mdev->removed = true;
 	b = vfmig_publish(mdev, NULL);
 	if (b) {
-		vfmig_call_exit(b, VFMIG_EXIT_DEVICE_GONE);
+		vfmig_call_exit(b, VFMIG_EXIT_DEVICE_GONE, 0);
 		b->gone = true;
 		pci_info(mdev->core.pdev, "program %s detached: device unbound\n",
 			 b->ops->name);
@@ -478,6 +479,10 @@ static int vfmig_log_report_stub(struct vfmig_dev *dev, u64 iova, u64 length)
 	return 0;
 }
 
+static void vfmig_notify_stub(struct vfmig_dev *dev)
+{
+}
+
 static struct vfmig_ops vfmig_cfi_stubs = {
 	.init = vfmig_init_stub,
 	.exit = vfmig_exit_stub,
@@ -490,6 +495,9 @@ static struct vfmig_ops vfmig_cfi_stubs = {
 	.log_start = vfmig_log_start_stub,
 	.log_stop = vfmig_log_stop_stub,
 	.log_report = vfmig_log_report_stub,
+	.open = vfmig_notify_stub,
+	.close = vfmig_notify_stub,
+	.reset = vfmig_notify_stub,
 };
 
 static struct bpf_struct_ops bpf_vfmig_ops = {

@@ -4,11 +4,17 @@
  *
  * A client like QEMU mmaps BARs, and accesses through a mapping never reach
  * the driver.  So pages holding a trapped range are withheld from mmap: the
- * region info advertises them as a hole in a sparse-mmap capability, mmap()
- * refuses to cover them, and the fault handler of mappings made before the
- * program arrived refuses to populate them (the mappings are zapped when the
- * windows change).  The rest of a trapped page is served by read/write,
- * which pass it through to vfio-pci.
+ * region info advertises them as a hole in a sparse-mmap capability, and
+ * the fault handler never populates them (mappings are zapped when the
+ * windows change), so touching one through a mapping raises SIGBUS.  The
+ * rest of a trapped page is served by read/write, which pass it through to
+ * vfio-pci.
+ *
+ * mmap() of a range that covers trapped pages is accepted, as vfio-pci
+ * accepts any mmap of an MMAP-flagged BAR: clients that honour the
+ * sparse-mmap capability (QEMU) never touch the holes, and clients that map
+ * every BAR whole (the upstream VFIO selftest library) can still open the
+ * device and use the rest of it.
  */
 #include <linux/mm.h>
 #include <linux/pci.h>
@@ -347,30 +353,18 @@ static const struct vm_operations_struct vfmig_vm_ops = {
 };
 
 /**
- * vfmig_mmap() - mmap a region, refusing trapped BAR pages
+ * vfmig_mmap() - mmap a region; its trapped BAR pages will not fault in
  * @mdev: the device
  * @vma: the mapping being set up
  *
- * Return: 0, -EACCES when the mapping covers a trapped page, or what
- * vfio-pci-core returns.
+ * Return: what vfio-pci-core returns.
  */
 int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma)
 {
 	u32 index = vfmig_vma_index(vma);
-	u64 start = vfmig_vma_start(vma);
-	struct vfmig_binding *b;
 	int ret;
 
 	down_read(&mdev->trap_lock);
-	b = rcu_dereference_protected(mdev->binding,
-				      lockdep_is_held(&mdev->trap_lock));
-	if (b && index <= VFIO_PCI_BAR5_REGION_INDEX &&
-	    vfmig_traps_overlap(b, index, start,
-				start + (vma->vm_end - vma->vm_start))) {
-		ret = -EACCES;
-		goto out;
-	}
-
 	ret = vfio_pci_core_mmap(&mdev->core.vdev, vma);
 	if (ret || index > VFIO_PCI_BAR5_REGION_INDEX)
 		goto out;

@@ -28,12 +28,14 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	init_rwsem(&mdev->trap_lock);
 	spin_lock_init(&mdev->err_lock);
 	vfmig_mig_init(mdev);
+	INIT_WORK(&mdev->reset_work, vfmig_reset_work);
 	INIT_LIST_HEAD(&mdev->node);
 	mdev->dev.vendor = pdev->vendor;
 	mdev->dev.device = pdev->device;
 	mdev->dev.subsystem_vendor = pdev->subsystem_vendor;
 	mdev->dev.subsystem_device = pdev->subsystem_device;
 	strscpy(mdev->dev.bdf, pci_name(pdev), sizeof(mdev->dev.bdf));
+	vfmig_kfuncs_probe(mdev);
 	return 0;
 }
 
@@ -41,6 +43,7 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 {
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
+	cancel_work_sync(&mdev->reset_work);
 	cleanup_srcu_struct(&mdev->srcu);
 	mutex_destroy(&mdev->lock);
 	mutex_destroy(&mdev->dirty_lock);
@@ -82,6 +85,7 @@ static int vfmig_open_device(struct vfio_device *vdev)
 	}
 	mdev->barmap_ready = true;
 	vfmig_mig_open(mdev);
+	vfmig_notify_open(mdev);
 	mutex_unlock(&mdev->lock);
 
 	vfio_pci_core_finish_enable(&mdev->core);
@@ -92,11 +96,15 @@ static void vfmig_close_device(struct vfio_device *vdev)
 {
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
+	vfmig_notify_close(mdev);
+	flush_work(&mdev->reset_work);
 	vfmig_mig_close(mdev);
 	vfmig_dirty_close(mdev);
 	mutex_lock(&mdev->lock);
-	mdev->barmap_ready = false;
+	WRITE_ONCE(mdev->barmap_ready, false);
 	mutex_unlock(&mdev->lock);
+	/* A kfunc that saw the BARs mapped is done before they go. */
+	synchronize_srcu(&mdev->srcu);
 
 	vfio_pci_core_close_device(vdev);
 }
@@ -111,47 +119,12 @@ static size_t vfmig_piece_size(u64 pos, size_t left)
 	return size;
 }
 
-/* Run the program's hook for one piece; VFMIG_PASS if it has none. */
-static int vfmig_call_hook(struct vfmig_device *mdev, struct vfmig_access *acc,
-			   bool iswrite)
-{
-	struct vfmig_binding *b;
-	int ret = VFMIG_PASS;
-
-	rcu_read_lock();
-	b = rcu_dereference(mdev->binding);
-	if (!b || !vfmig_trap_find(b, acc->index, acc->offset, NULL) ||
-	    READ_ONCE(b->error))
-		goto out;	/* gone, replaced or given up: vfio-pci's turn */
-
-	if (iswrite && b->ops->region_write)
-		ret = b->ops->region_write(&mdev->dev, acc);
-	else if (!iswrite && b->ops->region_read)
-		ret = b->ops->region_read(&mdev->dev, acc);
-
-	if (ret == VFMIG_PASS)
-		atomic64_inc(&mdev->passed);
-	else if (ret == 0)
-		atomic64_inc(&mdev->hooked);
-	else
-		atomic64_inc(&mdev->failed);
-
-	if (ret > 0 && ret != VFMIG_PASS) {
-		dev_warn_ratelimited(&mdev->core.pdev->dev,
-				     "program %s returned %d, not 0, VFMIG_PASS or -errno\n",
-				     b->ops->name, ret);
-		ret = -EIO;
-	}
-out:
-	rcu_read_unlock();
-	return ret < -MAX_ERRNO ? -EIO : ret;
-}
-
 /*
  * Offer one aligned piece to the program.  Returns the bytes handled,
  * 0 when it is to be passed to vfio-pci, or -errno.
  */
-static ssize_t vfmig_hook_piece(struct vfmig_device *mdev, char __user *buf,
+static ssize_t vfmig_hook_piece(struct vfmig_device *mdev,
+				struct vfmig_binding *b, char __user *buf,
 				u32 index, u64 pos, size_t size, bool iswrite)
 {
 	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
@@ -164,11 +137,16 @@ static ssize_t vfmig_hook_piece(struct vfmig_device *mdev, char __user *buf,
 		acc.value = le64_to_cpu(data);
 	}
 
-	ret = vfmig_call_hook(mdev, &acc, iswrite);
-	if (ret == VFMIG_PASS)
+	ret = vfmig_call_region(b, &acc, iswrite);
+	if (ret == VFMIG_PASS) {
+		atomic64_inc(&mdev->passed);
 		return 0;
-	if (ret < 0)
+	}
+	if (ret < 0) {
+		atomic64_inc(&mdev->failed);
 		return ret;
+	}
+	atomic64_inc(&mdev->hooked);
 
 	if (!iswrite) {
 		data = cpu_to_le64(acc.value);
@@ -179,12 +157,17 @@ static ssize_t vfmig_hook_piece(struct vfmig_device *mdev, char __user *buf,
 }
 
 /*
- * Walk [pos, pos + count) of one region: stretches outside trap windows go
- * to vfio-pci in one call, stretches inside are cut into aligned pieces for
- * the hooks.  Returns the bytes done, like read(2), or -errno if none were.
+ * Walk [pos, pos + count) of one region for binding @b: stretches outside
+ * trap windows go to vfio-pci in one call, stretches inside are cut into
+ * aligned pieces for the hooks.  Returns the bytes done, like read(2), or
+ * -errno if none were.
+ *
+ * Context: mdev->srcu held by the caller from the lookup of @b to the end
+ * of the last access, so a window installed meanwhile waits for it.
  */
-static ssize_t vfmig_rw(struct vfmig_device *mdev, char __user *buf,
-			size_t count, loff_t *ppos, bool iswrite)
+static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
+			char __user *buf, size_t count, loff_t *ppos,
+			bool iswrite)
 {
 	u32 index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
@@ -193,26 +176,22 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, char __user *buf,
 	ssize_t ret = 0;
 
 	while (done < count) {
-		const struct vfmig_trap *trap;
-		struct vfmig_binding *b;
+		const struct vfmig_trap *trap = NULL;
 		size_t len = count - done;
 		loff_t off;
 		u64 next = U64_MAX;
 
-		rcu_read_lock();
-		b = rcu_dereference(mdev->binding);
 		/* A program that gave up is not offered pieces to pass. */
-		trap = b && !READ_ONCE(b->error) ?
-		       vfmig_trap_find(b, index, pos, &next) : NULL;
+		if (!READ_ONCE(b->error))
+			trap = vfmig_trap_find(b, index, pos, &next);
 		if (trap)
 			len = min_t(u64, len, trap->end - pos);
 		else if (next != U64_MAX)
 			len = min_t(u64, len, next - pos);
-		rcu_read_unlock();
 
 		if (trap) {
 			len = vfmig_piece_size(pos, len);
-			ret = vfmig_hook_piece(mdev, buf + done, index, pos,
+			ret = vfmig_hook_piece(mdev, b, buf + done, index, pos,
 					       len, iswrite);
 			if (ret)
 				goto next;
@@ -238,41 +217,60 @@ next:
 	return done;
 }
 
+/* With no program, exactly vfio-pci; SRCU orders it against an attach. */
+static ssize_t vfmig_access(struct vfmig_device *mdev, char __user *buf,
+			    size_t count, loff_t *ppos, bool iswrite)
+{
+	struct vfio_device *vdev = &mdev->core.vdev;
+	struct vfmig_binding *b;
+	ssize_t ret;
+	int idx;
+
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (b)
+		ret = vfmig_rw(mdev, b, buf, count, ppos, iswrite);
+	else if (iswrite)
+		ret = vfio_pci_core_write(vdev, buf, count, ppos);
+	else
+		ret = vfio_pci_core_read(vdev, buf, count, ppos);
+	srcu_read_unlock(&mdev->srcu, idx);
+	return ret;
+}
+
 static ssize_t vfmig_read(struct vfio_device *vdev, char __user *buf,
 			  size_t count, loff_t *ppos)
 {
-	struct vfmig_device *mdev = to_vfmig(vdev);
-
-	/* The common case, no program: exactly vfio-pci. */
-	if (!rcu_access_pointer(mdev->binding))
-		return vfio_pci_core_read(vdev, buf, count, ppos);
-	return vfmig_rw(mdev, buf, count, ppos, false);
+	return vfmig_access(to_vfmig(vdev), buf, count, ppos, false);
 }
 
 static ssize_t vfmig_write(struct vfio_device *vdev, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
-	struct vfmig_device *mdev = to_vfmig(vdev);
-
-	if (!rcu_access_pointer(mdev->binding))
-		return vfio_pci_core_write(vdev, buf, count, ppos);
-	return vfmig_rw(mdev, (char __user *)buf, count, ppos, true);
+	return vfmig_access(to_vfmig(vdev), (char __user *)buf, count, ppos,
+			    true);
 }
 
 /*
  * A device with no PCI reset method (QEMU's edu, say) makes vfio-pci fail
  * VFIO_DEVICE_RESET; while it offers migration that would trap it in ERROR
- * for good, so the reset then resets the migration state alone.
+ * for good, so the reset then resets the migration state alone (and the
+ * program is told, as for a real reset: its user asked for one).  The
+ * program's reset() has run when the ioctl returns.
  */
 static long vfmig_reset(struct vfmig_device *mdev, unsigned long arg)
 {
 	struct vfio_device *vdev = &mdev->core.vdev;
+	long ret = 0;
 
 	if (vdev->mig_ops && !mdev->core.reset_works) {
 		vfmig_mig_reset(mdev);
-		return 0;
+		queue_work(system_wq, &mdev->reset_work);
+	} else {
+		ret = vfio_pci_core_ioctl(vdev, VFIO_DEVICE_RESET, arg);
 	}
-	return vfio_pci_core_ioctl(vdev, VFIO_DEVICE_RESET, arg);
+	flush_work(&mdev->reset_work);
+	return ret;
 }
 
 static long vfmig_ioctl(struct vfio_device *vdev, unsigned int cmd,

@@ -71,13 +71,20 @@ struct vfmig_stream {
  * @VFMIG_EXIT_REPLACED: another program took over through a link update
  * @VFMIG_EXIT_DEVICE_GONE: the device was unbound from vfmig-pci
  * @VFMIG_EXIT_ERROR: the program gave up (bpf_vfmig_error() or a failed
- *                    migration callback)
+ *                    migration callback) or broke its contract (a return
+ *                    value outside what its callback may return)
+ * @VFMIG_EXIT_INIT_FAILED: init() refused the device (or another check
+ *                          refused the attach after init() ran); the
+ *                          program never served it
+ *
+ * exit() runs exactly once for every attach whose init() was called.
  */
 enum vfmig_exit_reason {
 	VFMIG_EXIT_DETACH,
 	VFMIG_EXIT_REPLACED,
 	VFMIG_EXIT_DEVICE_GONE,
 	VFMIG_EXIT_ERROR,
+	VFMIG_EXIT_INIT_FAILED,
 };
 
 /**
@@ -112,6 +119,10 @@ struct vfmig_exit_info {
  * @log_stop: DMA logging stops
  * @log_report: the user reads the log for [@iova, + @length): mark what
  *              the device's own tracker logged with bpf_vfmig_mark_dirty()
+ * @open: the device was opened by its first user (a VMM); BARs are mapped
+ * @close: its last user closed it
+ * @reset: the device was reset (FLR, bus reset, VFIO_DEVICE_RESET): drop
+ *         any shadow of its registers
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
  * callbacks are only ever appended.  Region hooks run under RCU and must
@@ -123,7 +134,11 @@ struct vfmig_exit_info {
  * It offers DMA logging if its program sets %VFMIG_F_DIRTY_LOG; the log_*
  * callbacks are optional (software trackers mark from their hooks), run in
  * process context, may sleep, and return 0 or a negative errno, which fails
- * the start or the report.
+ * the start or the report.  open, close and reset are notifications, in
+ * process context, and may sleep.
+ *
+ * Every return value is checked in one place (prog.c): a value outside what
+ * the callback may return stops the program as bpf_vfmig_error() would.
  */
 struct vfmig_ops {
 	char bdf[VFMIG_BDF_LEN];
@@ -142,7 +157,13 @@ struct vfmig_ops {
 			 u64 page_size);
 	void (*log_stop)(struct vfmig_dev *dev);
 	int (*log_report)(struct vfmig_dev *dev, u64 iova, u64 length);
+	void (*open)(struct vfmig_dev *dev);
+	void (*close)(struct vfmig_dev *dev);
+	void (*reset)(struct vfmig_dev *dev);
 };
+
+/* Vendor-specific config capabilities kfuncs may write; more are ignored. */
+#define VFMIG_MAX_CFG_WRITABLE	8
 
 /* A trapped range [start, end) of one region. */
 struct vfmig_trap {
@@ -153,17 +174,28 @@ struct vfmig_trap {
 
 /*
  * One program serving one device.  Published through
- * vfmig_device::binding; everything in it is fixed once published.
+ * vfmig_device::binding; the windows are fixed once published.  @dev is
+ * what this program's callbacks are given, so a kfunc knows which binding
+ * called it: an old program still running during a replacement can only
+ * ever reach its own binding.
  */
 struct vfmig_binding {
+	struct vfmig_dev dev;
 	struct vfmig_ops *ops;
 	struct vfmig_device *mdev;
 	struct list_head node;		/* in vfmig_bindings, under vfmig_lock */
 	bool gone;			/* device removed: unreg is a no-op */
+	bool in_init;			/* init() runs: windows may be added */
+	bool stopping;			/* being detached: stream kfuncs fail */
 	int error;			/* first error the program reported */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
 };
+
+static inline struct vfmig_binding *dev_to_binding(struct vfmig_dev *dev)
+{
+	return container_of(dev, struct vfmig_binding, dev);
+}
 
 /*
  * A data_fd's buffer: page-backed, so big state never needs one large
@@ -171,7 +203,8 @@ struct vfmig_binding {
  */
 struct vfmig_data {
 	struct vfmig_stream stream;
-	struct vfmig_device *mdev;
+	struct vfmig_device *mdev;	/* pinned (get_device) by the fd */
+	struct vfmig_binding *prog;	/* whose save()/load() runs, or NULL */
 	struct file *filp;
 	struct mutex lock;		/* everything below */
 	struct xarray pages;
@@ -215,13 +248,18 @@ struct vfmig_dirty_log {
  * @dev: what programs see
  * @node: entry in the global device list, under vfmig_lock
  * @lock: serialises attach, detach, replace and open/close
- * @binding: the attached program, RCU-published
+ * @binding: the attached program, published under @srcu (and RCU)
  * @binding_generation: bumped each time @binding changes
- * @srcu: protects sleepable callbacks against detach
+ * @srcu: held across every region access and every sleepable callback, so
+ *        a change of program waits for accesses decided under the old one
  * @trap_lock: makes a change of trap windows atomic against mmap faults
- * @pending: binding whose init() is running, for bpf_vfmig_trap_window()
- * @pending_task: the task running that init()
  * @barmap_ready: BARs are iomapped (device open), kfuncs may touch them
+ * @cfg_writable: config space ranges programs may write (vendor-specific
+ *                capabilities), found at probe
+ * @nr_cfg_writable: how many
+ * @msix: the MSI-X table and PBA (BAR and range; empty if none), which
+ *        kfuncs may not touch, as vfio-pci keeps them from its user
+ * @reset_work: tells the program of a reset, out of the reset path
  * @removed: the device is being unbound, attach refused
  * @state_mutex: serialises the migration FSM
  * @mig_state: the VFIO migration state
@@ -247,9 +285,11 @@ struct vfmig_device {
 	u32 binding_generation;
 	struct srcu_struct srcu;
 	struct rw_semaphore trap_lock;
-	struct vfmig_binding *pending;
-	struct task_struct *pending_task;
 	bool barmap_ready;
+	struct vfmig_trap cfg_writable[VFMIG_MAX_CFG_WRITABLE];
+	unsigned int nr_cfg_writable;
+	struct vfmig_trap msix[2];
+	struct work_struct reset_work;
 	bool removed;
 	struct mutex state_mutex;
 	enum vfio_device_mig_state mig_state;
@@ -274,7 +314,7 @@ static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
 
 static inline struct vfmig_device *dev_to_vfmig(struct vfmig_dev *dev)
 {
-	return container_of(dev, struct vfmig_device, dev);
+	return dev_to_binding(dev)->mdev;
 }
 
 /* main.c: device registry, errors */
@@ -288,8 +328,24 @@ extern const struct vfio_device_ops vfmig_vfio_ops;
 /* struct_ops.c */
 int vfmig_struct_ops_register(void);
 void vfmig_device_detach_all(struct vfmig_device *mdev);
-void vfmig_binding_fail(struct vfmig_device *mdev, struct vfmig_binding *b,
-			int err);
+
+/* prog.c: every call into a program, and what each callback may return */
+void vfmig_binding_fail(struct vfmig_binding *b, int err);
+int vfmig_call_init(struct vfmig_binding *b);
+void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error);
+int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
+		      bool iswrite);
+int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to);
+int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream);
+int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream);
+u64 vfmig_call_state_size(struct vfmig_binding *b);
+int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
+			 u64 page_size);
+void vfmig_call_log_stop(struct vfmig_binding *b);
+int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length);
+void vfmig_notify_open(struct vfmig_device *mdev);
+void vfmig_notify_close(struct vfmig_device *mdev);
+void vfmig_reset_work(struct work_struct *work);
 
 /* migration.c */
 void vfmig_mig_init(struct vfmig_device *mdev);
@@ -323,6 +379,7 @@ struct bpf_prog;
 
 /* kfuncs.c */
 int vfmig_kfuncs_register(void);
+void vfmig_kfuncs_probe(struct vfmig_device *mdev);
 bool vfmig_is_vfmig_prog(const struct bpf_prog *prog);
 
 /* traps.c */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Calling a program: every call from the module into a vfmig program goes
+ * through here, and this is the one place that decides what each callback
+ * may return.
+ *
+ * The 6.12 verifier does not bound what a struct_ops program returns, so a
+ * return value is hostile input: a positive int must never become an
+ * ERR_PTR, a file pointer or a count handed to user space.  The contract:
+ * region hooks return 0, VFMIG_PASS or a negative errno; init, migration
+ * and log callbacks return 0 or a negative errno; an errno is one user
+ * space knows (1 to VFMIG_MAX_PROG_ERRNO).  Anything else is a broken
+ * contract and ends the program as bpf_vfmig_error(-EPROTO) would, with the
+ * reason in sysfs last_error and the log; the caller sees -EIO.
+ *
+ * Callers hold what keeps the binding alive (mdev->srcu, or mdev->lock for
+ * a binding not yet published).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/pci.h>
+
+#include "vfmig.h"
+
+/**
+ * vfmig_binding_fail() - a program gave up or broke its contract
+ * @b: its binding
+ * @err: a negative errno saying why
+ *
+ * The first error wins: hooks stop, a migration in flight fails, the
+ * device offers no migration when next opened, exit() is told @err.
+ *
+ * Context: any; @b is kept alive by the caller.
+ */
+void vfmig_binding_fail(struct vfmig_binding *b, int err)
+{
+	if (err >= 0 || err < -MAX_ERRNO)
+		err = -EINVAL;
+	if (cmpxchg(&b->error, 0, err))
+		return;
+	vfmig_set_error(b->mdev, "program %s reported error %d: hooks and migration stopped",
+			b->ops->name, err);
+}
+
+/* A broken contract: stop the program, say which callback did what. */
+static int vfmig_prog_broke(struct vfmig_binding *b, const char *cb, s64 ret)
+{
+	if (!cmpxchg(&b->error, 0, -EPROTO))
+		vfmig_set_error(b->mdev, "program %s: %s returned %lld, outside its contract: stopped",
+				b->ops->name, cb, ret);
+	return -EIO;
+}
+
+enum vfmig_event {
+	VFMIG_EVENT_OPEN,
+	VFMIG_EVENT_CLOSE,
+	VFMIG_EVENT_RESET,
+};
+
+/* 0 or an errno user space knows pass; anything else breaks the contract. */
+static int vfmig_prog_ret(struct vfmig_binding *b, const char *cb, int ret)
+{
+	if (ret == 0 || (ret < 0 && ret >= -VFMIG_MAX_PROG_ERRNO))
+		return ret;
+	return vfmig_prog_broke(b, cb, ret);
+}
+
+/**
+ * vfmig_call_init() - run init() of a binding being attached
+ * @b: the binding, not yet published, its device's lock held
+ *
+ * Windows may be declared while it runs.  A bpf_vfmig_error() from init()
+ * refuses the attach like a non-zero return.
+ *
+ * Return: 0, or the negative errno that refuses the attach (-EPROTO for
+ * a value outside the contract).
+ */
+int vfmig_call_init(struct vfmig_binding *b)
+{
+	int ret;
+
+	if (!b->ops->init)
+		return 0;
+	WRITE_ONCE(b->in_init, true);
+	ret = b->ops->init(&b->dev);
+	WRITE_ONCE(b->in_init, false);
+	if (ret > 0 || ret < -VFMIG_MAX_PROG_ERRNO)
+		vfmig_prog_broke(b, "init", ret);
+	return READ_ONCE(b->error) ?: ret;
+}
+
+/**
+ * vfmig_call_exit() - tell a program it no longer serves its device
+ * @b: the binding, unpublished, no callback of it still running
+ * @reason: an &enum vfmig_exit_reason
+ * @error: the error that ended it, or 0 (the binding's own error wins)
+ */
+void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
+{
+	struct vfmig_exit_info info = { .reason = reason, .error = error };
+
+	if (b->error) {
+		info.error = b->error;
+		if (reason == VFMIG_EXIT_DETACH)
+			info.reason = VFMIG_EXIT_ERROR;
+	}
+	if (b->ops->exit)
+		b->ops->exit(&b->dev, &info);
+}
+
+/**
+ * vfmig_call_region() - offer one piece of a trapped access to a hook
+ * @b: the binding serving the device
+ * @acc: the piece; @acc->value is filled by a handled read
+ * @iswrite: region_write rather than region_read
+ *
+ * Return: 0 (handled), %VFMIG_PASS, or a negative errno for the caller.
+ */
+int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
+		      bool iswrite)
+{
+	int ret;
+
+	if (iswrite && b->ops->region_write)
+		ret = b->ops->region_write(&b->dev, acc);
+	else if (!iswrite && b->ops->region_read)
+		ret = b->ops->region_read(&b->dev, acc);
+	else
+		return VFMIG_PASS;
+	if (ret == VFMIG_PASS)
+		return ret;
+	return vfmig_prog_ret(b, iswrite ? "region_write" : "region_read", ret);
+}
+
+/**
+ * vfmig_call_set_state() - tell the program of one direct migration arc
+ * @b: the binding
+ * @from: current &enum vfio_device_mig_state
+ * @to: next state
+ *
+ * Return: 0 or a negative errno (the arc fails to ERROR).
+ */
+int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
+{
+	if (!b->ops->set_state)		/* validate() requires it */
+		return -EINVAL;
+	return vfmig_prog_ret(b, "set_state",
+			      b->ops->set_state(&b->dev, from, to));
+}
+
+/**
+ * vfmig_call_save() - let the program append its state
+ * @b: the binding
+ * @stream: the stream being written
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
+{
+	return vfmig_prog_ret(b, "save", b->ops->save(&b->dev, stream));
+}
+
+/**
+ * vfmig_call_load() - let the program restore its state
+ * @b: the binding
+ * @stream: the validated stream
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
+{
+	return vfmig_prog_ret(b, "load", b->ops->load(&b->dev, stream));
+}
+
+/**
+ * vfmig_call_state_size() - the program's estimate of its state
+ * @b: the binding
+ *
+ * Return: the estimate, capped at vfmig.max_state_mb: no program can make
+ * the kernel or a VMM size a buffer past what a save may produce.
+ */
+u64 vfmig_call_state_size(struct vfmig_binding *b)
+{
+	u64 max = (u64)READ_ONCE(vfmig_max_state_mb) << 20;
+
+	if (!b->ops->state_size)
+		return 0;
+	return min(b->ops->state_size(&b->dev), max);
+}
+
+/**
+ * vfmig_call_log_start() - a hardware tracker starts logging a range
+ * @b: the binding
+ * @iova: first byte of the range
+ * @length: its length
+ * @page_size: the log's granule
+ *
+ * Return: 0 or a negative errno (the start fails).
+ */
+int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
+			 u64 page_size)
+{
+	if (!b->ops->log_start)
+		return 0;
+	return vfmig_prog_ret(b, "log_start",
+			      b->ops->log_start(&b->dev, iova, length,
+						page_size));
+}
+
+/**
+ * vfmig_call_log_stop() - a hardware tracker stops logging
+ * @b: the binding
+ */
+void vfmig_call_log_stop(struct vfmig_binding *b)
+{
+	if (b->ops->log_stop)
+		b->ops->log_stop(&b->dev);
+}
+
+/**
+ * vfmig_call_log_report() - a hardware tracker marks what its device logged
+ * @b: the binding
+ * @iova: first byte reported
+ * @length: bytes reported
+ *
+ * Return: 0 or a negative errno (the report fails).
+ */
+int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length)
+{
+	if (!b->ops->log_report)
+		return 0;
+	return vfmig_prog_ret(b, "log_report",
+			      b->ops->log_report(&b->dev, iova, length));
+}
+
+/* Run a notification of the device's current program, if it serves. */
+static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
+{
+	void (*cb)(struct vfmig_dev *dev) = NULL;
+	struct vfmig_binding *b;
+	int idx;
+
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	if (b && !READ_ONCE(b->error)) {
+		switch (event) {
+		case VFMIG_EVENT_OPEN:
+			cb = b->ops->open;
+			break;
+		case VFMIG_EVENT_CLOSE:
+			cb = b->ops->close;
+			break;
+		case VFMIG_EVENT_RESET:
+			cb = b->ops->reset;
+			break;
+		}
+		if (cb)
+			cb(&b->dev);
+	}
+	srcu_read_unlock(&mdev->srcu, idx);
+}
+
+/**
+ * vfmig_notify_open() - the device's first user opened it
+ * @mdev: the device
+ */
+void vfmig_notify_open(struct vfmig_device *mdev)
+{
+	vfmig_notify(mdev, VFMIG_EVENT_OPEN);
+}
+
+/**
+ * vfmig_notify_close() - the device's last user is closing it
+ * @mdev: the device
+ */
+void vfmig_notify_close(struct vfmig_device *mdev)
+{
+	vfmig_notify(mdev, VFMIG_EVENT_CLOSE);
+}
+
+/**
+ * vfmig_reset_work() - tell the program its device was reset
+ * @work: &vfmig_device.reset_work
+ *
+ * Queued by reset_done, which runs inside the reset with vfio-pci's memory
+ * lock and the config access lock held: a program's BAR or config kfunc
+ * there would deadlock, so it learns of the reset just after.
+ */
+void vfmig_reset_work(struct work_struct *work)
+{
+	struct vfmig_device *mdev = container_of(work, struct vfmig_device,
+						 reset_work);
+
+	vfmig_notify(mdev, VFMIG_EVENT_RESET);
+}
