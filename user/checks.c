@@ -1,11 +1,37 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
 
 #include "checks.h"
 #include "pins.h"
 #include "report.h"
 #include "sysfs.h"
 #include "vfmig.h"
+
+/* CAP_SYS_ADMIN in the effective set: what the kernel asks of an attach. */
+static bool has_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;	/* let the kernel answer */
+	return data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+	       CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
+int check_admin(void)
+{
+	if (has_sys_admin())
+		return 0;
+	return fail("attaching a vfmig program needs CAP_SYS_ADMIN in the initial"
+		    " user namespace: run as root (CAP_BPF, CAP_PERFMON or a BPF"
+		    " token are not enough)");
+}
 
 int check_module(void)
 {

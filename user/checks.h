@@ -8,6 +8,8 @@
 #ifndef VFMIG_CHECKS_H
 #define VFMIG_CHECKS_H
 
+/* Fails, saying so, without CAP_SYS_ADMIN. */
+int check_admin(void);
 int check_module(void);
 int check_device(const char *bdf);
 int check_bound(const char *bdf);

@@ -19,6 +19,7 @@
 #include "ops_map.h"
 #include "pins.h"
 #include "report.h"
+#include "sysfs.h"
 
 /* Per program; the kernel keeps the tail of a longer log. */
 #define VERIFIER_LOG_SIZE	(1 << 20)
@@ -119,7 +120,23 @@ static int report_attach_failure(int err, const struct cli_args *args,
 {
 	const char *object = args->operand, *bdf = args_bdf(args);
 
+	char why[160] = "", path[PATH_MAX];
+
+	/* The kernel keeps the reason init() or the contract check gave. */
+	if (!sysfs_path(path, "bus/pci/devices/%s/" VFMIG_SYSFS_GROUP "/last_error",
+			bdf))
+		read_line(path, why, sizeof(why));
+
 	switch (err) {
+	case -EPERM:
+		/* check_admin() passed: lockdown, or init() said -EPERM. */
+		return fail("the kernel refused %s for %s: EPERM: under kernel"
+			    " lockdown (/sys/kernel/security/lockdown) no program"
+			    " attaches; otherwise init() of %s refused the device"
+			    " (dmesg says so)", object, bdf, name);
+	case -EPROTO:
+		return fail("init() of %s broke its contract on %s: %s", name, bdf,
+			    why[0] ? why : "see dmesg");
 	case -EBUSY:
 		return fail_busy(bdf);
 	case -ENODEV:
@@ -131,7 +148,8 @@ static int report_attach_failure(int err, const struct cli_args *args,
 			    " (see dmesg)", object, bdf, name);
 	default:
 		return fail("attaching %s to %s failed: %s (if init() of %s failed,"
-			    " dmesg says so)", object, bdf, errstr(err), name);
+			    " dmesg says so)%s%s", object, bdf, errstr(err), name,
+			    why[0] ? ": " : "", why);
 	}
 }
 
@@ -248,6 +266,7 @@ int cmd_load(const struct cli_args *args)
 		return fail("cannot open %s: %s", object, errstr(-errno));
 	ret = ops_map_find(obj, object, &ops_map) ?:
 	      ops_map_set_target(obj, object, ops_map, bdf, name) ?:
+	      check_admin() ?:
 	      check_module() ?:
 	      check_device(bdf) ?:
 	      check_driver_and_bpffs(args) ?:
