@@ -26,6 +26,7 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 .PHONY: all setup testkernel check vmtest demo bench install clean user unit-test need-setup
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
+	selftests/attach-test \
 	$(BUILD)/edu_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
 
 setup:
@@ -76,6 +77,9 @@ selftests/vfio-ops: selftests/vfio_ops.c selftests/dma_ops.c selftests/dma_ops.h
 selftests/replace-test: selftests/replace_test.c
 	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 
+selftests/attach-test: selftests/attach_test.c
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lbpf -lelf -lz
+
 # The bare-metal guest of the QEMU migration test (multiboot, 32-bit).
 $(BUILD)/edu_payload.elf: selftests/payload/edu_payload.c selftests/payload/payload.ld
 	@mkdir -p $(BUILD)
@@ -120,4 +124,5 @@ install: all
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
 	$(MAKE) -C user clean
-	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test
+	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test \
+		selftests/attach-test

@@ -25,6 +25,11 @@
  *   pinfo                  VFIO_MIG_GET_PRECOPY_INFO on the data_fd
  *   dclose                 close the data_fd
  *   reset                  VFIO_DEVICE_RESET
+ *   devclose               close the device fd (and mapping), keep the data_fd
+ *   flipall FILE CHUNK     for each byte of the stream in FILE: flip it, write
+ *                          the stream in CHUNK-byte writes to a new RESUMING
+ *                          data_fd, ask for STOP; count the streams refused
+ *                          with the device still RESUMING, then reset
  * and those of dma_ops.c: DMA mappings and the dirty log.
  * The device fd stays open across "sh" and its number is in the
  * environment as VFIO_DEVICE_FD, for vfmig-ctl --fd.
@@ -398,6 +403,78 @@ static void op_pinfo(void)
 		       (unsigned long long)info.dirty_bytes);
 }
 
+static uint32_t mig_state(void)
+{
+	struct vfio_device_feature_mig_state st = { .device_state = 99 };
+
+	feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		&st, sizeof(st));
+	return st.device_state;
+}
+
+/* Set @state; the data fd it returns, if any, in *@fd. */
+static int set_state(uint32_t state, int *fd)
+{
+	struct vfio_device_feature_mig_state st = { .device_state = state };
+	int ret = feature(VFIO_DEVICE_FEATURE_SET |
+			  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
+
+	if (fd)
+		*fd = ret ? -1 : st.data_fd;
+	return ret;
+}
+
+/* One attempt: 0 when refused with the device left RESUMING. */
+static int resume_refused(const unsigned char *buf, size_t len, size_t chunk)
+{
+	int fd, refused = 0;
+
+	if (set_state(VFIO_DEVICE_STATE_RESUMING, &fd) || fd < 0)
+		return -1;
+	for (size_t off = 0; off < len && !refused; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		refused = write(fd, buf + off, n) != (ssize_t)n;
+	}
+	if (!refused)
+		refused = set_state(VFIO_DEVICE_STATE_STOP, NULL) != 0;
+	close(fd);
+	if (!refused)
+		return 1;
+	return mig_state() == VFIO_DEVICE_STATE_RESUMING ? 0 : 2;
+}
+
+static void op_flipall(const char *path, size_t chunk)
+{
+	unsigned char buf[65536];
+	int refused = 0, accepted = 0, wrong_state = 0, not_reset = 0;
+	FILE *in = fopen(path, "r");
+	size_t len;
+
+	printf("flipall %zu: ", chunk);
+	if (!in || !chunk) {
+		printf("error: %s\n", in ? "chunk 0" : errname(errno));
+		return;
+	}
+	len = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	for (size_t i = 0; i < len; i++) {
+		int r;
+
+		buf[i] ^= 0xff;
+		r = resume_refused(buf, len, chunk);
+		buf[i] ^= 0xff;
+		refused += r == 0;
+		accepted += r == 1;
+		wrong_state += r == 2 || r < 0;
+		if (ioctl(device_fd, VFIO_DEVICE_RESET) ||
+		    mig_state() != VFIO_DEVICE_STATE_RUNNING)
+			not_reset++;
+	}
+	printf("%zu bytes, %d refused, %d accepted, %d not resuming, %d not reset\n",
+	       len, refused, accepted, wrong_state, not_reset);
+}
+
 static char *saved;
 static size_t saved_len;
 
@@ -540,7 +617,15 @@ static int run(char *op)
 		op_pinfo();
 	else if (argc == 1 && !strcmp(argv[0], "dclose"))
 		printf("dclose: %s\n", close(data_fd) ? errname(errno) : "ok"), data_fd = -1;
-	else if (argc == 1 && !strcmp(argv[0], "reset"))
+	else if (argc == 3 && !strcmp(argv[0], "flipall"))
+		op_flipall(argv[1], N(2));
+	else if (argc == 1 && !strcmp(argv[0], "devclose")) {
+		if (map_base)
+			munmap((void *)map_base, map_len);
+		map_base = NULL;
+		printf("devclose: %s\n", close(device_fd) ? errname(errno) : "ok");
+		device_fd = -1;
+	} else if (argc == 1 && !strcmp(argv[0], "reset"))
 		printf("reset: %s\n", ioctl(device_fd, VFIO_DEVICE_RESET) ?
 		       errname(errno) : "ok");
 	else

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hostile program for the safety tests: every callback returns what the
+ * test set in the ret_* globals (through selftests/attach-test before load,
+ * so init is covered too), and every event is counted in ev_*.  It offers
+ * migration and DMA logging so that each callback can be reached, traps
+ * BAR0 0x00-0x07, and, with call_kfuncs set, calls every kfunc with the
+ * arguments in kf_* from its region_read hook and from set_state, keeping
+ * each result in kf_result_*.
+ */
+#include "vfmig.bpf.h"
+
+/* What each callback returns (0 unless the test says otherwise). */
+volatile int ret_init;
+volatile int ret_region_read;
+volatile int ret_region_write;
+volatile int ret_set_state;
+volatile int ret_save;
+volatile int ret_load;
+volatile __u64 ret_state_size;
+volatile int ret_log_start;
+volatile int ret_log_report;
+/* init() declares this many more 8-byte windows (the 17th must fail). */
+volatile int extra_windows;
+/* Call bpf_vfmig_error(dev, error_value) from exit(). */
+volatile int error_in_exit;
+volatile int error_value;
+
+/* What happened. */
+volatile __u32 ev_exit;
+volatile __u32 ev_exit_reason;
+volatile int ev_exit_error;
+volatile __u32 ev_open;
+volatile __u32 ev_close;
+volatile __u32 ev_reset;
+volatile __u32 ev_region;
+
+/* kfunc probing: one call per kind with these arguments. */
+volatile int call_kfuncs;
+volatile __u32 kf_bar;
+volatile __u64 kf_offset;
+volatile __u32 kf_size;
+volatile __u64 kf_value;
+volatile int kf_result_bar_read;
+volatile int kf_result_bar_write;
+volatile int kf_result_config_read;
+volatile int kf_result_config_write;
+volatile __u64 kf_read_value;
+volatile int kf_result_trap_window;
+volatile int kf_sleepable;	/* results above came from set_state */
+
+static void probe_kfuncs(struct vfmig_dev *dev)
+{
+	__u64 v = 0;
+
+	kf_result_bar_read = bpf_vfmig_bar_read(dev, kf_bar, kf_offset, kf_size, &v);
+	kf_read_value = v;
+	kf_result_bar_write = bpf_vfmig_bar_write(dev, kf_bar, kf_offset, kf_size,
+						  kf_value);
+	v = 0;
+	kf_result_config_read = bpf_vfmig_config_read(dev, kf_offset, kf_size, &v);
+	if (kf_result_config_read == 0)
+		kf_read_value = v;
+	kf_result_config_write = bpf_vfmig_config_write(dev, kf_offset, kf_size,
+							kf_value);
+	kf_result_trap_window = bpf_vfmig_trap_window(dev, 0, 0x40, 4);
+}
+
+SEC("struct_ops.s/init")
+int BPF_PROG(hostile_init, struct vfmig_dev *dev)
+{
+	int err = bpf_vfmig_trap_window(dev, 0, 0x00, 8);
+
+	for (int i = 0; i < 16 && !err; i++)
+		if (i < extra_windows)
+			err = bpf_vfmig_trap_window(dev, 0, 0x1000 + 16 * i, 8);
+	return err ?: ret_init;
+}
+
+SEC("struct_ops.s/exit")
+void BPF_PROG(hostile_exit, struct vfmig_dev *dev, struct vfmig_exit_info *info)
+{
+	ev_exit++;
+	ev_exit_reason = info->reason;
+	ev_exit_error = info->error;
+	if (error_in_exit)
+		bpf_vfmig_error(dev, error_value);
+}
+
+SEC("struct_ops/region_read")
+int BPF_PROG(hostile_read, struct vfmig_dev *dev, struct vfmig_access *acc)
+{
+	ev_region++;
+	if (call_kfuncs) {
+		kf_sleepable = 0;
+		probe_kfuncs(dev);
+	}
+	acc->value = 0x5afe;
+	return ret_region_read;
+}
+
+SEC("struct_ops/region_write")
+int BPF_PROG(hostile_write, struct vfmig_dev *dev, struct vfmig_access *acc)
+{
+	ev_region++;
+	return ret_region_write;
+}
+
+SEC("struct_ops.s/set_state")
+int BPF_PROG(hostile_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
+{
+	if (call_kfuncs) {
+		kf_sleepable = 1;
+		probe_kfuncs(dev);
+	}
+	return ret_set_state;
+}
+
+SEC("struct_ops.s/save")
+int BPF_PROG(hostile_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	__u64 word = 0x686f7374696c65;	/* "hostile" */
+
+	bpf_vfmig_stream_write(stream, &word, sizeof(word));
+	return ret_save;
+}
+
+SEC("struct_ops.s/load")
+int BPF_PROG(hostile_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	return ret_load;
+}
+
+SEC("struct_ops/state_size")
+__u64 BPF_PROG(hostile_state_size, struct vfmig_dev *dev)
+{
+	return ret_state_size;
+}
+
+SEC("struct_ops.s/log_start")
+int BPF_PROG(hostile_log_start, struct vfmig_dev *dev, __u64 iova, __u64 length,
+	     __u64 page_size)
+{
+	return ret_log_start;
+}
+
+SEC("struct_ops.s/log_report")
+int BPF_PROG(hostile_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
+{
+	return ret_log_report;
+}
+
+SEC("struct_ops.s/open")
+void BPF_PROG(hostile_open, struct vfmig_dev *dev)
+{
+	ev_open++;
+}
+
+SEC("struct_ops.s/close")
+void BPF_PROG(hostile_close, struct vfmig_dev *dev)
+{
+	ev_close++;
+}
+
+SEC("struct_ops.s/reset")
+void BPF_PROG(hostile_reset, struct vfmig_dev *dev)
+{
+	ev_reset++;
+}
+
+VFMIG_OPS(test_hostile,
+	.flags = VFMIG_F_P2P | VFMIG_F_DIRTY_LOG,
+	.init = (void *)hostile_init,
+	.exit = (void *)hostile_exit,
+	.region_read = (void *)hostile_read,
+	.region_write = (void *)hostile_write,
+	.set_state = (void *)hostile_set_state,
+	.save = (void *)hostile_save,
+	.load = (void *)hostile_load,
+	.state_size = (void *)hostile_state_size,
+	.log_start = (void *)hostile_log_start,
+	.log_report = (void *)hostile_log_report,
+	.open = (void *)hostile_open,
+	.close = (void *)hostile_close,
+	.reset = (void *)hostile_reset,
+);
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,300 @@
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# The safety promise, tested with hostile programs and hostile users:
+# return values outside the contract, unprivileged attachers, kernel
+# refusals reached with raw libbpf, kfunc bounds, data fds outliving their
+# device, replacement, malformed streams, and a stress run.  Sourced by
+# tests.sh, whose helpers it uses; its tests are listed in SAFETY_TESTS.
+
+ATT=selftests/attach-test
+HOSTILE=bpf/test_hostile.bpf.o
+HP=/sys/fs/bpf/vfmig-hostile
+
+# Attach test_hostile to A with raw libbpf, its globals set from "$@",
+# the link and its .bss pinned in $HP.  Prints attach-test's answer.
+hattach() {
+	rm -rf "$HP"
+	mkdir -p "$HP"
+	$ATT -p "$HP" "$HOSTILE" "$A" "$@" || fail "attach-test $*"
+}
+
+# Drop the pinned link and wait until the device has no program.
+hdetach() {
+	local i
+	rm -f "$HP/link"
+	for i in $(seq 50); do
+		[ -z "$(sysattr "$A" program)" ] && return
+		sleep 0.1
+	done
+	fail "test_hostile still attached after its link went"
+}
+
+# A global of test_hostile's .bss, as the kernel holds it.
+hvar() {
+	bpftool -j map dump pinned "$HP/${2:-bss}" | grep -o "\"$1\":-\?[0-9]*" |
+		cut -d: -f2
+}
+
+# The device serves reads with vfio-pci's value again: the program stopped,
+# and said why since dmesg line $2.
+assert_stopped() {	# assert_stopped WHAT MARK
+	assert_eq "$1: trapped register passed to vfio-pci" 0x10000ed \
+		"$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+	assert_has "$1: reason kept" "outside its contract" "$(sysattr "$A" last_error)"
+	assert_has "$1: reason logged" "outside its contract" "$(dmesg | tail -n +"$2")"
+}
+
+# What the trigger of callback CB printed for its hostile answer.
+hostile_trigger() {	# hostile_trigger CB
+	case $1 in
+	region_read) $OPS "$A" 'rd 0 0 4' ;;
+	region_write) $OPS "$A" 'wr 0 0 4 0x1' ;;
+	set_state) $OPS "$A" 'mig stop' ;;
+	save) $OPS "$A" 'mig stop-copy' ;;
+	load) $OPS "$A" 'mig stop-copy' "dread $TMP/h.state" 'mig stop' \
+		'mig resuming' "dwrite $TMP/h.state" 'mig stop' | tail -n1 ;;
+	log_start) $OPS "$A" "dlstart auto 4096 1 0 0x10000 0" ;;
+	log_report) $OPS "$A" "dlstart auto 4096 1 0 0x10000 0" \
+		"dlreport auto 0 0x10000 4096" | tail -n1 ;;
+	esac
+}
+
+# Every callback answering 1, VFMIG_PASS (= 1), 2, INT_MAX, -1, -4095,
+# -4096 and INT_MIN: inside the contract the answer is honoured, outside it
+# the program stops (reason in last_error), the caller gets EIO, nothing
+# oopses, exit() runs once, and the next attach works.
+t_hostile_return_values() {
+	local cb v out want mark
+	for cb in init region_read region_write set_state save load log_start log_report; do
+		for v in 1 2 2147483647 -1 -4095 -4096 -2147483648; do
+			rm -f "$TMP/h.state"
+			mark=$(($(dmesg | wc -l) + 1))
+			out=$(hattach "ret_$cb=$v")
+			if [ "$cb" = init ]; then
+				case $v in
+				-1) want="attach: error: EPERM" ;;
+				*) want="attach: error: EPROTO" ;;
+				esac
+				assert_eq "init returning $v" "$want" "$out"
+				assert_eq "init $v: exit ran once" 1 "$(hvar ev_exit)"
+				assert_eq "init $v: exit reason" 4 "$(hvar ev_exit_reason)"
+				[ "$v" = -1 ] || assert_has "init $v: reason" \
+					"outside its contract" "$(dmesg | tail -n +"$mark")"
+				continue
+			fi
+			assert_eq "attach for $cb=$v" "attach: ok" "$out"
+			out=$(hostile_trigger "$cb")
+			if [ "$v" = 1 ] && [ "$cb" = region_read ]; then
+				assert_eq "VFMIG_PASS: vfio-pci reads" 0x10000ed "$(answer 1 "$out")"
+			elif [ "$v" = 1 ] && [ "$cb" = region_write ]; then
+				assert_eq "VFMIG_PASS: vfio-pci writes" ok "$(answer 1 "$out")"
+			elif [ "$v" = -1 ]; then
+				assert_has "$cb returning -1" "EPERM" "$(sed 's/Operation not permitted/EPERM/' <<<"$out")"
+				[ -z "$(dmesg | tail -n +"$mark" | grep 'outside its contract')" ] ||
+					fail "$cb -1 is inside the contract: $(dmesg | tail -n +"$mark")"
+			else
+				assert_has "$cb returning $v" EIO \
+					"$(sed 's#Input/output error#EIO#' <<<"$out")"
+				assert_stopped "$cb returning $v" "$mark"
+			fi
+			hdetach
+			assert_eq "$cb $v: exit ran once" 1 "$(hvar ev_exit)"
+			case $v in
+			-1) ;;
+			1) [[ $cb = region_* ]] || assert_eq "$cb $v: exit error" -71 "$(hvar ev_exit_error)" ;;
+			*) assert_eq "$cb $v: exit error" -71 "$(hvar ev_exit_error)"
+			   assert_eq "$cb $v: exit reason" 3 "$(hvar ev_exit_reason)" ;;
+			esac
+		done
+	done
+	# state_size is a u64 estimate: capped at max_state_mb, never trusted.
+	hattach ret_state_size=-1 >/dev/null
+	out=$(answer 1 "$($OPS "$A" msize)")
+	[ "$out" -gt $((256 << 20)) ] && [ "$out" -lt $(((256 << 20) + 4096)) ] ||
+		fail "state_size 2^64-1 not capped at max_state_mb: $out"
+	hdetach
+	load bpf/edu.bpf.o --bdf "$A"
+	assert_eq "the next attach works" edu "$(sysattr "$A" program)"
+}
+
+# CAP_BPF + CAP_PERFMON (what the BPF core asks for) is not enough: the
+# kernel wants CAP_SYS_ADMIN; vfmig-load says so.
+t_attach_needs_admin() {
+	local out
+	out=$($ATT -d "$HOSTILE" "$A" 2>&1)
+	assert_eq "nobody with CAP_BPF + CAP_PERFMON" "attach: error: EPERM" "$out"
+	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
+	out=$(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		$LOAD bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load without CAP_SYS_ADMIN"
+	assert_has "vfmig-load names the fix" "CAP_SYS_ADMIN" "$out"
+	assert_eq "root" "attach: ok" "$($ATT "$HOSTILE" "$A")"
+}
+
+# The kernel's own refusals, reached without vfmig-load's checks.
+t_kernel_refusals_raw() {
+	assert_eq "first attach" "attach: ok" "$(hattach)"
+	assert_eq "second attach" "attach: error: EBUSY" "$($ATT "$HOSTILE" "$A")"
+	hdetach
+	bind vfio-pci "$B"
+	assert_eq "device on vfio-pci" "attach: error: ENODEV" "$($ATT "$HOSTILE" "$B")"
+	bind vfmig-pci "$B"
+	assert_eq "malformed bdf" "attach: error: EINVAL" "$($ATT "$HOSTILE" 0000:00:1z.0)"
+	assert_eq "no such device" "attach: error: ENODEV" "$($ATT "$HOSTILE" 0000:00:1f.7)"
+	assert_eq "init failing" "attach: error: EINVAL" "$(hattach ret_init=-22)"
+	assert_eq "exit after a failed init" "1 4 -22" \
+		"$(hvar ev_exit) $(hvar ev_exit_reason) $(hvar ev_exit_error)"
+	assert_eq "16 windows" "attach: ok" "$(hattach extra_windows=15)"
+	hdetach
+	assert_eq "17th window" "attach: error: ENOSPC" "$(hattach extra_windows=16)"
+	assert_eq "migration without set_state" "attach: error: EINVAL" \
+		"$($ATT bpf/test_no_set_state.bpf.o "$A")"
+	assert_has "the kernel says why" "needs set_state" "$(dmesg | tail -n 5)"
+	assert_eq "device still free" "" "$(sysattr "$A" program)"
+}
+
+# One kfunc probe: test_hostile calls each kfunc with BAR, OFFSET, SIZE,
+# VALUE from its region hook (under RCU) and from set_state (sleepable);
+# prints the results of the second for the test, after checking both agree.
+kfunc_probe() {	# kfunc_probe BAR OFFSET SIZE VALUE
+	local names="kf_result_bar_read kf_result_bar_write kf_result_config_read kf_result_config_write kf_result_trap_window"
+	local n atomic=() sleepable=()
+	hattach call_kfuncs=1 kf_bar="$1" kf_offset="$2" kf_size="$3" kf_value="$4" >/dev/null
+	$OPS "$A" 'rd 0 0 4' >/dev/null
+	for n in $names; do atomic+=("$(hvar "$n")"); done
+	$OPS "$A" 'mig stop' >/dev/null
+	assert_eq "set_state ran the probe" 1 "$(hvar kf_sleepable)"
+	for n in $names; do sleepable+=("$(hvar "$n")"); done
+	hdetach
+	assert_eq "kfuncs $*: region hook and set_state agree" "${atomic[*]}" "${sleepable[*]}"
+	echo "${sleepable[*]} $(hvar kf_read_value)"
+}
+
+# Results: bar_read bar_write config_read config_write trap_window value.
+t_kfunc_bounds() {
+	local out
+	out=$(kfunc_probe 6 0 4 0)
+	assert_eq "BAR 6" "-22 -22 0 -1 -1" "$(cut -d' ' -f1-5 <<<"$out")"
+	out=$(kfunc_probe 9 0 4 0)
+	assert_eq "BAR 9" "-22 -22" "$(cut -d' ' -f1-2 <<<"$out")"
+	out=$(kfunc_probe 0 0x100000 4 0)
+	assert_eq "past the BAR and config space" "-22 -22 -22 -22" "$(cut -d' ' -f1-4 <<<"$out")"
+	out=$(kfunc_probe 0 0xffffc 8 0)
+	assert_eq "8 bytes at the BAR's last dword" "-22 -22" "$(cut -d' ' -f1-2 <<<"$out")"
+	out=$(kfunc_probe 0 4 3 0)
+	assert_eq "size 3" "-22 -22 -22 -22" "$(cut -d' ' -f1-4 <<<"$out")"
+	out=$(kfunc_probe 0 2 4 0)
+	assert_eq "misaligned" "-22 -22 -22 -22" "$(cut -d' ' -f1-4 <<<"$out")"
+	out=$(kfunc_probe 0 0xfc 8 0)
+	assert_eq "config: 8 bytes over its end" "-22" "$(cut -d' ' -f3 <<<"$out")"
+	# The command register (decode bits), a BAR register, the MSI capability.
+	out=$(kfunc_probe 0 4 2 0)
+	assert_eq "command register: read, not written" "0 -1" "$(cut -d' ' -f3-4 <<<"$out")"
+	out=$(kfunc_probe 0 0x10 4 0)
+	assert_eq "BAR register: not written" "-1" "$(cut -d' ' -f4 <<<"$out")"
+	out=$(kfunc_probe 0 0x40 4 0)
+	assert_eq "MSI capability: not written" "-1" "$(cut -d' ' -f4 <<<"$out")"
+	# Where they should work: an edu register, unclaimed config space.
+	out=$(kfunc_probe 0 4 4 0x1234)
+	assert_eq "edu liveness register" "0 0 0 -1 -1" "$(cut -d' ' -f1-5 <<<"$out")"
+	out=$(kfunc_probe 0 0xc0 4 0x5a5a5a5a)
+	assert_eq "unclaimed config space" "0 0" "$(cut -d' ' -f3-4 <<<"$out")"
+	assert_eq "device still sane" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+}
+
+# A data fd used after its device fd closed and the device was unbound:
+# clean errors, nothing touched after it is gone (KASAN on the second tier).
+t_data_fd_outlives_device() {
+	local out
+	load bpf/edu.bpf.o --bdf "$A"
+	$CTL save --bdf "$A" -o "$TMP/o.state" >/dev/null || fail save
+	out=$($OPS "$A" 'mig pre-copy' devclose "sh echo $A >$SYS/$A/driver/unbind" \
+		pinfo "dread $TMP/o2" dclose)
+	assert_eq "pre-copy" "ok, data_fd" "$(answer 1 "$out")"
+	assert_eq "device closed" ok "$(answer 2 "$out")"
+	assert_eq "unbound" "exit 0" "$(answer 3 "$out")"
+	assert_eq "precopy info on a gone device" "error: ENODEV" "$(answer 4 "$out")"
+	assert_eq "read on a gone device" "0 bytes, ENODEV" "$(answer 5 "$out")"
+	bind vfmig-pci "$A"
+	load unload --bdf "$A" >/dev/null
+	load bpf/edu.bpf.o --bdf "$A"
+	out=$($OPS "$A" 'mig resuming' devclose "sh echo $A >$SYS/$A/driver/unbind" \
+		"dwrite $TMP/o.state" dclose)
+	assert_eq "resuming" "ok, data_fd" "$(answer 1 "$out")"
+	assert_eq "write on a gone device" "error after 0 bytes: ENODEV" "$(answer 4 "$out")"
+	bind vfmig-pci "$A"
+	assert_eq "device works" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+}
+
+# An old program whose exit() gives up cannot reach the new program.
+t_replace_old_exit_errors() {
+	local out
+	rm -rf "$HP"
+	mkdir -p "$HP"
+	out=$($ATT -p "$HP" -r bpf/test_region.bpf.o "$HOSTILE" "$A" error_in_exit=1 \
+		error_value=-5)
+	assert_eq "replaced" "attach: ok
+replace: ok" "$out"
+	assert_eq "old exit ran" "1 1" "$(hvar ev_exit) $(hvar ev_exit_reason)"
+	assert_eq "new program" test_region "$(sysattr "$A" program)"
+	assert_eq "new program keeps serving" 0xfeedf00d \
+		"$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+	hdetach
+}
+
+# Programs hear of open, close and reset.
+t_open_close_reset_notified() {
+	local out
+	hattach >/dev/null
+	assert_eq "not open yet" "0 0" "$(hvar ev_open) $(hvar ev_close)"
+	out=$($OPS "$A" reset 'rd 0 0 4')
+	assert_eq "VFIO_DEVICE_RESET" ok "$(answer 1 "$out")"
+	assert_eq "opened and closed once" "1 1" "$(hvar ev_open) $(hvar ev_close)"
+	[ "$(hvar ev_reset)" -ge 1 ] || fail "reset() not called: $(hvar ev_reset)"
+	hdetach
+	load bpf/edu.bpf.o --bdf "$A"
+	$OPS "$A" reset >/dev/null
+	assert_has "edu counts resets" '"resets":1' \
+		"$(bpftool -j map dump pinned "$(pindir "$A")/edu_shadow")"
+}
+
+# Every byte of a stream flipped, one at a time, in 1-byte and 7-byte
+# writes: each stream refused, the device still RESUMING, nothing loaded.
+t_every_stream_byte_flipped() {
+	local before after out f
+	load bpf/edu_stop_copy.bpf.o --bdf "$A"
+	$OPS "$A" 'wr 0 4 4 0x1234' 'wr 0 8 4 5' 'poll 0 0x20 1 0' >/dev/null
+	$OPS "$A" 'mig stop-copy' "dread $TMP/single.state" >/dev/null
+	load unload --bdf "$A" >/dev/null
+	load bpf/edu.bpf.o --bdf "$A"
+	$OPS "$A" 'mig pre-copy' "dread $TMP/pre.state" 'mig stop-copy' \
+		"dread $TMP/pre.state" >/dev/null
+	for f in single pre; do
+		$LOAD unload --bdf "$B" >/dev/null 2>&1
+		load "bpf/$([ $f = single ] && echo edu_stop_copy || echo edu).bpf.o" --bdf "$B" >/dev/null
+		before=$(edu_regs "$B")
+		out=$($OPS "$B" "flipall $TMP/$f.state 1" "flipall $TMP/$f.state 7")
+		after=$(edu_regs "$B")
+		assert_eq "$f: all refused, 1-byte writes" \
+			"$(stat -c %s "$TMP/$f.state") bytes, $(stat -c %s "$TMP/$f.state") refused, 0 accepted, 0 not resuming, 0 not reset" \
+			"$(answer 1 "$out")"
+		assert_eq "$f: all refused, 7-byte writes" \
+			"$(stat -c %s "$TMP/$f.state") bytes, $(stat -c %s "$TMP/$f.state") refused, 0 accepted, 0 not resuming, 0 not reset" \
+			"$(answer 2 "$out")"
+		assert_eq "$f: registers unchanged" "$before" "$after"
+		assert_has "$f: nothing loaded" '"restored":0' \
+			"$(bpftool -j map dump pinned "$(pindir "$B")/edu_shadow")"
+		out=$($OPS "$B" 'mig resuming' "dwrite $TMP/$f.state" 'mig stop')
+		assert_eq "$f: the unflipped stream loads" ok "$(answer 3 "$out")"
+	done
+}
+
+SAFETY_TESTS=(
+	t_hostile_return_values
+	t_attach_needs_admin
+	t_kernel_refusals_raw
+	t_kfunc_bounds
+	t_data_fd_outlives_device
+	t_replace_old_exit_errors
+	t_open_close_reset_notified
+	t_every_stream_byte_flipped
+)
