@@ -5,8 +5,8 @@
  * so init is covered too), and every event is counted in ev_*.  It offers
  * migration and DMA logging so that each callback can be reached, traps
  * BAR0 0x00-0x07, and, with call_kfuncs set, calls every kfunc with the
- * arguments in kf_* from its region_read hook and from set_state, keeping
- * each result in kf_result_*.
+ * arguments in kf_* from its region_read hook and from set_state (and
+ * stream_write_bar from save), keeping each result in kf_result_*.
  */
 #include "vfmig.bpf.h"
 
@@ -47,6 +47,7 @@ volatile int kf_result_config_read;
 volatile int kf_result_config_write;
 volatile __u64 kf_read_value;
 volatile int kf_result_trap_window;
+volatile int kf_result_stream_write_bar;	/* from save() */
 volatile int kf_sleepable;	/* results above came from set_state */
 
 static void probe_kfuncs(struct vfmig_dev *dev)
@@ -122,6 +123,10 @@ int BPF_PROG(hostile_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	__u64 word = 0x686f7374696c65;	/* "hostile" */
 
 	bpf_vfmig_stream_write(stream, &word, sizeof(word));
+	if (call_kfuncs)
+		kf_result_stream_write_bar =
+			bpf_vfmig_stream_write_bar(dev, stream, kf_bar, kf_offset,
+						   kf_size);
 	return ret_save;
 }
 

@@ -5,7 +5,7 @@
  * checks much of the same first) and can set a program's globals before
  * load (bpf/test_hostile.bpf.c's return values, init's included).
  *
- *   attach-test [-d] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...
+ *   attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...
  *
  * NAME=VALUE sets a global variable of OBJ (in .bss or .data) before load.
  * Prints "attach: ok" or "attach: error: ENAME" (or "load: error: ENAME"
@@ -19,7 +19,9 @@
  * exit() of a refused init() wrote.  With -d, the process becomes user
  * nobody with only CAP_BPF and CAP_PERFMON after loading and before the
  * attach: what the BPF core asks of a struct_ops attach, which a BPF token
- * can also delegate.
+ * can also delegate.  With -n, the objects are loaded once and then
+ * attached (replaced with NEW, with -r) and detached CYCLES times; prints
+ * "cycles: N ok, M failed (ENAME)".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -156,6 +159,34 @@ static int pin_bss(struct bpf_object *obj, const char *dir, const char *name)
 	return 0;
 }
 
+/* Attach, replace (if @new_ops), detach, @n times; no verifier in between. */
+static int attach_cycles(struct bpf_map *ops, struct bpf_map *new_ops, int n)
+{
+	int ok = 0, failed = 0, last = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct bpf_link *link = bpf_map__attach_struct_ops(ops);
+		int err = link ? 0 : -errno;
+
+		if (!err && new_ops)
+			err = bpf_link__update_map(link, new_ops);
+		/* Closing defers the detach to a work item: detach now. */
+		if (link && bpf_link_detach(bpf_link__fd(link)) && !err)
+			err = -errno;
+		if (link)
+			bpf_link__destroy(link);
+		if (err) {
+			failed++;
+			last = err;
+		} else {
+			ok++;
+		}
+	}
+	printf("cycles: %d ok, %d failed (%s)\n", ok, failed,
+	       failed ? errname(last) : "-");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *pin = NULL, *replace = NULL;
@@ -163,11 +194,13 @@ int main(int argc, char **argv)
 	struct bpf_map *ops, *new_ops = NULL;
 	struct bpf_link *link;
 	char path[4096];
-	int opt, err, drop = 0;
+	int opt, err, drop = 0, cycles = 0;
 
-	while ((opt = getopt(argc, argv, "dp:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "dn:p:r:")) != -1) {
 		if (opt == 'd')
 			drop = 1;
+		else if (opt == 'n')
+			cycles = atoi(optarg);
 		else if (opt == 'p')
 			pin = optarg;
 		else if (opt == 'r')
@@ -176,7 +209,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: attach-test [-d] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...\n");
+		fprintf(stderr, "usage: attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...\n");
 		return 1;
 	}
 	ops = open_ops(argv[optind], argv[optind + 1], argc - optind - 2,
@@ -195,6 +228,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attach-test: cannot pin in %s\n", pin);
 		return 1;
 	}
+	if (cycles)
+		return attach_cycles(ops, new_ops, cycles);
 	if (drop && drop_to_bpf_caps()) {
 		fprintf(stderr, "attach-test: cannot drop privileges\n");
 		return 1;

@@ -26,6 +26,13 @@
  *   dclose                 close the data_fd
  *   reset                  VFIO_DEVICE_RESET
  *   devclose               close the device fd (and mapping), keep the data_fd
+ *   stress-start           two threads hammer BAR0 until stress-stop: one
+ *                          writes the liveness register (0x4) and checks it
+ *                          reads back inverted, and reads 0x0, 0x8, 0x80;
+ *                          the other reads a whole-BAR mapping at 0x0
+ *                          (trapped by the test programs: SIGBUS allowed)
+ *                          and 0x1000 (never trapped: must not fault)
+ *   stress-stop            join them, print what they saw
  *   flipall FILE CHUNK     for each byte of the stream in FILE: flip it, write
  *                          the stream in CHUNK-byte writes to a new RESUMING
  *                          data_fd, ask for STOP; count the streams refused
@@ -40,6 +47,7 @@
  * Errors print as "error: ENAME" and do not stop the run.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -62,7 +70,7 @@ static int container = -1;
 static int data_fd = -1;
 static volatile uint8_t *map_base;
 static size_t map_len;
-static sigjmp_buf bus_error;
+static __thread sigjmp_buf bus_error;	/* per thread: stress maps too */
 
 static const char *errname(int err)
 {
@@ -313,37 +321,59 @@ static void op_msize(void)
 		printf("%llu\n", (unsigned long long)size.stop_copy_length);
 }
 
+/* The migration state, or 99 when it cannot be read. */
+static uint32_t mig_state(void)
+{
+	struct vfio_device_feature_mig_state st = { .device_state = 99 };
+
+	feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+		&st, sizeof(st));
+	return st.device_state;
+}
+
+/* Set @state; the data fd it returns, if any, in *@fd (else -1). */
+static int set_state(uint32_t state, int *fd)
+{
+	struct vfio_device_feature_mig_state st = { .device_state = state };
+	int ret = feature(VFIO_DEVICE_FEATURE_SET |
+			  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
+
+	if (fd)
+		*fd = ret || st.data_fd <= 0 ? -1 : st.data_fd;
+	return ret;
+}
+
 static void op_mstate(void)
 {
-	struct vfio_device_feature_mig_state st = { 0 };
+	uint32_t state = mig_state();
+	int err = errno;
 
 	printf("mstate: ");
-	if (feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-		    &st, sizeof(st)))
-		printf("error: %s\n", errname(errno));
-	else if (st.device_state < sizeof(state_names) / sizeof(state_names[0]))
-		printf("%s\n", state_names[st.device_state]);
+	if (state == 99)
+		printf("error: %s\n", errname(err));
+	else if (state < sizeof(state_names) / sizeof(state_names[0]))
+		printf("%s\n", state_names[state]);
 	else
-		printf("%u\n", st.device_state);
+		printf("%u\n", state);
 }
 
 static void op_mig(const char *name)
 {
-	struct vfio_device_feature_mig_state st = { .device_state = 99 };
+	uint32_t state = 99;
+	int fd;
 
 	for (uint32_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
 		if (!strcmp(name, state_names[i]))
-			st.device_state = i;
+			state = i;
 	printf("mig %s: ", name);
-	if (feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-		    &st, sizeof(st))) {
+	if (set_state(state, &fd)) {
 		printf("error: %s\n", errname(errno));
 		return;
 	}
-	if (st.data_fd >= 0 && st.data_fd != 0) {
+	if (fd >= 0) {
 		if (data_fd >= 0)
 			close(data_fd);
-		data_fd = st.data_fd;
+		data_fd = fd;
 		printf("ok, data_fd\n");
 		return;
 	}
@@ -403,27 +433,6 @@ static void op_pinfo(void)
 		       (unsigned long long)info.dirty_bytes);
 }
 
-static uint32_t mig_state(void)
-{
-	struct vfio_device_feature_mig_state st = { .device_state = 99 };
-
-	feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-		&st, sizeof(st));
-	return st.device_state;
-}
-
-/* Set @state; the data fd it returns, if any, in *@fd. */
-static int set_state(uint32_t state, int *fd)
-{
-	struct vfio_device_feature_mig_state st = { .device_state = state };
-	int ret = feature(VFIO_DEVICE_FEATURE_SET |
-			  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
-
-	if (fd)
-		*fd = ret ? -1 : st.data_fd;
-	return ret;
-}
-
 /* One attempt: 0 when refused with the device left RESUMING. */
 static int resume_refused(const unsigned char *buf, size_t len, size_t chunk)
 {
@@ -473,6 +482,85 @@ static void op_flipall(const char *path, size_t chunk)
 	}
 	printf("%zu bytes, %d refused, %d accepted, %d not resuming, %d not reset\n",
 	       len, refused, accepted, wrong_state, not_reset);
+}
+
+static struct {
+	pthread_t io, map;
+	volatile int stop;
+	unsigned long io_ops, bad_readback, errors, last_errno;
+	unsigned long map_reads, sigbus_trapped, sigbus_untrapped;
+} stress;
+
+static void *stress_io(void *arg)
+{
+	uint64_t bar = region_offset(0);
+	static const uint32_t reads[] = { 0x0, 0x8, 0x80 };
+
+	(void)arg;
+	for (uint32_t v = 1; !stress.stop; v++) {
+		uint32_t r = 0;
+
+		if (pwrite(device_fd, &v, 4, bar + 4) != 4 ||
+		    pread(device_fd, &r, 4, bar + 4) != 4) {
+			stress.errors++;
+			stress.last_errno = errno;
+		} else if (r != ~v) {
+			stress.bad_readback++;
+		}
+		for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+			if (pread(device_fd, &r, 4, bar + reads[i]) != 4) {
+				stress.errors++;
+				stress.last_errno = errno;
+			}
+		stress.io_ops++;
+	}
+	return NULL;
+}
+
+static void *stress_map(void *arg)
+{
+	volatile uint8_t *p = arg;
+
+	while (!stress.stop) {
+		if (sigsetjmp(bus_error, 1))
+			stress.sigbus_trapped++;
+		else
+			(void)*(volatile uint32_t *)p;
+		if (sigsetjmp(bus_error, 1))
+			stress.sigbus_untrapped++;
+		else
+			(void)*(volatile uint32_t *)(p + 0x1000);
+		stress.map_reads++;
+	}
+	return NULL;
+}
+
+static void op_stress_start(void)
+{
+	size_t len = 1 << 20;
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, device_fd,
+		       region_offset(0));
+
+	printf("stress-start: ");
+	if (p == MAP_FAILED) {
+		printf("error: %s\n", errname(errno));
+		return;
+	}
+	memset(&stress, 0, sizeof(stress));
+	pthread_create(&stress.io, NULL, stress_io, NULL);
+	pthread_create(&stress.map, NULL, stress_map, p);
+	printf("ok\n");
+}
+
+static void op_stress_stop(void)
+{
+	stress.stop = 1;
+	pthread_join(stress.io, NULL);
+	pthread_join(stress.map, NULL);
+	printf("stress-stop: io %lu bad %lu errors %lu (%s) map %lu sigbus %lu untrapped-sigbus %lu\n",
+	       stress.io_ops, stress.bad_readback, stress.errors,
+	       stress.errors ? errname(stress.last_errno) : "-", stress.map_reads,
+	       stress.sigbus_trapped, stress.sigbus_untrapped);
 }
 
 static char *saved;
@@ -617,6 +705,10 @@ static int run(char *op)
 		op_pinfo();
 	else if (argc == 1 && !strcmp(argv[0], "dclose"))
 		printf("dclose: %s\n", close(data_fd) ? errname(errno) : "ok"), data_fd = -1;
+	else if (argc == 1 && !strcmp(argv[0], "stress-start"))
+		op_stress_start();
+	else if (argc == 1 && !strcmp(argv[0], "stress-stop"))
+		op_stress_stop();
 	else if (argc == 3 && !strcmp(argv[0], "flipall"))
 		op_flipall(argv[1], N(2));
 	else if (argc == 1 && !strcmp(argv[0], "devclose")) {

@@ -916,10 +916,12 @@ TESTS=(
 # shellcheck source=selftests/vm/safety.sh
 . selftests/vm/safety.sh
 TESTS+=("${SAFETY_TESTS[@]}" t_dmesg_clean)
+# NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
+# their own VM.
 
 # Kernel complaints in dmesg since line $1 (a splat, a lockdep or KASAN
 # report, a warning).
-SPLAT='WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection|INFO: task .* blocked|kmemleak: [0-9]+ new suspected'
+SPLAT='WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection|INFO: task .* blocked|possible circular locking'
 new_splats() { dmesg | tail -n +"$1" | grep -E "$SPLAT" || true; }
 
 # ---- main ------------------------------------------------------------------
