@@ -103,7 +103,6 @@ void vfmig_mig_reset(struct vfmig_device *mdev)
 static void vfmig_reset_done(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
-
 	struct vfmig_device *mdev;
 
 	if (!core)

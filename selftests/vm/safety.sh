@@ -371,6 +371,20 @@ t_kfunc_msix_out_of_reach() {
 	assert_eq "an igb register" "0 0" "$(cut -d' ' -f1-2 <<<"$out")"
 }
 
+# Under kernel lockdown nothing attaches, as user space gets no raw PCI
+# access there.  Lockdown cannot be lifted: run this last in its VM.
+t_lockdown_refuses_attach() {
+	local lk=/sys/kernel/security/lockdown out
+	[ -e $lk ] || mount -t securityfs securityfs /sys/kernel/security
+	[ -e $lk ] || fail "no lockdown LSM in this kernel"
+	echo integrity >$lk || fail "cannot enter lockdown"
+	assert_has "locked down" "[integrity]" "$(cat $lk)"
+	assert_eq "raw attach under lockdown" "attach: error: EPERM" "$($ATT "$HOSTILE" "$A")"
+	out=$($LOAD bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load attached under lockdown"
+	assert_has "vfmig-load names it" "lockdown" "$out"
+	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
+}
+
 # Config offset of a device's MSI-X capability (id 0x11), walking the list.
 msix_cap() {
 	local pos id
@@ -408,7 +422,8 @@ t_sriov_pf_like_vfio_pci() {
 
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
-NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach)
+# t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
+NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_lockdown_refuses_attach)
 STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees
