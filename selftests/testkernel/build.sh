@@ -25,7 +25,7 @@ FRAGMENT=$HERE/vfmig.config
 # Options that must come out of olddefconfig as asked, or the tier is useless.
 REQUIRED=(IOMMUFD IOMMUFD_DRIVER VFIO_DEVICE_CDEV VFIO_PCI_CORE DEBUG_INFO_BTF_MODULES
 	  INTEL_IOMMU 9P_FS PROVE_LOCKING DEBUG_ATOMIC_SLEEP KASAN DEBUG_KMEMLEAK PCI_IOV
-	  SECURITY_LOCKDOWN_LSM)
+	  SECURITY_LOCKDOWN_LSM SECURITYFS)
 
 msg() { echo "testkernel: $*" >&2; }
 die() { msg "ERROR: $*"; exit 1; }
