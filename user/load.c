@@ -119,7 +119,6 @@ static int report_attach_failure(int err, const struct cli_args *args,
 				 const char *name)
 {
 	const char *object = args->operand, *bdf = args_bdf(args);
-
 	char why[160] = "", path[PATH_MAX];
 
 	/* The kernel keeps the reason init() or the contract check gave. */
