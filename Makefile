@@ -47,7 +47,9 @@ testkernel:
 # The same module for the second tier.  Kbuild writes objects beside the
 # sources, so it builds in a tree of links: kernel/ and the include/ its
 # sources reach as ../include.
-$(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS)
+# The tier's .done is a prerequisite: a rebuilt tier keeps its release
+# name, and a module built against the old one's BTF would not load.
+$(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(TESTKERNEL)/.done
 	@mkdir -p $(TK_KMOD)/kernel
 	ln -sfn $(CURDIR)/include $(TK_KMOD)/include
 	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(TK_KMOD)/kernel/
