@@ -25,7 +25,7 @@
 /**
  * vfmig_binding_fail() - a program gave up or broke its contract
  * @b: its binding
- * @err: a negative errno saying why
+ * @err: a negative errno saying why; anything but -1..-511 becomes -EINVAL
  *
  * The first error wins: hooks stop, a migration in flight fails, the
  * device offers no migration when next opened, exit() is told @err.
@@ -34,7 +34,8 @@
  */
 void vfmig_binding_fail(struct vfmig_binding *b, int err)
 {
-	if (err >= 0 || err < -MAX_ERRNO)
+	/* It reaches user space (ioctls, attach): only errnos it knows. */
+	if (err >= 0 || err < -VFMIG_MAX_PROG_ERRNO)
 		err = -EINVAL;
 	if (cmpxchg(&b->error, 0, err))
 		return;
