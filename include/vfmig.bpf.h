@@ -70,6 +70,19 @@ extern int bpf_vfmig_stream_write_bar(struct vfmig_dev *dev,
 extern int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, __u64 iova,
 				__u64 len) __ksym;
 
+/*
+ * Memory as the device sees it, by IOVA (descriptor rings, say): from any
+ * callback, at most VFMIG_MAX_DMA_READ bytes; -EFAULT where unmapped.
+ */
+extern int bpf_vfmig_dma_read(struct vfmig_dev *dev, __u64 iova, void *buf,
+			      __u32 buf__sz) __ksym;
+
+/*
+ * Wait for the device from a sleepable callback: up to VFMIG_MAX_USLEEP
+ * us a call, VFMIG_MAX_WAIT_MS ms a callback, then -ETIMEDOUT.
+ */
+extern int bpf_vfmig_usleep(struct vfmig_dev *dev, __u32 usecs) __ksym;
+
 /* Give up on the device: hooks stop, migration fails, the reason is kept. */
 extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;
 

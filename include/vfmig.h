@@ -49,6 +49,16 @@
  */
 #define VFMIG_MAX_PROG_ERRNO	511
 
+/*
+ * bpf_vfmig_usleep(): at most VFMIG_MAX_USLEEP microseconds a call, and
+ * VFMIG_MAX_WAIT_MS milliseconds of waiting in one sleepable callback.
+ */
+#define VFMIG_MAX_USLEEP	10000
+#define VFMIG_MAX_WAIT_MS	1000
+
+/* bpf_vfmig_dma_read(): most bytes one call copies. */
+#define VFMIG_MAX_DMA_READ	65536
+
 /* Most trap windows one program may declare on one device. */
 #define VFMIG_MAX_TRAPS		16
 

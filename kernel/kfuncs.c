@@ -16,12 +16,19 @@
  *   vfio-pci's to virtualise, and nothing is written under kernel lockdown;
  * - config access respects a reset's pci_cfg_access_lock();
  * - from sleepable callbacks these kfuncs wait for a reset in progress;
- *   from region hooks (under RCU) they cannot, and fail with -EBUSY.
+ *   from region hooks (under RCU) they cannot, and fail with -EBUSY;
+ * - device memory is read only where the device's own IOMMU domain maps
+ *   it, a page at a time, holding the page.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/memremap.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/security.h>
 
 #include "vfmig.h"
@@ -545,6 +552,116 @@ __bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
 	return vfmig_dirty_mark(dev_to_vfmig(dev), iova, len);
 }
 
+/**
+ * bpf_vfmig_usleep() - wait for the device, from a sleepable callback
+ * @dev: the device the program serves
+ * @usecs: 1 to %VFMIG_MAX_USLEEP microseconds
+ *
+ * For a program that polls its device for an answer that takes time (a
+ * mailbox reply from a PF driver, a queue draining).  A callback may wait
+ * %VFMIG_MAX_WAIT_MS in all, however often it calls this, so a poll loop
+ * ends in bounded time; a signal to the calling task ends the wait early.
+ *
+ * Return: 0 after the wait; -EINVAL for a @usecs out of range; -ETIMEDOUT
+ * once the callback's budget is spent (without waiting); -EINTR if a
+ * signal is pending.
+ */
+__bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
+{
+	struct vfmig_binding *b = dev_to_binding(dev);
+
+	if (!usecs || usecs > VFMIG_MAX_USLEEP)
+		return -EINVAL;
+	if (time_after_eq(jiffies, READ_ONCE(b->wait_until)))
+		return -ETIMEDOUT;
+	if (signal_pending(current))
+		return -EINTR;
+	usleep_range(usecs, usecs + usecs / 4 + 10);
+	return 0;
+}
+
+/*
+ * Copy @len bytes at @iova, all in one IOMMU page, from the memory the
+ * device sees.  The page is held while copied, and the translation is
+ * checked again once it is held: a page unmapped and freed meanwhile is
+ * never read.
+ */
+static int vfmig_dma_copy(struct iommu_domain *domain, u64 iova, void *dst,
+			  u32 len)
+{
+	phys_addr_t phys = iommu_iova_to_phys(domain, iova);
+	struct page *page;
+	int ret = 0;
+
+	if (!phys || !pfn_valid(PHYS_PFN(phys)))
+		return -EFAULT;
+	page = pfn_to_page(PHYS_PFN(phys));
+	if (is_zone_device_page(page) || !get_page_unless_zero(page))
+		return -EFAULT;
+	if (iommu_iova_to_phys(domain, iova) == phys)
+		memcpy_from_page(dst, page, offset_in_page(phys), len);
+	else
+		ret = -EAGAIN;
+	put_page(page);
+	return ret;
+}
+
+/**
+ * bpf_vfmig_dma_read() - read memory as the device sees it, by IOVA
+ * @dev: the device the program serves
+ * @iova: first byte, as the device addresses it
+ * @buf: where to copy
+ * @buf__sz: bytes, 1 to %VFMIG_MAX_DMA_READ
+ *
+ * For programs that must know what the device was told through memory: a
+ * NIC's descriptor rings hold the buffer addresses it will write.  Reads
+ * through the IOMMU domain the device's user attached (type1 container
+ * or iommufd), so only memory the device itself may reach; never sleeps,
+ * from any callback.  Memory the user unmaps meanwhile is not read.
+ *
+ * Return: 0; -EINVAL for a size out of range or a wrapping range; -ENODEV
+ * while the device is closed or its user changes its IOMMU domain; -EFAULT
+ * (@buf zeroed) where the device has no mapping, or maps something other
+ * than RAM.
+ */
+__bpf_kfunc int bpf_vfmig_dma_read(struct vfmig_dev *dev, u64 iova,
+				   void *buf, u32 buf__sz)
+{
+	struct vfmig_device *mdev = dev_to_vfmig(dev);
+	struct iommu_domain *domain;
+	u32 done = 0, n;
+	int idx, ret = 0;
+
+	if (!buf__sz || buf__sz > VFMIG_MAX_DMA_READ ||
+	    iova + buf__sz - 1 < iova)
+		return -EINVAL;
+	/* close_device and a domain change wait for this section. */
+	idx = srcu_read_lock(&mdev->srcu);
+	if (!READ_ONCE(mdev->barmap_ready) || READ_ONCE(mdev->dma_changing)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	/* Only a domain the device's user owns: never the kernel's own. */
+	domain = iommu_get_domain_for_dev(&mdev->core.pdev->dev);
+	if (!domain || domain->type != IOMMU_DOMAIN_UNMANAGED) {
+		ret = -EFAULT;
+		goto out;
+	}
+	while (done < buf__sz) {
+		n = min_t(u64, buf__sz - done,
+			  PAGE_SIZE - offset_in_page(iova + done));
+		ret = vfmig_dma_copy(domain, iova + done, buf + done, n);
+		if (ret)
+			break;
+		done += n;
+	}
+out:
+	srcu_read_unlock(&mdev->srcu, idx);
+	if (ret)
+		memset(buf, 0, buf__sz);
+	return ret;
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(vfmig_kfunc_ids)
@@ -558,6 +675,8 @@ BTF_ID_FLAGS(func, bpf_vfmig_stream_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_write_bar, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_error, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_mark_dirty, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_usleep, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

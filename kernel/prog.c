@@ -43,6 +43,21 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 			b->ops->name, err);
 }
 
+/**
+ * vfmig_sleepable_begin() - a sleepable callback of @b is about to run
+ * @b: the binding
+ *
+ * Gives the call its budget for bpf_vfmig_usleep(): VFMIG_MAX_WAIT_MS in
+ * all, so a program polling its device with a wait in a loop still returns
+ * in bounded time.  Calls that overlap (a reset notification during a
+ * migration arc) share the latest budget.
+ */
+void vfmig_sleepable_begin(struct vfmig_binding *b)
+{
+	WRITE_ONCE(b->wait_until,
+		   jiffies + msecs_to_jiffies(VFMIG_MAX_WAIT_MS));
+}
+
 /* A broken contract: stop the program, say which callback did what. */
 static int vfmig_prog_broke(struct vfmig_binding *b, const char *cb, s64 ret)
 {
@@ -83,6 +98,7 @@ int vfmig_call_init(struct vfmig_binding *b)
 	if (!b->ops->init)
 		return 0;
 	WRITE_ONCE(b->in_init, true);
+	vfmig_sleepable_begin(b);
 	ret = b->ops->init(&b->dev);
 	WRITE_ONCE(b->in_init, false);
 	if (ret > 0 || ret < -VFMIG_MAX_PROG_ERRNO)
@@ -105,8 +121,10 @@ void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
 		if (reason == VFMIG_EXIT_DETACH)
 			info.reason = VFMIG_EXIT_ERROR;
 	}
-	if (b->ops->exit)
-		b->ops->exit(&b->dev, &info);
+	if (!b->ops->exit)
+		return;
+	vfmig_sleepable_begin(b);
+	b->ops->exit(&b->dev, &info);
 }
 
 /**
@@ -145,6 +163,7 @@ int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
 {
 	if (!b->ops->set_state)		/* validate() requires it */
 		return -EINVAL;
+	vfmig_sleepable_begin(b);
 	return vfmig_prog_ret(b, "set_state",
 			      b->ops->set_state(&b->dev, from, to));
 }
@@ -158,6 +177,7 @@ int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
  */
 int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
 {
+	vfmig_sleepable_begin(b);
 	return vfmig_prog_ret(b, "save", b->ops->save(&b->dev, stream));
 }
 
@@ -170,6 +190,7 @@ int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
  */
 int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
 {
+	vfmig_sleepable_begin(b);
 	return vfmig_prog_ret(b, "load", b->ops->load(&b->dev, stream));
 }
 
@@ -203,6 +224,7 @@ int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
 {
 	if (!b->ops->log_start)
 		return 0;
+	vfmig_sleepable_begin(b);
 	return vfmig_prog_ret(b, "log_start",
 			      b->ops->log_start(&b->dev, iova, length,
 						page_size));
@@ -214,8 +236,10 @@ int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
  */
 void vfmig_call_log_stop(struct vfmig_binding *b)
 {
-	if (b->ops->log_stop)
-		b->ops->log_stop(&b->dev);
+	if (!b->ops->log_stop)
+		return;
+	vfmig_sleepable_begin(b);
+	b->ops->log_stop(&b->dev);
 }
 
 /**
@@ -230,6 +254,7 @@ int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length)
 {
 	if (!b->ops->log_report)
 		return 0;
+	vfmig_sleepable_begin(b);
 	return vfmig_prog_ret(b, "log_report",
 			      b->ops->log_report(&b->dev, iova, length));
 }
@@ -255,8 +280,10 @@ static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
 			cb = b->ops->reset;
 			break;
 		}
-		if (cb)
+		if (cb) {
+			vfmig_sleepable_begin(b);
 			cb(&b->dev);
+		}
 	}
 	srcu_read_unlock(&mdev->srcu, idx);
 }

@@ -288,6 +288,42 @@ static int vfmig_mmap_op(struct vfio_device *vdev, struct vm_area_struct *vma)
 	return vfmig_mmap(to_vfmig(vdev), vma);
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD)
+/*
+ * The user detaches or replaces the device's IOMMU domain (iommufd lets
+ * it while the device is open): bpf_vfmig_dma_read() must not walk a
+ * domain being freed, so it is fenced off until the change is done.
+ */
+static void vfmig_dma_fence(struct vfmig_device *mdev)
+{
+	WRITE_ONCE(mdev->dma_changing, true);
+	synchronize_srcu(&mdev->srcu);
+}
+
+static int vfmig_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+	int ret;
+
+	vfmig_dma_fence(mdev);
+	ret = vfio_iommufd_physical_attach_ioas(vdev, pt_id);
+	WRITE_ONCE(mdev->dma_changing, false);
+	return ret;
+}
+
+static void vfmig_detach_ioas(struct vfio_device *vdev)
+{
+	struct vfmig_device *mdev = to_vfmig(vdev);
+
+	vfmig_dma_fence(mdev);
+	vfio_iommufd_physical_detach_ioas(vdev);
+	WRITE_ONCE(mdev->dma_changing, false);
+}
+#else
+#define vfmig_attach_ioas vfio_iommufd_physical_attach_ioas
+#define vfmig_detach_ioas vfio_iommufd_physical_detach_ioas
+#endif
+
 const struct vfio_device_ops vfmig_vfio_ops = {
 	.name = VFMIG_DRIVER_NAME,
 	.init = vfmig_init_dev,
@@ -303,6 +339,6 @@ const struct vfio_device_ops vfmig_vfio_ops = {
 	.match = vfio_pci_core_match,
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
-	.attach_ioas = vfio_iommufd_physical_attach_ioas,
-	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+	.attach_ioas = vfmig_attach_ioas,
+	.detach_ioas = vfmig_detach_ioas,
 };

@@ -188,6 +188,9 @@ struct vfmig_binding {
 	bool in_init;			/* init() runs: windows may be added */
 	bool stopping;			/* being detached: stream kfuncs fail */
 	int error;			/* first error the program reported */
+	unsigned long wait_until;	/* jiffies: bpf_vfmig_usleep() budget
+					 * of the sleepable call running
+					 */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
 };
@@ -254,6 +257,8 @@ struct vfmig_dirty_log {
  *        a change of program waits for accesses decided under the old one
  * @trap_lock: makes a change of trap windows atomic against mmap faults
  * @barmap_ready: BARs are iomapped (device open), kfuncs may touch them
+ * @dma_changing: the user is detaching or replacing the device's IOMMU
+ *                domain (iommufd): bpf_vfmig_dma_read() fails meanwhile
  * @cfg_writable: config space ranges programs may write (vendor-specific
  *                capabilities), found at probe
  * @nr_cfg_writable: how many
@@ -286,6 +291,7 @@ struct vfmig_device {
 	struct srcu_struct srcu;
 	struct rw_semaphore trap_lock;
 	bool barmap_ready;
+	bool dma_changing;
 	struct vfmig_trap cfg_writable[VFMIG_MAX_CFG_WRITABLE];
 	unsigned int nr_cfg_writable;
 	struct vfmig_trap msix[2];
@@ -331,6 +337,7 @@ void vfmig_device_detach_all(struct vfmig_device *mdev);
 
 /* prog.c: every call into a program, and what each callback may return */
 void vfmig_binding_fail(struct vfmig_binding *b, int err);
+void vfmig_sleepable_begin(struct vfmig_binding *b);
 int vfmig_call_init(struct vfmig_binding *b);
 void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error);
 int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
