@@ -27,7 +27,7 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
-	$(BUILD)/edu_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
+	$(BUILD)/edu_payload.elf $(BUILD)/igbvf_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -82,14 +82,15 @@ selftests/replace-test: selftests/replace_test.c
 selftests/attach-test: selftests/attach_test.c
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lbpf -lelf -lz
 
-# The bare-metal guest of the QEMU migration test (multiboot, 32-bit).
-$(BUILD)/edu_payload.elf: selftests/payload/edu_payload.c selftests/payload/payload.ld
+# The bare-metal guests of the QEMU migration tests (multiboot, 32-bit).
+$(BUILD)/%_payload.elf: selftests/payload/%_payload.c selftests/payload/payload.h \
+		selftests/payload/payload.ld
 	@mkdir -p $(BUILD)
-	$(CC) -m32 -ffreestanding -fno-pic -fno-stack-protector \
+	$(CC) -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-builtin \
 		-fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Wno-main \
-		-c $< -o $(BUILD)/edu_payload.o
+		-c $< -o $(BUILD)/$*_payload.o
 	$(LD) -m elf_i386 -T selftests/payload/payload.ld -nostdlib \
-		--build-id=none --no-warn-rwx-segments $(BUILD)/edu_payload.o -o $@
+		--build-id=none --no-warn-rwx-segments $(BUILD)/$*_payload.o -o $@
 
 unit-test:
 	$(MAKE) -C user test

@@ -10,78 +10,10 @@
  * over.  It boots in about a second under TCG inside TCG, where a Linux
  * guest would take minutes.
  */
-typedef unsigned int u32;
-typedef unsigned short u16;
-typedef unsigned char u8;
-typedef unsigned long long u64;
+#include "payload.h"
 
-#define COM1		0x3f8
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
-
-/* Multiboot v1 header: magic, flags (none needed for ELF), checksum. */
-__attribute__((section(".multiboot"), used, aligned(4)))
-static const u32 multiboot_header[3] = { 0x1badb002, 0, -0x1badb002 };
-
-u8 stack[16384] __attribute__((aligned(16)));	/* used by _start */
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
-static void putc(char c)
-{
-	while (!(inb(COM1 + 5) & 0x20))
-		;
-	outb(COM1, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void puthex(u32 v)
-{
-	puts("0x");
-	for (int shift = 28; shift >= 0; shift -= 4)
-		putc("0123456789abcdef"[(v >> shift) & 0xf]);
-}
-
-static void putdec(u32 v)
-{
-	char buf[11];
-	int i = 10;
-
-	buf[i] = '\0';
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	puts(buf + i);
-}
-
-static u32 pci_read(u32 dev, u32 off)
-{
-	outl(0xcf8, 0x80000000 | dev << 11 | off);
-	return inl(0xcfc);
-}
-
-static void pci_write(u32 dev, u32 off, u32 v)
-{
-	outl(0xcf8, 0x80000000 | dev << 11 | off);
-	outl(0xcfc, v);
-}
 
 static volatile u32 *edu;
 
@@ -121,16 +53,13 @@ static void report(const char *what)
 #define CHURN_PAGES 16
 static volatile u8 churn[CHURN_PAGES][4096] __attribute__((aligned(4096)));
 
-void main(void);
 void main(void)
 {
 	u32 dev;
 
 	outb(COM1 + 1, 0);	/* no interrupts, 8N1 as the firmware left it */
 	puts("BOOT\n");
-	for (dev = 0; dev < 32; dev++)
-		if (pci_read(dev, 0) == (EDU_DEVICE << 16 | EDU_VENDOR))
-			break;
+	dev = pci_find(EDU_VENDOR, EDU_DEVICE);
 	if (dev == 32) {
 		puts("NO-EDU\n");
 		return;
@@ -162,11 +91,3 @@ void main(void)
 		report("TICK");
 	}
 }
-
-__asm__(".text\n"
-	".globl _start\n"
-	"_start:\n"
-	"	mov $stack + 16384, %esp\n"
-	"	call main\n"
-	"1:	hlt\n"
-	"	jmp 1b\n");

@@ -2,12 +2,13 @@
 #
 # Nested QEMU helpers for the real-client tests and benchmarks: QEMU 10
 # runs inside the test VM (TCG inside TCG) with the bare-metal payload
-# (selftests/payload/edu_payload.c) and, optionally, a vfmig device passed
-# through with -device vfio-pci.  No vIOMMU in the nested VM: QEMU refuses
+# (selftests/payload/edu_payload.c, or $VM_PAYLOAD: the igbvf one for the
+# NIC tests) and, optionally, a vfmig device passed through with -device
+# vfio-pci.  No vIOMMU in the nested VM: QEMU refuses
 # to migrate one that has it.  Sourced by tests.sh and bench.sh.
 
 QEMU_VM=(qemu-system-x86_64 -accel tcg -machine q35 -m 32M -display none
-	 -nodefaults -no-reboot -kernel build/edu_payload.elf)
+	 -nodefaults -no-reboot)
 QMP=selftests/vm/qmp.py
 VMDIR=${VMDIR:-/tmp/vms}
 
@@ -27,7 +28,8 @@ vm_start() {
 	elif [ "$bdf" != - ]; then
 		dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
 	fi
-	"${QEMU_VM[@]}" "${dev[@]}" -serial "file:$VMDIR/$name.log" \
+	"${QEMU_VM[@]}" -kernel "${VM_PAYLOAD:-build/edu_payload.elf}" \
+		"${dev[@]}" -serial "file:$VMDIR/$name.log" \
 		-qmp "unix:$VMDIR/$name.qmp,server,nowait" \
 		-trace vfio_migration_set_state -trace vfio_device_dirty_tracking_start -D "$VMDIR/$name.trace" "$@" \
 		</dev/null >"$VMDIR/$name.err" 2>&1 &
