@@ -16,7 +16,8 @@ VMDIR=${VMDIR:-/tmp/vms}
 # serial console goes to $VMDIR/NAME.log, QEMU's messages to NAME.err and
 # its vfio migration and device dirty tracking trace to NAME.trace.
 # VM_IOMMUFD=1 gives QEMU the device through iommufd (/dev/iommu and the
-# VFIO device cdev) instead of the legacy container.
+# VFIO device cdev) instead of the legacy container; VM_DEV_OPTS adds
+# options (",opt=value...") to its -device vfio-pci.
 vm_start() {
 	local name=$1 bdf=$2 dev=()
 	shift 2
@@ -24,9 +25,9 @@ vm_start() {
 	rm -f "$VMDIR/$name".*
 	if [ "$bdf" != - ] && [ "${VM_IOMMUFD:-0}" = 1 ]; then
 		dev=(-object iommufd,id=iommufd0
-		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=on")
+		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=on${VM_DEV_OPTS:-}")
 	elif [ "$bdf" != - ]; then
-		dev=(-device "vfio-pci,host=$bdf,enable-migration=on")
+		dev=(-device "vfio-pci,host=$bdf,enable-migration=on${VM_DEV_OPTS:-}")
 	fi
 	"${QEMU_VM[@]}" -kernel "${VM_PAYLOAD:-build/edu_payload.elf}" \
 		"${dev[@]}" -serial "file:$VMDIR/$name.log" \

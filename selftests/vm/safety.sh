@@ -423,7 +423,8 @@ t_sriov_pf_like_vfio_pci() {
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
-NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_lockdown_refuses_attach)
+NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
+	   t_nic_qemu_migration t_lockdown_refuses_attach)
 STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees

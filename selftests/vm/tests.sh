@@ -915,6 +915,8 @@ TESTS=(
 
 # shellcheck source=selftests/vm/safety.sh
 . selftests/vm/safety.sh
+# shellcheck source=selftests/vm/nic.sh
+. selftests/vm/nic.sh
 TESTS+=("${SAFETY_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.
