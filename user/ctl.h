@@ -36,6 +36,14 @@ enum ctl_option {
 
 extern const struct cli ctl_cli;
 
+struct vfio_dev;
+/*
+ * The device of --fd (an open VFIO device fd inherited from the process
+ * that holds it) or of --bdf (opened here): 0, CLI_EXIT_USAGE if not
+ * exactly one is given, or a cli_fail() status.
+ */
+int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args);
+
 int cmd_features(const struct cli_args *args);		/* ctl_device.c */
 int cmd_state(const struct cli_args *args);
 int cmd_save(const struct cli_args *args);

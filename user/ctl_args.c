@@ -140,15 +140,16 @@ static const struct cli_command commands[] = {
 	{ "save", NULL, NULL, "save the state of a device to FILE: stop-copy, read, stop",
 	  "As a VMM does: moves the device to stop-copy (the kernel walks the arcs "
 	  "from running), reads the data fd to its end into FILE.tmp, renames it to "
-	  "FILE, then moves the device to stop.",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_PRECOPY) | COMMON,
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_OUTPUT), cmd_save },
+	  "FILE, then moves the device to stop.  With --fd, on a device another "
+	  "process holds open (whose state a close would reset).",
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_PRECOPY) |
+	  COMMON, CLI_OPT(OPT_OUTPUT), cmd_save },
 	{ "restore", NULL, NULL, "load FILE into a device: resuming, write, stop, running",
 	  "As a VMM does: moves the device to resuming, writes FILE to the data fd "
 	  "and closes it, moves the device to stop, which is where the module checks "
 	  "the whole stream and loads it, then to running.",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_INPUT) | COMMON,
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_INPUT), cmd_restore },
+	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_INPUT) | COMMON,
+	  CLI_OPT(OPT_INPUT), cmd_restore },
 	{ "inspect", "FILE", "a saved stream",
 	  "check a saved stream FILE and show what it holds (no device)",
 	  "Checks its integrity with the module's own parser (format, units, CRC32C), "

@@ -5,7 +5,9 @@
  * VMM does: closing it returns the device to RUNNING.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/vfio.h>
@@ -41,22 +43,42 @@ int parse_states(const char *text, __u32 *states, int max)
 	}
 }
 
-/* Opens the device of --bdf and checks that it can migrate. */
+int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
+{
+	const char *fd = cli_value(args, OPT_FD);
+	char bdf[VFMIG_BDF_LEN];
+
+	if (!fd == !cli_value(args, OPT_BDF)) {
+		fprintf(stderr, "%s: give the device with one of --bdf and --fd (see %s %s --help)\n",
+			ctl_cli.name, ctl_cli.name, args->command->name);
+		return CLI_EXIT_USAGE;
+	}
+	if (fd) {
+		*dev = (struct vfio_dev){ .container = -1, .group = -1, .fd = atoi(fd) };
+		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
+		if (fcntl(dev->fd, F_GETFD) < 0)
+			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO "
+					"device fd the parent process holds", fd);
+		return 0;
+	}
+	bdf_parse(cli_value(args, OPT_BDF), bdf);	/* checked by the parser */
+	return vfio_dev_open(dev, bdf);
+}
+
+/* Opens the device of --bdf or --fd and checks that it can migrate. */
 static int open_migratable(struct vfio_dev *dev, const struct cli_args *args,
 			   __u64 *flags)
 {
-	char bdf[VFMIG_BDF_LEN];
 	int err;
 
-	bdf_parse(cli_value(args, OPT_BDF), bdf);	/* checked by the parser */
-	err = vfio_dev_open(dev, bdf);
+	err = ctl_open_target(dev, args);
 	if (err)
 		return err;
 	err = vfio_mig_flags(dev, flags);
 	if (err == -ENOTTY)
-		err = cli_fail("%s: " NOT_MIGRATABLE, bdf);
+		err = cli_fail("%s: " NOT_MIGRATABLE, dev->bdf);
 	else if (err)
-		err = cli_fail("%s: cannot query its migration features: %s", bdf,
+		err = cli_fail("%s: cannot query its migration features: %s", dev->bdf,
 			       strerror(-err));
 	if (err)
 		vfio_dev_close(dev);

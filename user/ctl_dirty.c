@@ -53,24 +53,6 @@ static int usage(const char *what)
 	return CLI_EXIT_USAGE;
 }
 
-/* The device of --fd (held by our parent) or of --bdf (opened here). */
-static int open_target(struct vfio_dev *dev, const struct cli_args *args)
-{
-	const char *fd = cli_value(args, OPT_FD);
-	char bdf[VFMIG_BDF_LEN];
-
-	if (fd) {
-		*dev = (struct vfio_dev){ .container = -1, .group = -1, .fd = atoi(fd) };
-		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
-		if (fcntl(dev->fd, F_GETFD) < 0)
-			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO "
-					"device fd the parent process holds", fd);
-		return 0;
-	}
-	bdf_parse(cli_value(args, OPT_BDF), bdf);	/* checked by the parser */
-	return vfio_dev_open(dev, bdf);
-}
-
 static int start(const struct dirty_log *log, const char *who, const struct cli_args *args)
 {
 	struct vfmig_dirty_range ranges[CLI_MAX_REPEAT];
@@ -189,14 +171,12 @@ int cmd_dirty(const struct cli_args *args)
 		;
 	if (action == 4)
 		return usage("unknown action: start, report, stop or status");
-	if (!cli_value(args, OPT_FD) == !cli_value(args, OPT_BDF))
-		return usage("give the device with one of --bdf and --fd");
 	if (action < 2 && !args->count[OPT_RANGE])
 		return usage(action ? "report needs the IOVA window: --range IOVA:LENGTH" :
 			     "start needs the IOVA ranges to log: --range IOVA:LENGTH");
 	if (cli_value(args, OPT_VIA))
 		dirty_via_parse(cli_value(args, OPT_VIA), &via);	/* checked */
-	err = open_target(&dev, args);
+	err = ctl_open_target(&dev, args);
 	if (err)
 		return err;
 	err = dirty_log_open(&log, dev.fd, via);

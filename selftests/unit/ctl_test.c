@@ -312,8 +312,8 @@ void test_ctl_usage_errors(void)
 	ctl(&run, NULL, "frob", NULL);
 	expect_error(&run, 2, "unknown command 'frob' (see vfmig-ctl --help)");
 	ctl(&run, NULL, "save", "-o", "x", NULL);
-	expect_error(&run, 2, "save needs --bdf BDF, the device, DDDD:BB:DD.F or BB:DD.F"
-		     " in hex (see vfmig-ctl save --help)");
+	expect_error(&run, 2, "give the device with one of --bdf and --fd"
+		     " (see vfmig-ctl save --help)");
 	ctl(&run, NULL, "restore", "--bdf", "4:0", "-i", "x", NULL);
 	expect_error(&run, 2, "bad --bdf '4:0': expected DDDD:BB:DD.F or BB:DD.F in hex,"
 		     " device <= 1f, function <= 7 (see vfmig-ctl restore --help)");
@@ -357,7 +357,7 @@ void test_ctl_help(void)
 	ASSERT_CONTAINS(run.out, "\n  make-stream  write a valid stream");
 	ctl(&run, NULL, "help", "save", NULL);
 	ASSERT_INT(run.status, 0);
-	ASSERT_CONTAINS(run.out, "Usage: vfmig-ctl save --bdf BDF -o FILE [--precopy] [-v]\n");
+	ASSERT_CONTAINS(run.out, "Usage: vfmig-ctl save [--bdf BDF] -o FILE [--precopy] [--fd N] [-v]\n");
 	ctl(&run, NULL, "make-stream", "-h", NULL);
 	ASSERT_INT(run.status, 0);
 	ASSERT_CONTAINS(run.out, "[--precopy-hex HEX...]");
