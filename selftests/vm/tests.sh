@@ -917,7 +917,9 @@ TESTS=(
 . selftests/vm/safety.sh
 # shellcheck source=selftests/vm/nic.sh
 . selftests/vm/nic.sh
-TESTS+=("${SAFETY_TESTS[@]}" t_dmesg_clean)
+# shellcheck source=selftests/vm/dma_wait.sh
+. selftests/vm/dma_wait.sh
+TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.
 
