@@ -110,11 +110,13 @@ demo:
 	$(MAKE) all
 	selftests/vmtest.sh -- selftests/vm/demo.sh
 
-# Figures as ratios measured side by side in one run (see selftests/vm/bench.sh).
+# Figures as ratios measured side by side in one run (see selftests/vm/bench.sh);
+# the NIC VF's migration in the VM with QEMU's igb (selftests/vm/bench_nic.sh).
 bench:
 	$(MAKE) setup
 	$(MAKE) all
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
 
 install: all
 	install -D -m 0755 user/vfmig-load $(DESTDIR)/usr/local/sbin/vfmig-load

@@ -50,9 +50,11 @@ nic_count() { nic_lines "$1" | tail -n1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # the VF's MSI-X table to a BAR of its own: the part of BAR3 left beside
 # it is not page-sized, and the legacy container's dirty bitmap, which
 # QEMU also asks for the BARs it maps for peer-to-peer, fails on it.
+# NIC_QEMU_ARGS: more QEMU arguments for every payload VM of a test.
+NIC_QEMU_ARGS=()
 nic_vm() {
 	VM_PAYLOAD=build/igbvf_payload.elf VM_DEV_OPTS=,x-msix-relocation=bar2 \
-		vm_start "$@"
+		vm_start "$@" ${NIC_QEMU_ARGS[@]+"${NIC_QEMU_ARGS[@]}"}
 }
 
 # Wait until the payload VM NAME has N more replies than it had.
@@ -164,4 +166,158 @@ t_nic_qemu_migration() {
 	assert_nic_continued dst back
 	vm_stop dst
 	vm_stop back
+}
+
+# A migration that cannot converge (64 KiB/s, 1 ms of downtime) is
+# cancelled in pre-copy: the source VF runs on, RX enabled again.
+t_nic_qemu_migrate_cancel() {
+	local info i
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	nic_start_dst dst "$VF1"
+	vm_migrate src "unix:$VMDIR/mig.sock" '{"max-bandwidth": 65536, "downtime-limit": 1}'
+	for i in $(seq 100); do
+		[ "$(sysattr "$VF0" migration_state)" = pre-copy ] && break
+		sleep 0.1
+	done
+	assert_eq "pre-copy under way" pre-copy "$(sysattr "$VF0" migration_state)"
+	nic_wait_ok src 5 30 || fail "no replies during pre-copy"
+	vm_qmp src migrate_cancel >/dev/null
+	info=$(vm_qmp src --wait-migration 60)
+	assert_has "cancelled" '"status": "cancelled"' "$info"
+	assert_eq "device back to running" running "$(sysattr "$VF0" migration_state)"
+	nic_wait_ok src 20 60 || fail "the source stopped pinging: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	[ "$(nic_count src lost)" -le $NIC_MAX_LOST ] || fail "$(nic_count src lost) echoes lost"
+	vm_stop dst
+	vm_stop src
+}
+
+# The destination VF runs another program: its load refuses the stream,
+# the source resumes and pings on.
+t_nic_qemu_incoming_another_program_refused() {
+	local info
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load bpf/test_mig.bpf.o --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	info=$(nic_migrate src dst "$VF1") && fail "migration into another program completed"
+	assert_has "source sees the failure" '"status": "failed"' "$info"
+	assert_has "VF1 says why" "saved by another program" "$(sysattr "$VF1" last_error)"
+	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	vm_stop dst
+	vm_stop src
+}
+
+# The counters since the payload last came up (they restart at a reset).
+nic_since_ready() {	# nic_since_ready NAME FIELD
+	awk '/^READY/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' \
+		"$VMDIR/$1.log" | grep -E "$NIC_LINE" | tail -n1 |
+		tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# Reset the payload VM NAME; wait until it pings again, N replies.
+nic_reset_and_wait() {	# nic_reset_and_wait NAME N
+	local before i
+	before=$(grep -c '^READY' "$VMDIR/$1.log")
+	vm_qmp "$1" system_reset >/dev/null
+	for i in $(seq 900); do
+		[ "$(grep -c '^READY' "$VMDIR/$1.log")" -gt "$before" ] &&
+			[ "$(nic_since_ready "$1" ok)" -ge "$2" ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "$1: no replies after the reset: $(tail -n3 "$VMDIR/$1.log")"
+}
+
+# Resets: the source is reset in pre-copy, which resets the VF and its
+# migration state; QEMU's migration ends (failed, as the device left
+# pre-copy) and the guest, set up again, pings on the same VF.  Then a
+# migrated guest is reset on the destination VF and pings again.
+t_nic_reset_during_and_after_migration() {
+	local info i
+	# A reset resets the machine (the payload VMs otherwise exit on one).
+	NIC_QEMU_ARGS=(-action reboot=reset)
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	nic_start_dst dst "$VF1"
+	vm_migrate src "unix:$VMDIR/mig.sock" '{"max-bandwidth": 65536, "downtime-limit": 1}'
+	for i in $(seq 100); do
+		[ "$(sysattr "$VF0" migration_state)" = pre-copy ] && break
+		sleep 0.1
+	done
+	assert_eq "pre-copy under way" pre-copy "$(sysattr "$VF0" migration_state)"
+	nic_reset_and_wait src 10
+	info=$(vm_qmp src --wait-migration 60)
+	echo "    migration after the reset: $(grep -o '"status": "[a-z-]*"' <<<"$info")"
+	vm_stop dst
+	assert_eq "source VF running" running "$(sysattr "$VF0" migration_state)"
+	nic_wait_ok src 10 60 || fail "source: no replies: $(nic_lines src | tail -n1)"
+	assert_eq "source: corrupted frames" 0 "$(nic_since_ready src bad)"
+
+	info=$(nic_migrate src dst "$VF1") || nic_mig_failed "$info" src dst
+	assert_nic_continued src dst
+	vm_stop src
+	nic_reset_and_wait dst 20
+	assert_eq "after the reset: corrupted frames" 0 "$(nic_since_ready dst bad)"
+	vm_stop dst
+}
+
+# A mailbox request as a driver makes it, through vfio-ops: take the
+# buffer, write the words, ring, let the PF's driver answer, read the
+# answer's first word, acknowledge.
+nic_mbx_ops() {	# nic_mbx_ops WORD...
+	local i=0 w
+	echo 'wr 0 0xc40 4 0x4'
+	for w in "$@"; do
+		echo "wr 0 $((0x800 + 4 * i)) 4 $w"
+		i=$((i + 1))
+	done
+	printf '%s\n' 'wr 0 0xc40 4 0x1' 'sleep 300' 'wr 0 0xc40 4 0x4' \
+		'rd 0 0x800 4' 'wr 0 0xc40 4 0x2'
+}
+
+# Every register of VF queue 0, interrupt and mailbox memory word that
+# reads back what it holds (RX/TX queue 1 alike), as vfio-ops reads.
+NIC_REGS=(0x2800 0x2804 0x2808 0x280c 0x2810 0x2818 0x2828
+	  0x3800 0x3804 0x3808 0x3810 0x3818 0x3828 0x3838 0x383c
+	  0x152c 0x1530 0x1524 0x1680 0x1684 0x1688 0x1700 0x1740
+	  0x800 0x804 0x808 0x80c)
+nic_reg_ops() { local r; for r in "${NIC_REGS[@]}"; do echo "rd 0 $r 4"; done; }
+
+# vfmig-ctl saves VF0 as a driver left it (mailbox handshake done, its
+# own MAC set, rings and interrupts programmed, queues off: no memory is
+# mapped) on a device vfio-ops holds open, and restores it into VF1: VF1
+# reads back the same, and the PF's driver now gives VF1 that MAC.
+t_nic_vfmig_ctl_save_restore() {
+	local ops regs src dst state=$TMP/vf.state
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	mapfile -t regs < <(nic_reg_ops)
+	mapfile -t ops < <(printf '%s\n' 'wr 7 4 2 0x6' 'wr 0 0 4 0x04000000' 'sleep 50'
+		nic_mbx_ops 0x1
+		nic_mbx_ops 0x2 0x00465602 0x0201
+		printf '%s\n' 'wr 0 0x2800 4 0x100000' 'wr 0 0x2808 4 0x200' \
+			'wr 0 0x280c 4 0x02000002' 'wr 0 0x2810 4 5' 'wr 0 0x2818 4 9' \
+			'wr 0 0x3800 4 0x200000' 'wr 0 0x3808 4 0x100' 'wr 0 0x3810 4 3' \
+			'wr 0 0x3818 4 3' 'wr 0 0x3838 4 0x300000' 'wr 0 0x1700 4 0x8180' \
+			'wr 0 0x1740 4 0x82' 'wr 0 0x1680 4 0x200' 'wr 0 0x1684 4 0x400' \
+			'wr 0 0x152c 4 5' 'wr 0 0x1530 4 3' 'wr 0 0x1524 4 6' 'wr 0 0x1528 4 2')
+	src=$($OPS "$VF0" "${ops[@]}" "${regs[@]}" \
+		"sh $CTL save --fd \$VFIO_DEVICE_FD -o $state" 2>&1) || fail "VF0: $src"
+	assert_has "VF_RESET answered (no MAC yet: NACK)" "rd 0 0x800 4: 0x40000001" "$src"
+	assert_has "SET_MAC_ADDR answered ACK|CTS" "rd 0 0x800 4: 0xa0000002" "$src"
+	assert_has "saved" "sh: exit 0" "$src"
+	dst=$($OPS "$VF1" 'wr 7 4 2 0x6' "sh $CTL restore --fd \$VFIO_DEVICE_FD -i $state" \
+		"${regs[@]}" "sh ip link show $PFIF" 2>&1) || fail "VF1: $dst"
+	assert_has "restored" "restored $(stat -c %s "$state") bytes" "$dst"
+	assert_eq "VF1 reads back VF0's registers" \
+		"$(grep '^rd ' <<<"$src" | tail -n ${#regs[@]})" \
+		"$(grep '^rd ' <<<"$dst")"
+	assert_has "the PF gives VF1 the MAC" "vf 1     link/ether 02:56:46:00:01:02" "$dst"
 }

@@ -424,7 +424,9 @@ t_sriov_pf_like_vfio_pci() {
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
-	   t_nic_qemu_migration t_lockdown_refuses_attach)
+	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
+	   t_nic_qemu_incoming_another_program_refused
+	   t_nic_reset_during_and_after_migration t_lockdown_refuses_attach)
 STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees
