@@ -444,13 +444,13 @@ int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 
 	if (!s || running(from) == running(to))
 		return 0;
-	for (q = 0; q < NQ; q++) {
+	for (q = 0; q < NQ && !err; q++) {
 		if (running(to)) {
 			if (s->quiesced)
-				err = err ?: wr32(dev, RXQ(q) + DCTL, s->rxdctl[q]);
+				err = wr32(dev, RXQ(q) + DCTL, s->rxdctl[q]);
 			continue;
 		}
-		err = err ?: rd32(dev, RXQ(q) + DCTL, &s->rxdctl[q]);
+		err = rd32(dev, RXQ(q) + DCTL, &s->rxdctl[q]);
 		if (!err && (s->rxdctl[q] & QUEUE_ENABLE))
 			err = wr32(dev, RXQ(q) + DCTL,
 				   s->rxdctl[q] & ~QUEUE_ENABLE);
@@ -467,15 +467,21 @@ int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 static int save_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 		      struct igbvf_queue_state *qs, int q)
 {
-	int i, err = 0;
+	int i, err;
 
-	for (i = 0; i < 7; i++)
-		err = err ?: rd32(dev, RXQ(q) + rx_regs[i], &qs->rx[i]);
-	for (i = 0; i < 8; i++)
-		err = err ?: rd32(dev, TXQ(q) + tx_regs[i], &qs->tx[i]);
+	for (i = 0; i < 7; i++) {
+		err = rd32(dev, RXQ(q) + rx_regs[i], &qs->rx[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < 8; i++) {
+		err = rd32(dev, TXQ(q) + tx_regs[i], &qs->tx[i]);
+		if (err)
+			return err;
+	}
 	if (s->quiesced)
 		qs->rx[6] = s->rxdctl[q & 1];
-	return err;
+	return 0;
 }
 
 SEC("struct_ops.s/save")
@@ -499,8 +505,8 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	      rd32(dev, EITR0 + 8, &st->eitr[2]) ?:
 	      rd32(dev, IVAR0, &st->ivar0) ?:
 	      rd32(dev, IVAR_MISC, &st->ivar_misc);
-	for (i = 0; i < VMBMEM_WORDS; i++)
-		err = err ?: rd32(dev, VMBMEM + 4 * i, &st->vmbmem[i]);
+	for (i = 0; i < VMBMEM_WORDS && !err; i++)
+		err = rd32(dev, VMBMEM + 4 * i, &st->vmbmem[i]);
 	/* Read-to-clear: the bits move to the shadow, for the guest. */
 	if (!err)
 		err = rd32(dev, V2PMAILBOX, &v);
@@ -565,8 +571,8 @@ static int mbx_call(struct vfmig_dev *dev, const __u32 *msg, __u32 *answer)
 	int i, err;
 
 	err = wr32(dev, V2PMAILBOX, MBX_VFU);
-	for (i = 0; i < VMBMEM_WORDS; i++)
-		err = err ?: wr32(dev, VMBMEM + 4 * i, msg[i]);
+	for (i = 0; i < VMBMEM_WORDS && !err; i++)
+		err = wr32(dev, VMBMEM + 4 * i, msg[i]);
 	err = err ?: wr32(dev, V2PMAILBOX, MBX_REQ) ?:
 	      mbx_wait(&c, MBX_PFACK) ?:
 	      mbx_wait(&c, MBX_PFSTS) ?:
@@ -633,10 +639,10 @@ static int load_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 
 	/* Disabled while set up; the tails last, as a driver does. */
 	err = wr32(dev, RXQ(q) + DCTL, 0) ?: wr32(dev, TXQ(q) + DCTL, 0);
-	for (i = 0; i < 5; i++)
-		err = err ?: wr32(dev, RXQ(q) + rx_regs[i], qs->rx[i]);
-	for (i = 0; i < 4; i++)
-		err = err ?: wr32(dev, TXQ(q) + tx_regs[i], qs->tx[i]);
+	for (i = 0; i < 5 && !err; i++)
+		err = wr32(dev, RXQ(q) + rx_regs[i], qs->rx[i]);
+	for (i = 0; i < 4 && !err; i++)
+		err = wr32(dev, TXQ(q) + tx_regs[i], qs->tx[i]);
 	err = err ?: wr32(dev, TXQ(q) + TDWBAL, qs->tx[6]) ?:
 	      wr32(dev, TXQ(q) + TDWBAH, qs->tx[7]) ?:
 	      wr32(dev, TXQ(q) + DT, qs->tx[4]) ?:
@@ -691,8 +697,8 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 		return -EINVAL;
 
 	err = replay_mailbox(dev, st, s);
-	for (i = 0; i < VMBMEM_WORDS; i++)
-		err = err ?: wr32(dev, VMBMEM + 4 * i, st->vmbmem[i]);
+	for (i = 0; i < VMBMEM_WORDS && !err; i++)
+		err = wr32(dev, VMBMEM + 4 * i, st->vmbmem[i]);
 	err = err ?: load_queue(dev, s, &st->q[0], 0) ?:
 	      load_queue(dev, s, &st->q[1], 1) ?:
 	      load_irq(dev, st);
