@@ -64,7 +64,7 @@ vm_parts() {	# vm_parts NAME VMTEST_ARGS...
 	VMTEST_APPEND=kmemleak=off run_part "VM tests, $name" \
 		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh
 	# shellcheck disable=SC2086
-	run_part "NIC VM tests, $name" \
+	VMTEST_APPEND=kmemleak=off run_part "NIC VM tests, $name" \
 		selftests/vmtest.sh "$@" --igb -- selftests/vm/tests.sh $NIC_TESTS
 	# shellcheck disable=SC2086
 	run_part "stress, $name" \

@@ -76,10 +76,11 @@ NIC_PROGRAM=bpf/igbvf.bpf.o
 
 # Start the payload VM NAME on BDF and wait for 20 answered echoes.
 nic_source_ready() {	# nic_source_ready NAME BDF [QEMU ARGS...]
-	local name=$1
+	local name=$1 start=$SECONDS
 	nic_vm "$@"
 	vm_wait "$name" '^READY' 120 || fail "$name: the payload did not come up: $(tail -n3 "$VMDIR/$name.log") $(cat "$VMDIR/$name.err")"
 	nic_wait_ok "$name" 20 60 || fail "$name: no replies: $(nic_lines "$name" | tail -n1)"
+	echo "    $name pinging after $((SECONDS - start)) s"
 }
 
 # A destination payload VM NAME on BDF, listening for the migration.
@@ -96,10 +97,13 @@ nic_start_dst() {	# nic_start_dst NAME BDF
 
 # Migrate SRC to a new DST on DST_BDF; print QEMU's query-migrate answer.
 nic_migrate() {		# nic_migrate SRC DST DST_BDF
+	local start=$SECONDS
 	nic_start_dst "$2" "$3"
+	echo "    $2 listening after $((SECONDS - start)) s" >&2
 	vm_migrate "$1" "unix:$VMDIR/mig.sock" \
 		'{"downtime-limit": 20000, "max-bandwidth": 1000000000}'
 	vm_qmp "$1" --wait-migration 180
+	echo "    $1 -> $2 migrated after $((SECONDS - start)) s" >&2
 }
 
 # DST continues SRC's ping: no new boot, the same MAC answered by the PF,
@@ -132,6 +136,24 @@ print("    downtime %s ms, total %s ms, device state %s bytes" %
       (r.get("downtime"), r.get("total-time"), r.get("vfio", {}).get("transferred")))' "$1"
 }
 
+# The program on both VFs, the payload pinging on VF0, and a migration to
+# VF1 that cannot converge (64 KiB/s, 1 ms of downtime) under way, in
+# pre-copy.
+nic_slow_migration() {
+	local i
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	nic_start_dst dst "$VF1"
+	vm_migrate src "unix:$VMDIR/mig.sock" '{"max-bandwidth": 65536, "downtime-limit": 1}'
+	for i in $(seq 100); do
+		[ "$(sysattr "$VF0" migration_state)" = pre-copy ] && return
+		sleep 0.1
+	done
+	fail "no pre-copy: VF0 is $(sysattr "$VF0" migration_state)"
+}
+
 # ---- tests -----------------------------------------------------------------
 
 # The baseline: the payload drives a VF under stock vfio-pci.
@@ -144,9 +166,15 @@ t_nic_payload_on_vfio_pci() {
 }
 
 # QEMU migrates the pinging payload VM from VF0 to VF1 (pre-copy, then
-# stop-copy), and back again.
+# stop-copy), and back again.  Where the kernel has IOMMUFD, QEMU holds
+# the VFs through iommufd and migrates only because the device logs its
+# DMA (enable-migration=auto): the payload's RX buffers, which only the
+# device writes, must arrive.
 t_nic_qemu_migration() {
 	local info
+	if [ -e /dev/iommu ]; then
+		export VM_IOMMUFD=1 VM_ENABLE_MIGRATION=auto
+	fi
 	nic_setup
 	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
 	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
@@ -156,8 +184,12 @@ t_nic_qemu_migration() {
 	nic_figures "$info"
 	assert_nic_continued src dst
 	assert_has "QEMU used pre-copy" "new state PRE_COPY" "$(cat "$VMDIR/src.trace")"
+	if [ -e /dev/iommu ]; then
+		assert_has "QEMU used the device's dirty tracking" \
+			vfio_device_dirty_tracking_start "$(cat "$VMDIR/src.trace")"
+	fi
 	assert_eq "VF1's program restored it" 1 \
-		"$(bpftool map dump pinned "$(pindir "$VF1")/igbvf_shadow" 2>/dev/null |
+		"$(timeout 60 bpftool map dump pinned "$(pindir "$VF1")/igbvf_shadow" 2>/dev/null |
 		   grep -o '"restored": [0-9]*' | cut -d' ' -f2)"
 	vm_stop src
 	# ... and back, onto VF0.
@@ -171,18 +203,8 @@ t_nic_qemu_migration() {
 # A migration that cannot converge (64 KiB/s, 1 ms of downtime) is
 # cancelled in pre-copy: the source VF runs on, RX enabled again.
 t_nic_qemu_migrate_cancel() {
-	local info i
-	nic_setup
-	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
-	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
-	nic_source_ready src "$VF0"
-	nic_start_dst dst "$VF1"
-	vm_migrate src "unix:$VMDIR/mig.sock" '{"max-bandwidth": 65536, "downtime-limit": 1}'
-	for i in $(seq 100); do
-		[ "$(sysattr "$VF0" migration_state)" = pre-copy ] && break
-		sleep 0.1
-	done
-	assert_eq "pre-copy under way" pre-copy "$(sysattr "$VF0" migration_state)"
+	local info
+	nic_slow_migration
 	nic_wait_ok src 5 30 || fail "no replies during pre-copy"
 	vm_qmp src migrate_cancel >/dev/null
 	info=$(vm_qmp src --wait-migration 60)
@@ -237,20 +259,10 @@ nic_reset_and_wait() {	# nic_reset_and_wait NAME N
 # pre-copy) and the guest, set up again, pings on the same VF.  Then a
 # migrated guest is reset on the destination VF and pings again.
 t_nic_reset_during_and_after_migration() {
-	local info i
+	local info
 	# A reset resets the machine (the payload VMs otherwise exit on one).
 	NIC_QEMU_ARGS=(-action reboot=reset)
-	nic_setup
-	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
-	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
-	nic_source_ready src "$VF0"
-	nic_start_dst dst "$VF1"
-	vm_migrate src "unix:$VMDIR/mig.sock" '{"max-bandwidth": 65536, "downtime-limit": 1}'
-	for i in $(seq 100); do
-		[ "$(sysattr "$VF0" migration_state)" = pre-copy ] && break
-		sleep 0.1
-	done
-	assert_eq "pre-copy under way" pre-copy "$(sysattr "$VF0" migration_state)"
+	nic_slow_migration
 	nic_reset_and_wait src 10
 	info=$(vm_qmp src --wait-migration 60)
 	echo "    migration after the reset: $(grep -o '"status": "[a-z-]*"' <<<"$info")"

@@ -17,17 +17,19 @@ VMDIR=${VMDIR:-/tmp/vms}
 # its vfio migration and device dirty tracking trace to NAME.trace.
 # VM_IOMMUFD=1 gives QEMU the device through iommufd (/dev/iommu and the
 # VFIO device cdev) instead of the legacy container; VM_DEV_OPTS adds
-# options (",opt=value...") to its -device vfio-pci.
+# options (",opt=value...") to its -device vfio-pci; VM_ENABLE_MIGRATION
+# is its enable-migration (default on: migrate even without dirty
+# tracking; auto: only with it).
 vm_start() {
-	local name=$1 bdf=$2 dev=()
+	local name=$1 bdf=$2 dev=() mig=${VM_ENABLE_MIGRATION:-on}
 	shift 2
 	mkdir -p "$VMDIR"
 	rm -f "$VMDIR/$name".*
 	if [ "$bdf" != - ] && [ "${VM_IOMMUFD:-0}" = 1 ]; then
 		dev=(-object iommufd,id=iommufd0
-		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=on${VM_DEV_OPTS:-}")
+		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=$mig${VM_DEV_OPTS:-}")
 	elif [ "$bdf" != - ]; then
-		dev=(-device "vfio-pci,host=$bdf,enable-migration=on${VM_DEV_OPTS:-}")
+		dev=(-device "vfio-pci,host=$bdf,enable-migration=$mig${VM_DEV_OPTS:-}")
 	fi
 	"${QEMU_VM[@]}" -kernel "${VM_PAYLOAD:-build/edu_payload.elf}" \
 		"${dev[@]}" -serial "file:$VMDIR/$name.log" \
@@ -52,11 +54,31 @@ vm_qmp() { local name=$1; shift; python3 "$QMP" "$VMDIR/$name.qmp" "$@"; }
 
 vm_alive() { kill -0 "$(cat "$VMDIR/$1.pid")" 2>/dev/null; }
 
+# Is process $1 there and not a zombie?
+vm_pid_alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+
+# Stop a VM: SIGTERM, then after 20 s SIGKILL, saying where QEMU's threads
+# were stuck; never waits for good.
 vm_stop() {
-	local pid
+	local pid i t
 	pid=$(cat "$VMDIR/$1.pid" 2>/dev/null) || return 0
 	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		vm_pid_alive "$pid" || break
+		sleep 0.2
+	done
+	if vm_pid_alive "$pid"; then
+		echo "    vm_stop $1: QEMU still runs 20 s after SIGTERM, killing it; threads:" >&2
+		for t in /proc/"$pid"/task/*; do
+			echo "      $(cat "$t/comm" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
+		done
+		kill -9 "$pid" 2>/dev/null
+		for i in $(seq 50); do
+			vm_pid_alive "$pid" || break
+			sleep 0.2
+		done
+	fi
+	vm_pid_alive "$pid" || wait "$pid" 2>/dev/null
 	return 0
 }
 

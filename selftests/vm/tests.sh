@@ -939,17 +939,18 @@ passed=0 failed=0
 for t in "${TESTS[@]}"; do
 	reset_state
 	mark=$(($(dmesg | wc -l) + 1))
+	start=$SECONDS
 	if ("$t"); then
 		splat=$(new_splats "$mark")
 		if [ -z "$splat" ]; then
-			echo "ok   $t"
+			echo "ok   $t ($((SECONDS - start)) s)"
 			passed=$((passed + 1))
 			continue
 		fi
 		echo "    FAIL: the kernel complained during $t:" >&2
 		echo "$splat" >&2
 	fi
-	echo "FAIL $t"
+	echo "FAIL $t ($((SECONDS - start)) s)"
 	failed=$((failed + 1))
 done
 reset_state
