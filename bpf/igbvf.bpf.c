@@ -146,9 +146,36 @@ struct igbvf_state {
 	struct mbx_msg msgs[MAX_MSGS];
 };
 
-static const __u32 rx_regs[7] = { DBAL, DBAH, DLEN, SRRCTL, DH, DT, DCTL };
-static const __u32 tx_regs[8] = { DBAL, DBAH, DLEN, DH, DT, DCTL, TDWBAL,
-				   TDWBAH };
+/*
+ * Register i of the saved queue state.  Not a const array: clang may put
+ * one in a mergeable .rodata.cst* section, whose BTF libbpf cannot place.
+ */
+static __u32 rx_reg(int i)
+{
+	switch (i) {
+	case 0: return DBAL;
+	case 1: return DBAH;
+	case 2: return DLEN;
+	case 3: return SRRCTL;
+	case 4: return DH;
+	case 5: return DT;
+	default: return DCTL;
+	}
+}
+
+static __u32 tx_reg(int i)
+{
+	switch (i) {
+	case 0: return DBAL;
+	case 1: return DBAH;
+	case 2: return DLEN;
+	case 3: return DH;
+	case 4: return DT;
+	case 5: return DCTL;
+	case 6: return TDWBAL;
+	default: return TDWBAH;
+	}
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -470,12 +497,12 @@ static int save_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 	int i, err;
 
 	for (i = 0; i < 7; i++) {
-		err = rd32(dev, RXQ(q) + rx_regs[i], &qs->rx[i]);
+		err = rd32(dev, RXQ(q) + rx_reg(i), &qs->rx[i]);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < 8; i++) {
-		err = rd32(dev, TXQ(q) + tx_regs[i], &qs->tx[i]);
+		err = rd32(dev, TXQ(q) + tx_reg(i), &qs->tx[i]);
 		if (err)
 			return err;
 	}
@@ -640,9 +667,9 @@ static int load_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 	/* Disabled while set up; the tails last, as a driver does. */
 	err = wr32(dev, RXQ(q) + DCTL, 0) ?: wr32(dev, TXQ(q) + DCTL, 0);
 	for (i = 0; i < 5 && !err; i++)
-		err = wr32(dev, RXQ(q) + rx_regs[i], qs->rx[i]);
+		err = wr32(dev, RXQ(q) + rx_reg(i), qs->rx[i]);
 	for (i = 0; i < 4 && !err; i++)
-		err = wr32(dev, TXQ(q) + tx_regs[i], qs->tx[i]);
+		err = wr32(dev, TXQ(q) + tx_reg(i), qs->tx[i]);
 	err = err ?: wr32(dev, TXQ(q) + TDWBAL, qs->tx[6]) ?:
 	      wr32(dev, TXQ(q) + TDWBAH, qs->tx[7]) ?:
 	      wr32(dev, TXQ(q) + DT, qs->tx[4]) ?:
