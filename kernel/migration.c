@@ -17,6 +17,11 @@
  * Resets use the deferred-reset pattern of mlx5 and pds: reset_done() may
  * run while the state mutex is held by a task that faults on user memory,
  * so it only flags the reset and whoever unlocks the mutex applies it.
+ * reset_done() does not apply it even when the mutex is free: it runs with
+ * vfio-pci's memory_lock held for write, and closing the data fds takes
+ * their locks, which are held across user copies (mmap_lock, then our
+ * trap_lock, then memory_lock in the fault path).  The reset work does,
+ * just after, out of the reset path; VFIO_DEVICE_RESET waits for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -86,17 +91,27 @@ again:
  * vfmig_mig_reset() - the device was reset: back to RUNNING, fds closed
  * @mdev: the device
  *
- * Context: any, may not wait for the state mutex (see file comment).
+ * Only flags it: the next unlock of the state mutex applies it, and
+ * vfmig_mig_reset_apply() makes that happen soon.
+ *
+ * Context: any, takes no sleeping lock (see file comment).
  */
 void vfmig_mig_reset(struct vfmig_device *mdev)
 {
 	spin_lock(&mdev->reset_lock);
 	mdev->deferred_reset = true;
-	if (!mutex_trylock(&mdev->state_mutex)) {
-		spin_unlock(&mdev->reset_lock);
-		return;
-	}
 	spin_unlock(&mdev->reset_lock);
+}
+
+/**
+ * vfmig_mig_reset_apply() - apply a flagged reset now
+ * @mdev: the device
+ *
+ * Context: process, no lock of the reset path or of a data fd held.
+ */
+void vfmig_mig_reset_apply(struct vfmig_device *mdev)
+{
+	mutex_lock(&mdev->state_mutex);
 	vfmig_state_mutex_unlock(mdev);
 }
 

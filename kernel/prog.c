@@ -307,17 +307,18 @@ void vfmig_notify_close(struct vfmig_device *mdev)
 }
 
 /**
- * vfmig_reset_work() - tell the program its device was reset
+ * vfmig_reset_work() - finish a reset: migration state, then the program
  * @work: &vfmig_device.reset_work
  *
  * Queued by reset_done, which runs inside the reset with vfio-pci's memory
- * lock and the config access lock held: a program's BAR or config kfunc
- * there would deadlock, so it learns of the reset just after.
+ * lock and the config access lock held: closing the data fds there, or a
+ * program's BAR or config kfunc, would deadlock, so both happen just after.
  */
 void vfmig_reset_work(struct work_struct *work)
 {
 	struct vfmig_device *mdev = container_of(work, struct vfmig_device,
 						 reset_work);
 
+	vfmig_mig_reset_apply(mdev);
 	vfmig_notify(mdev, VFMIG_EVENT_RESET);
 }

@@ -360,6 +360,7 @@ void vfmig_mig_open(struct vfmig_device *mdev);
 void vfmig_mig_close(struct vfmig_device *mdev);
 void vfmig_mig_detached(struct vfmig_device *mdev);
 void vfmig_mig_reset(struct vfmig_device *mdev);
+void vfmig_mig_reset_apply(struct vfmig_device *mdev);
 const char *vfmig_mig_state_name(enum vfio_device_mig_state state);
 extern const struct pci_error_handlers vfmig_err_handlers;
 
