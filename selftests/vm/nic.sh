@@ -97,13 +97,14 @@ nic_start_dst() {	# nic_start_dst NAME BDF
 
 # Migrate SRC to a new DST on DST_BDF; print QEMU's query-migrate answer.
 nic_migrate() {		# nic_migrate SRC DST DST_BDF
-	local start=$SECONDS
+	local start=$SECONDS rc=0
 	nic_start_dst "$2" "$3"
 	echo "    $2 listening after $((SECONDS - start)) s" >&2
 	vm_migrate "$1" "unix:$VMDIR/mig.sock" \
 		'{"downtime-limit": 20000, "max-bandwidth": 1000000000}'
-	vm_qmp "$1" --wait-migration 180
-	echo "    $1 -> $2 migrated after $((SECONDS - start)) s" >&2
+	vm_qmp "$1" --wait-migration 180 || rc=$?
+	echo "    $1 -> $2: migration ended after $((SECONDS - start)) s" >&2
+	return $rc
 }
 
 # DST continues SRC's ping: no new boot, the same MAC answered by the PF,

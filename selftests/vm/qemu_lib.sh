@@ -68,9 +68,10 @@ vm_stop() {
 		sleep 0.2
 	done
 	if vm_pid_alive "$pid"; then
-		echo "    vm_stop $1: QEMU still runs 20 s after SIGTERM, killing it; threads:" >&2
-		for t in /proc/"$pid"/task/*; do
-			echo "      $(cat "$t/comm" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
+		echo "    vm_stop $1: QEMU still there 20 s after SIGTERM (state $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)), killing it; its threads:" >&2
+		for t in /proc/"$pid"/task/*/; do
+			[ -d "$t" ] || continue
+			echo "      $(cat "$t/comm" 2>/dev/null) $(tr '\n' ' ' <"$t/stack" 2>/dev/null)" >&2
 		done
 		kill -9 "$pid" 2>/dev/null
 		for i in $(seq 50); do

@@ -949,6 +949,8 @@ for t in "${TESTS[@]}"; do
 		fi
 		echo "    FAIL: the kernel complained during $t:" >&2
 		echo "$splat" >&2
+		echo "    the first report in full:" >&2
+		dmesg | tail -n +"$mark" | grep -E -A70 -m1 "$SPLAT" >&2
 	fi
 	echo "FAIL $t ($((SECONDS - start)) s)"
 	failed=$((failed + 1))
