@@ -621,8 +621,9 @@ static int vfmig_dma_copy(struct iommu_domain *domain, u64 iova, void *dst,
  *
  * Return: 0; -EINVAL for a size out of range or a wrapping range; -ENODEV
  * while the device is closed or its user changes its IOMMU domain; -EFAULT
- * (@buf zeroed) where the device has no mapping, or maps something other
- * than RAM.
+ * where the device has no mapping, or maps something other than RAM;
+ * -EAGAIN if a page was unmapped while being read.  On error @buf is
+ * zeroed.
  */
 __bpf_kfunc int bpf_vfmig_dma_read(struct vfmig_dev *dev, u64 iova,
 				   void *buf, u32 buf__sz)

@@ -7,7 +7,9 @@
  * (VF_RESET, then SET_MAC_ADDR with its own address), sets up one RX and
  * one TX ring of advanced descriptors, resolves the PF's MAC by ARP, then
  * sends one ICMP echo at a time with a sequence number and a payload
- * derived from it, polling for the reply.  Every reply has its IP and ICMP
+ * derived from it, looking at the RX ring every tenth of a second for the
+ * reply (so some buffers always hold frames only the device has written,
+ * which a migration must carry).  Every reply has its IP and ICMP
  * checksums, identifier, sequence and payload checked; an RX buffer is
  * filled with a poison pattern each time it is handed to the device, so a
  * frame the device wrote by DMA but a migration did not carry shows up as
