@@ -10,12 +10,10 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bdf.h"
 #include "ctl.h"
 #include "dirty_log.h"
 #include "vfio_dev.h"
