@@ -17,13 +17,13 @@ TK_REL    := $(shell cat $(TESTKERNEL)/build/include/config/kernel.release 2>/de
 TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o
+BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
-.PHONY: all setup testkernel check vmtest demo bench install clean user unit-test need-setup
+.PHONY: all setup testkernel check vmtest demo bench install install-kit clean user unit-test need-setup
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
@@ -60,14 +60,21 @@ $(BUILD)/vmlinux.h: kernel/vfmig.ko
 	@mkdir -p $(BUILD)
 	$(BPFTOOL) btf dump file $< -B $(KDIR)/vmlinux format c > $@
 
-bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h
+BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard bpf/*.h)
+
+bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-Wall -Werror -c $< -o $@
 
 # edu without PRE_COPY, so tests see QEMU do a plain stop-and-copy.
-bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h
+bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_FLAGS=VFMIG_F_P2P -Wall -Werror -c $< -o $@
+
+# edu's state format 2, which also reads format 1: the upgrade tests.
+bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DEDU_FORMAT=2 -Wall -Werror -c $< -o $@
 
 user:
 	$(MAKE) -C user
@@ -118,13 +125,23 @@ bench:
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
 
-install: all
-	install -D -m 0755 user/vfmig-load $(DESTDIR)/usr/local/sbin/vfmig-load
-	install -D -m 0755 user/vfmig-ctl $(DESTDIR)/usr/local/sbin/vfmig-ctl
+# Where `make install` puts things; DESTDIR for staging, as packages do.
+PREFIX ?= /usr/local
+
+install: all install-kit
+	install -D -m 0755 user/vfmig-load $(DESTDIR)$(PREFIX)/sbin/vfmig-load
+	install -D -m 0755 user/vfmig-ctl $(DESTDIR)$(PREFIX)/sbin/vfmig-ctl
 	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/extra/vfmig.ko
-	install -D -m 0644 include/vfmig.h $(DESTDIR)/usr/local/include/vfmig/vfmig.h
-	install -D -m 0644 include/vfmig.bpf.h $(DESTDIR)/usr/local/include/vfmig/vfmig.bpf.h
-	install -D -m 0644 include/vfmig_stream.h $(DESTDIR)/usr/local/include/vfmig/vfmig_stream.h
+
+# What a vendor builds programs with, outside this tree: the headers and
+# the template (its Makefile pointed at where the headers go).
+KIT_DIR := $(DESTDIR)$(PREFIX)/share/vfmig/template
+install-kit:
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/vfmig include/vfmig.h \
+		include/vfmig.bpf.h include/vfmig_stream.h
+	install -D -m 0644 -t $(KIT_DIR) bpf/template/mydev.bpf.c
+	sed 's|^VFMIG_INCLUDE ?=.*|VFMIG_INCLUDE ?= $(PREFIX)/include/vfmig|' \
+		bpf/template/Makefile >$(KIT_DIR)/Makefile
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null

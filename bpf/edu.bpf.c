@@ -32,6 +32,15 @@
  * its target pages when the command is written, and again at every log
  * report until the device shows it finished, because edu performs it later
  * (100 ms on): a report between the two must not clear the only mark.
+ *
+ * Vendor region: a 4 KiB scratch area of the program's own (VFIO type
+ * VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x1234, subtype EDU_SCRATCH_SUBTYPE),
+ * read and written through the VFIO uAPI and held in this program: how a
+ * vendor adds a device region without a kernel driver.
+ *
+ * State format: version 1, or 2 when built with EDU_FORMAT=2
+ * (bpf/edu_v2.bpf.o), which puts the DMA command first and still reads
+ * version 1 streams: a fleet upgrading its program keeps migrating.
  */
 #include "vfmig.bpf.h"
 
@@ -70,6 +79,13 @@ struct edu_shadow {
 	__u64 to_ram_cnt;	/* its bytes; 0 when none */
 };
 
+#define EDU_SCRATCH_SUBTYPE	1
+#define EDU_SCRATCH_SIZE	4096
+
+#ifndef EDU_FORMAT
+#define EDU_FORMAT		1
+#endif
+
 /* The migration payload, format version 1 (vfmig_ops.version). */
 struct edu_state {
 	__u32 liveness;		/* 0x04 as read: ~ the last value written */
@@ -83,6 +99,16 @@ struct edu_state {
 	__u64 dma_cnt;
 };
 
+/* Format 2: the DMA command (for the shadow) comes first. */
+struct edu_state_v2 {
+	__u64 dma_cmd;
+	struct edu_state v1;
+};
+
+/* The vendor region: its number from bpf_vfmig_region_add(), and bytes. */
+static int scratch_region = -1;
+static __u8 scratch[EDU_SCRATCH_SIZE];
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -95,11 +121,68 @@ int BPF_PROG(edu_init, struct vfmig_dev *dev)
 {
 	int err;
 
-	err = bpf_vfmig_trap_window(dev, EDU_BAR, EDU_FACT, 4);
+	err = bpf_vfmig_trap_window(dev, EDU_BAR, EDU_FACT, 4) ?:
+	      bpf_vfmig_trap_window(dev, EDU_BAR, EDU_DMA_SRC,
+				    EDU_DMA_END - EDU_DMA_SRC);
 	if (err)
 		return err;
-	return bpf_vfmig_trap_window(dev, EDU_BAR, EDU_DMA_SRC,
-				     EDU_DMA_END - EDU_DMA_SRC);
+	scratch_region = bpf_vfmig_region_add(dev, EDU_SCRATCH_SUBTYPE,
+					      EDU_SCRATCH_SIZE,
+					      VFMIG_REGION_READ | VFMIG_REGION_WRITE);
+	return scratch_region < 0 ? scratch_region : 0;
+}
+
+static bool is_scratch(const struct vfmig_access *acc)
+{
+	return scratch_region >= 0 &&
+	       acc->index == VFMIG_VENDOR_REGION(scratch_region);
+}
+
+/*
+ * One aligned piece of the scratch region (the kernel checked the bounds;
+ * the masks tell the verifier).
+ */
+static int scratch_rw(struct vfmig_access *acc, bool write)
+{
+	__u64 off = acc->offset;
+
+	switch (acc->size) {
+	case 1:
+		off &= EDU_SCRATCH_SIZE - 1;
+		if (write)
+			scratch[off] = acc->value;
+		else
+			acc->value = scratch[off];
+		return 0;
+	case 2:
+		off &= EDU_SCRATCH_SIZE - 2;
+		if (write)
+			*(__u16 *)&scratch[off] = acc->value;
+		else
+			acc->value = *(__u16 *)&scratch[off];
+		return 0;
+	case 4:
+		off &= EDU_SCRATCH_SIZE - 4;
+		if (write)
+			*(__u32 *)&scratch[off] = acc->value;
+		else
+			acc->value = *(__u32 *)&scratch[off];
+		return 0;
+	case 8:
+		off &= EDU_SCRATCH_SIZE - 8;
+		if (write)
+			*(__u64 *)&scratch[off] = acc->value;
+		else
+			acc->value = *(__u64 *)&scratch[off];
+		return 0;
+	}
+	return -EINVAL;
+}
+
+SEC("struct_ops/region_read")
+int BPF_PROG(edu_read, struct vfmig_dev *dev, struct vfmig_access *acc)
+{
+	return is_scratch(acc) ? scratch_rw(acc, false) : VFMIG_PASS;
 }
 
 /* The target of the transfer to RAM being started, as edu will write it. */
@@ -118,6 +201,8 @@ int BPF_PROG(edu_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 	__u32 key = 0;
 	__u64 status = 0;
 
+	if (is_scratch(acc))
+		return scratch_rw(acc, true);
 	/* The device ignores anything but 4 bytes here, 4 or 8 for DMA. */
 	if (acc->size != 4 && !(acc->size == 8 && acc->offset >= EDU_DMA_SRC))
 		return VFMIG_PASS;
@@ -210,7 +295,32 @@ int BPF_PROG(edu_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 		return err;
 	st.fact_input = s->fact_input;
 	st.fact_valid = s->fact_valid;
-	return bpf_vfmig_stream_write(stream, &st, sizeof(st));
+	if (EDU_FORMAT == 1)
+		return bpf_vfmig_stream_write(stream, &st, sizeof(st));
+	{
+		struct edu_state_v2 v2 = { .dma_cmd = s->dma_cmd, .v1 = st };
+
+		return bpf_vfmig_stream_write(stream, &v2, sizeof(v2));
+	}
+}
+
+/* One unit's state, in the format the stream was saved in. */
+static int read_state(struct vfmig_stream *stream, struct edu_state *st,
+		      __u64 *dma_cmd)
+{
+	struct edu_state_v2 v2 = {};
+	int n;
+
+	if (stream->version == 1) {
+		n = bpf_vfmig_stream_read(stream, st, sizeof(*st));
+		return n == sizeof(*st) ? 0 : -EINVAL;
+	}
+	n = bpf_vfmig_stream_read(stream, &v2, sizeof(v2));
+	if (n != sizeof(v2))
+		return -EINVAL;
+	*st = v2.v1;
+	*dma_cmd = v2.dma_cmd;
+	return 0;
 }
 
 static int write32(struct vfmig_dev *dev, __u64 off, __u32 v)
@@ -244,15 +354,16 @@ int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
 	struct edu_state st = {};
 	struct edu_shadow *s = shadow();
-	int n, err, i;
+	__u64 dma_cmd = 0;
+	int err, i;
 
 	if (!s)
 		return -ENOENT;
 	/* A pre-copy unit may come first: the last state wins. */
 	for (i = 0; i < 2; i++) {
-		n = bpf_vfmig_stream_read(stream, &st, sizeof(st));
-		if (n != sizeof(st))
-			return -EINVAL;
+		err = read_state(stream, &st, &dma_cmd);
+		if (err)
+			return err;
 		if (stream->pos == stream->length)
 			break;
 	}
@@ -286,6 +397,8 @@ int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	s->dma_src = st.dma_src;
 	s->dma_dst = st.dma_dst;
 	s->dma_cnt = st.dma_cnt;
+	if (dma_cmd)
+		s->dma_cmd = dma_cmd;
 	s->restored++;
 	return 0;
 }
@@ -339,7 +452,8 @@ int BPF_PROG(edu_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 SEC("struct_ops/state_size")
 __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 {
-	return sizeof(struct edu_state);
+	return EDU_FORMAT == 1 ? sizeof(struct edu_state) :
+				 sizeof(struct edu_state_v2);
 }
 
 /* bpf/edu_stop_copy.bpf.o is this program built without PRE_COPY. */
@@ -348,9 +462,12 @@ __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 #endif
 
 VFMIG_OPS(edu,
+	.ids = { VFMIG_PCI_DEVICE(0x1234, 0x11e8) },
 	.flags = EDU_FLAGS | VFMIG_F_DIRTY_LOG,
-	.version = 1,
+	.version = EDU_FORMAT,
+	.min_version = 1,
 	.init = (void *)edu_init,
+	.region_read = (void *)edu_read,
 	.region_write = (void *)edu_write,
 	.set_state = (void *)edu_set_state,
 	.save = (void *)edu_save,

@@ -223,8 +223,6 @@ static int wr32(struct vfmig_dev *dev, __u64 off, __u32 v)
 SEC("struct_ops.s/init")
 int BPF_PROG(igbvf_init, struct vfmig_dev *dev)
 {
-	if (dev->vendor != 0x8086 || dev->device != 0x10ca)
-		return -ENODEV;
 	return bpf_vfmig_trap_window(dev, BAR, VMBMEM, VMBMEM_WORDS * 4) ?:
 	       bpf_vfmig_trap_window(dev, BAR, V2PMAILBOX, 4) ?:
 	       bpf_vfmig_trap_window(dev, BAR, EIMS, 8) ?:
@@ -831,6 +829,7 @@ __u64 BPF_PROG(igbvf_state_size, struct vfmig_dev *dev)
 }
 
 VFMIG_OPS(igbvf,
+	.ids = { VFMIG_PCI_DEVICE(0x8086, 0x10ca) },
 	.flags = VFMIG_F_P2P | VFMIG_F_PRE_COPY | VFMIG_F_DIRTY_LOG,
 	.version = IGBVF_VERSION,
 	.init = (void *)igbvf_init,

@@ -4,6 +4,7 @@
  * which is read-only (only .value is writable).
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 SEC("struct_ops/region_read")
 int BPF_PROG(bad_read, struct vfmig_dev *dev, struct vfmig_access *acc)
@@ -12,6 +13,6 @@ int BPF_PROG(bad_read, struct vfmig_dev *dev, struct vfmig_access *acc)
 	return 0;
 }
 
-VFMIG_OPS(test_bad, .region_read = (void *)bad_read);
+VFMIG_OPS(test_bad, TEST_IDS, .region_read = (void *)bad_read);
 
 char LICENSE[] SEC("license") = "GPL";

@@ -14,6 +14,7 @@
  * fail_start and fail_report make log_start and log_report fail.
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 #define MARK_REGISTER	0x100
 #define MARK_LOOP	0x108
@@ -147,6 +148,7 @@ int BPF_PROG(dirty_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 }
 
 VFMIG_OPS(test_dirty,
+	TEST_IDS,
 	.flags = VFMIG_F_DIRTY_LOG,
 	.init = (void *)dirty_init,
 	.region_write = (void *)dirty_write,

@@ -9,6 +9,7 @@
  * stream_write_bar from save), keeping each result in kf_result_*.
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 /* What each callback returns (0 unless the test says otherwise). */
 volatile int ret_init;
@@ -174,6 +175,7 @@ void BPF_PROG(hostile_reset, struct vfmig_dev *dev)
 }
 
 VFMIG_OPS(test_hostile,
+	TEST_IDS,
 	.flags = VFMIG_F_P2P | VFMIG_F_DIRTY_LOG,
 	.init = (void *)hostile_init,
 	.exit = (void *)hostile_exit,

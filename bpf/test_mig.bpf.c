@@ -6,6 +6,7 @@
  * only (no P2P, no PRE_COPY), unlike edu, so both FSM shapes get walked.
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 #define CHUNK		4096
 
@@ -166,6 +167,7 @@ void BPF_PROG(mig_exit, struct vfmig_dev *dev, struct vfmig_exit_info *info)
 }
 
 VFMIG_OPS(test_mig,
+	TEST_IDS,
 	.version = 7,
 	.save = (void *)mig_save,
 	.load = (void *)mig_load,

@@ -4,6 +4,7 @@
  * advertise STOP while nothing stops it, so the kernel must refuse it.
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 SEC("struct_ops.s/save")
 int BPF_PROG(nss_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
@@ -18,6 +19,7 @@ int BPF_PROG(nss_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 }
 
 VFMIG_OPS(test_no_set_state,
+	TEST_IDS,
 	.flags = VFMIG_F_P2P,
 	.save = (void *)nss_save,
 	.load = (void *)nss_load,

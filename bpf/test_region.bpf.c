@@ -9,6 +9,7 @@
  *   config 0x2e read handled: subsystem id 0xbeef
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 #define EDU_BAR		0
 
@@ -53,6 +54,7 @@ int BPF_PROG(test_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 }
 
 VFMIG_OPS(test_region,
+	TEST_IDS,
 	.init = (void *)test_init,
 	.region_read = (void *)test_read,
 	.region_write = (void *)test_write,

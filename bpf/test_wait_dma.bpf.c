@@ -14,6 +14,7 @@
  * took and the refusal; it also records what out-of-range waits return.
  */
 #include "vfmig.bpf.h"
+#include "test_ids.h"
 
 #define IOVA_REG	0x100
 #define SIZE_REG	0x108
@@ -120,6 +121,7 @@ int BPF_PROG(wd_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 }
 
 VFMIG_OPS(test_wait_dma,
+	TEST_IDS,
 	.version = 1,
 	.init = (void *)wd_init,
 	.region_read = (void *)wd_read,

@@ -37,6 +37,22 @@
 		__VA_ARGS__						\
 	}
 
+/*
+ * Entries of vfmig_ops.ids, the PCI functions a program serves (the kernel
+ * refuses any other), as the kernel's PCI_DEVICE() and friends:
+ *
+ *	VFMIG_OPS(my_vf, .ids = { VFMIG_PCI_DEVICE(0x8086, 0x10ca) }, ...);
+ */
+#define VFMIG_PCI_DEVICE_SUB(_vendor, _device, _subvendor, _subdevice)	\
+	{ .vendor = (_vendor), .device = (_device),			\
+	  .subvendor = (_subvendor), .subdevice = (_subdevice) }
+#define VFMIG_PCI_DEVICE(_vendor, _device)				\
+	VFMIG_PCI_DEVICE_SUB(_vendor, _device, VFMIG_ANY_ID, VFMIG_ANY_ID)
+#define VFMIG_PCI_DEVICE_CLASS(_class, _mask)				\
+	{ .vendor = VFMIG_ANY_ID, .device = VFMIG_ANY_ID,		\
+	  .subvendor = VFMIG_ANY_ID, .subdevice = VFMIG_ANY_ID,		\
+	  .class = (_class), .class_mask = (_mask) }
+
 /* Register access to the device the program serves (see kernel/kfuncs.c). */
 extern int bpf_vfmig_bar_read(struct vfmig_dev *dev, __u32 bar, __u64 offset,
 			      __u32 size, __u64 *value) __ksym;
@@ -50,6 +66,13 @@ extern int bpf_vfmig_config_write(struct vfmig_dev *dev, __u32 offset,
 /* From init() only: see accesses to [offset, offset + size) of a region. */
 extern int bpf_vfmig_trap_window(struct vfmig_dev *dev, __u32 index,
 				 __u64 offset, __u64 size) __ksym;
+
+/*
+ * From init() only: a VFIO region of the device's own, served by the region
+ * hooks at index VFMIG_VENDOR_REGION(return value).
+ */
+extern int bpf_vfmig_region_add(struct vfmig_dev *dev, __u32 subtype,
+				__u64 size, __u32 flags) __ksym;
 
 /*
  * Migration streams, from the sleepable save() and load() only.  The module

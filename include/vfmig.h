@@ -62,6 +62,28 @@
 /* Most trap windows one program may declare on one device. */
 #define VFMIG_MAX_TRAPS		16
 
+/*
+ * vfmig_ops.ids: up to VFMIG_MAX_IDS entries, as struct pci_device_id;
+ * VFMIG_ANY_ID matches any value of a field.
+ */
+#define VFMIG_MAX_IDS		8
+#define VFMIG_ANY_ID		(~0U)
+
+/*
+ * Vendor regions a program declares from init() with
+ * bpf_vfmig_region_add(): at most VFMIG_MAX_REGIONS, each up to
+ * VFMIG_MAX_REGION_SIZE bytes, readable and/or writable by the user.  The
+ * region hooks see region n as index VFMIG_VENDOR_REGION(n), whatever
+ * VFIO index the user finds it at (VFIO_REGION_TYPE_PCI_VENDOR_TYPE |
+ * the device's vendor id, the program's subtype).
+ */
+#define VFMIG_MAX_REGIONS	4
+#define VFMIG_MAX_REGION_SIZE	(1ULL << 30)
+#define VFMIG_REGION_READ	0x1	/* = VFIO_REGION_INFO_FLAG_READ */
+#define VFMIG_REGION_WRITE	0x2	/* = VFIO_REGION_INFO_FLAG_WRITE */
+#define VFMIG_VENDOR_REGION_BASE	0x100
+#define VFMIG_VENDOR_REGION(n)	(VFMIG_VENDOR_REGION_BASE + (n))
+
 /* The VFIO region index of PCI config space, trappable like a BAR. */
 #define VFMIG_CONFIG_REGION	7
 

@@ -38,6 +38,8 @@ int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 			      const struct vfmig_stream_expect *want,
 			      const char **reason)
 {
+	__u32 version;
+
 	if (le32_to_cpu(h->magic) != VFMIG_STREAM_MAGIC) {
 		*reason = "not a vfmig stream (bad magic)";
 		return -EINVAL;
@@ -67,8 +69,13 @@ int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 		*reason = "saved by another program";
 		return -ENODEV;
 	}
-	if (le32_to_cpu(h->program_version) != want->program_version) {
-		*reason = "saved by another version of the program";
+	version = le32_to_cpu(h->program_version);
+	if (version > want->program_version) {
+		*reason = "saved by a newer version of the program";
+		return -ENODEV;
+	}
+	if (version < (want->min_program_version ?: want->program_version)) {
+		*reason = "saved by an older version of the program than it reads";
 		return -ENODEV;
 	}
 	return 0;

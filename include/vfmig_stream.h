@@ -40,7 +40,10 @@ struct vfmig_stream_header {
 	__le32 reserved;		/* zero */
 };
 
-/* What the receiving device requires of a stream. */
+/*
+ * What the receiving device requires of a stream: program versions from
+ * min_program_version (0: program_version only) to program_version.
+ */
 struct vfmig_stream_expect {
 	__u16 vendor;
 	__u16 device;
@@ -48,6 +51,7 @@ struct vfmig_stream_expect {
 	__u16 subsystem_device;
 	char program[VFMIG_NAME_LEN];
 	__u32 program_version;
+	__u32 min_program_version;
 };
 
 struct vfmig_stream_unit {

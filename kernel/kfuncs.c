@@ -423,6 +423,35 @@ __bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
 }
 
 /**
+ * bpf_vfmig_region_add() - declare a vendor region of the device
+ * @dev: the device the program serves
+ * @subtype: the region's VFIO subtype, unique among the program's regions
+ * @size: its size in bytes, 1 to %VFMIG_MAX_REGION_SIZE
+ * @flags: %VFMIG_REGION_READ and/or %VFMIG_REGION_WRITE: what the user
+ *         may do
+ *
+ * Only from init().  When the device is next opened, the user finds a
+ * region of type VFIO_REGION_TYPE_PCI_VENDOR_TYPE | the device's vendor id
+ * and subtype @subtype, never mmappable; every access to it reaches
+ * region_read or region_write in naturally aligned pieces of 1 to 8 bytes,
+ * at index VFMIG_VENDOR_REGION(n), where n is this call's return value.
+ * A hook returning %VFMIG_PASS for it fails the access with -EINVAL.
+ *
+ * Return: n, from 0; -EPERM outside init(); -EINVAL for a bad @size or
+ * @flags; -EEXIST for a @subtype already declared; -ENOSPC past
+ * %VFMIG_MAX_REGIONS.
+ */
+__bpf_kfunc int bpf_vfmig_region_add(struct vfmig_dev *dev, u32 subtype,
+				     u64 size, u32 flags)
+{
+	struct vfmig_binding *b = dev_to_binding(dev);
+
+	if (!READ_ONCE(b->in_init))
+		return -EPERM;
+	return vfmig_vendor_region_add(b, subtype, size, flags);
+}
+
+/**
  * bpf_vfmig_stream_write() - append bytes to the state being saved
  * @stream: the stream save() was given
  * @data: the bytes
@@ -671,6 +700,7 @@ BTF_ID_FLAGS(func, bpf_vfmig_bar_write, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_config_read, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_config_write, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_trap_window, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_region_add, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_write, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_stream_write_bar, KF_TRUSTED_ARGS | KF_SLEEPABLE)

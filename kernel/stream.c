@@ -169,6 +169,7 @@ static void vfmig_stream_id(struct vfmig_device *mdev,
 	if (b) {
 		strscpy(id->program, b->ops->name, sizeof(id->program));
 		id->program_version = b->ops->version;
+		id->min_program_version = b->ops->min_version;
 	}
 }
 
@@ -188,6 +189,7 @@ int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags)
 	vfmig_stream_header_init(&h, &id, flags);
 	d->unit_start = d->len;
 	d->stream.length = 0;
+	d->stream.version = id.program_version;
 	return vfmig_data_write(d, &h, NULL, sizeof(h));
 }
 
@@ -285,6 +287,7 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason)
 	if (!ret) {
 		d->stream.length = d->info.payload_total;
 		d->stream.pos = 0;
+		d->stream.version = d->info.id.program_version;
 	}
 	return ret;
 }

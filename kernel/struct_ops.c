@@ -145,8 +145,70 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 	case offsetof(struct vfmig_ops, version):
 		kops->version = uops->version;
 		return 1;
+	case offsetof(struct vfmig_ops, min_version):
+		kops->min_version = uops->min_version;
+		return 1;
+	case offsetof(struct vfmig_ops, any_device):
+		kops->any_device = !!uops->any_device;
+		return 1;
+	case offsetof(struct vfmig_ops, ids):
+		memcpy(kops->ids, uops->ids, sizeof(kops->ids));
+		return 1;
 	}
 	return 0;
+}
+
+/* The end of @ops' id list: an entry with nothing to match on. */
+static bool vfmig_id_is_end(const struct vfmig_pci_id *id)
+{
+	return !id->vendor && !id->subvendor && !id->class_mask;
+}
+
+/* Does @ops declare @pdev?  The PCI core's own matching, on a copy. */
+static bool vfmig_ops_match(const struct vfmig_ops *ops, struct pci_dev *pdev)
+{
+	struct pci_device_id ids[VFMIG_MAX_IDS + 1] = {};
+	unsigned int i;
+
+	for (i = 0; i < VFMIG_MAX_IDS && !vfmig_id_is_end(&ops->ids[i]); i++) {
+		ids[i].vendor = ops->ids[i].vendor;
+		ids[i].device = ops->ids[i].device;
+		ids[i].subvendor = ops->ids[i].subvendor;
+		ids[i].subdevice = ops->ids[i].subdevice;
+		ids[i].class = ops->ids[i].class;
+		ids[i].class_mask = ops->ids[i].class_mask;
+	}
+	return pci_match_id(ids, pdev);
+}
+
+/*
+ * An attach is refused for a device the object does not declare; an object
+ * that declares nothing attaches only where the operator forced it.
+ */
+static int vfmig_ops_check_device(const struct vfmig_ops *ops,
+				  struct vfmig_device *mdev)
+{
+	struct pci_dev *pdev = mdev->core.pdev;
+
+	if (vfmig_id_is_end(&ops->ids[0])) {
+		if (!ops->any_device) {
+			vfmig_set_error(mdev,
+					"program %s declares no PCI ids (vfmig-load --force attaches it anyway)",
+					ops->name);
+			return -ENXIO;
+		}
+		pci_warn(pdev, "program %s declares no PCI ids: attached because the operator forced it\n",
+			 ops->name);
+		return 0;
+	}
+	if (vfmig_ops_match(ops, pdev))
+		return 0;
+	vfmig_set_error(mdev,
+			"program %s does not serve %04x:%04x (subsystem %04x:%04x, class %06x): not in its ids",
+			ops->name, pdev->vendor, pdev->device,
+			pdev->subsystem_vendor, pdev->subsystem_device,
+			pdev->class);
+	return -ENXIO;
 }
 
 /*
@@ -161,6 +223,11 @@ static int vfmig_ops_validate(void *kdata)
 	if ((ops->flags & (VFMIG_F_P2P | VFMIG_F_PRE_COPY)) && !migrates) {
 		pr_info("program %s: flags P2P/PRE_COPY need save and load\n",
 			ops->name);
+		return -EINVAL;
+	}
+	if (ops->min_version > ops->version) {
+		pr_info("program %s: min_version %u is above version %u\n",
+			ops->name, ops->min_version, ops->version);
 		return -EINVAL;
 	}
 	if (!migrates && (ops->save || ops->load)) {
@@ -235,6 +302,9 @@ static struct vfmig_binding *vfmig_binding_create(struct vfmig_ops *ops,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
+	ret = vfmig_ops_check_device(ops, mdev);	/* says why */
+	if (ret)
+		goto out_unlock;
 	b->dev = mdev->dev;
 	ret = vfmig_call_init(b);
 	if (ret) {

@@ -77,7 +77,7 @@ static int vfmig_open_device(struct vfio_device *vdev)
 	vfmig_map_bars(mdev);
 
 	mutex_lock(&mdev->lock);
-	ret = vfmig_dirty_open(mdev);
+	ret = vfmig_dirty_open(mdev) ?: vfmig_vendor_regions_open(mdev);
 	if (ret) {
 		mutex_unlock(&mdev->lock);
 		vfio_pci_core_disable(&mdev->core);
@@ -109,23 +109,22 @@ static void vfmig_close_device(struct vfio_device *vdev)
 	vfio_pci_core_close_device(vdev);
 }
 
-/* The largest naturally aligned access of at most 8 bytes at @pos. */
-static size_t vfmig_piece_size(u64 pos, size_t left)
-{
-	size_t size = 8;
-
-	while (size > left || (pos & (size - 1)))
-		size >>= 1;
-	return size;
-}
-
-/*
- * Offer one aligned piece to the program.  Returns the bytes handled,
- * 0 when it is to be passed to vfio-pci, or -errno.
+/**
+ * vfmig_hook_piece() - offer one aligned piece of an access to the program
+ * @mdev: the device
+ * @b: its binding, under @mdev->srcu
+ * @buf: the user's bytes of this piece
+ * @index: the region index the program is told
+ * @pos: the piece's offset in the region
+ * @size: 1, 2, 4 or 8, with @pos a multiple of it
+ * @iswrite: a write
+ *
+ * Return: the bytes handled, 0 when the program passed the piece to
+ * vfio-pci, or -errno.
  */
-static ssize_t vfmig_hook_piece(struct vfmig_device *mdev,
-				struct vfmig_binding *b, char __user *buf,
-				u32 index, u64 pos, size_t size, bool iswrite)
+ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
+			 char __user *buf, u32 index, u64 pos, size_t size,
+			 bool iswrite)
 {
 	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
 	__le64 data = 0;

@@ -56,6 +56,9 @@ struct vfmig_access {
  * @phase: %VFMIG_SAVE_PRECOPY or %VFMIG_SAVE_FINAL for save(), 0 for load()
  * @length: payload bytes written so far (save) or in total (load)
  * @pos: payload bytes read so far (load)
+ * @version: load(): the &vfmig_ops.version of the program that saved the
+ *           stream, from &vfmig_ops.min_version to &vfmig_ops.version;
+ *           save(): the program's own version
  *
  * Read-only to programs; the stream kfuncs take it.
  */
@@ -63,6 +66,7 @@ struct vfmig_stream {
 	u32 phase;
 	u64 length;
 	u64 pos;
+	u32 version;
 };
 
 /**
@@ -98,12 +102,40 @@ struct vfmig_exit_info {
 };
 
 /**
+ * struct vfmig_pci_id - PCI functions a program serves, as &struct pci_device_id
+ * @vendor: vendor id, or %VFMIG_ANY_ID
+ * @device: device id, or %VFMIG_ANY_ID
+ * @subvendor: subsystem vendor id, or %VFMIG_ANY_ID
+ * @subdevice: subsystem device id, or %VFMIG_ANY_ID
+ * @class: (class, subclass, prog-if) triplet, compared under @class_mask
+ * @class_mask: which bits of @class must match
+ *
+ * An entry with @vendor, @subvendor and @class_mask all zero ends the list.
+ */
+struct vfmig_pci_id {
+	u32 vendor;
+	u32 device;
+	u32 subvendor;
+	u32 subdevice;
+	u32 class;
+	u32 class_mask;
+};
+
+/**
  * struct vfmig_ops - the BPF struct_ops a vendor program implements
  * @bdf: target device "DDDD:BB:DD.F", written by the loader before load
  * @name: program name shown in sysfs and written into saved streams
  * @flags: %VFMIG_F_P2P and %VFMIG_F_PRE_COPY: optional migration states
  *         the program supports
- * @version: version of the program's state format, checked on restore
+ * @version: version of the program's state format, written into the
+ *           streams it saves
+ * @min_version: oldest format load() reads (0: @version only); a stream
+ *               saved by versions @min_version to @version is accepted
+ * @any_device: written by the loader when the operator forces an object
+ *              that declares no @ids (vfmig-load --force); ignored when
+ *              it declares some
+ * @ids: the PCI functions the program serves; the kernel refuses an
+ *       attach to any other
  * @init: called once at attach, may declare trap windows
  * @exit: called once when the program stops serving the device
  * @region_read: a read inside a trap window; fill @acc->value
@@ -145,6 +177,9 @@ struct vfmig_ops {
 	char name[VFMIG_NAME_LEN];
 	u32 flags;
 	u32 version;
+	u32 min_version;
+	u32 any_device;
+	struct vfmig_pci_id ids[VFMIG_MAX_IDS];
 	int (*init)(struct vfmig_dev *dev);
 	void (*exit)(struct vfmig_dev *dev, struct vfmig_exit_info *info);
 	int (*region_read)(struct vfmig_dev *dev, struct vfmig_access *acc);
@@ -172,6 +207,13 @@ struct vfmig_trap {
 	u64 end;
 };
 
+/* A region a program declared in init(), served by its region hooks. */
+struct vfmig_vendor_region {
+	u32 subtype;
+	u32 flags;			/* VFMIG_REGION_READ, _WRITE */
+	u64 size;
+};
+
 /*
  * One program serving one device.  Published through
  * vfmig_device::binding; the windows are fixed once published.  @dev is
@@ -193,6 +235,8 @@ struct vfmig_binding {
 					 */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
+	unsigned int nr_regions;
+	struct vfmig_vendor_region regions[VFMIG_MAX_REGIONS];
 };
 
 static inline struct vfmig_binding *dev_to_binding(struct vfmig_dev *dev)
@@ -304,7 +348,7 @@ struct vfmig_device {
 	struct vfmig_data *saving;
 	struct vfmig_data *resuming;
 	spinlock_t err_lock;		/* last_error */
-	char last_error[96];
+	char last_error[160];
 	atomic64_t hooked;
 	atomic64_t passed;
 	atomic64_t failed;
@@ -316,6 +360,16 @@ struct vfmig_device {
 static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct vfmig_device, core.vdev);
+}
+
+/* The largest naturally aligned access of at most 8 bytes at @pos. */
+static inline size_t vfmig_piece_size(u64 pos, size_t left)
+{
+	size_t size = 8;
+
+	while (size > left || (pos & (size - 1)))
+		size >>= 1;
+	return size;
 }
 
 static inline struct vfmig_device *dev_to_vfmig(struct vfmig_dev *dev)
@@ -330,6 +384,9 @@ struct vfmig_device *vfmig_find_device(const char *bdf);
 
 /* vfio_dev.c */
 extern const struct vfio_device_ops vfmig_vfio_ops;
+ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
+			 char __user *buf, u32 index, u64 pos, size_t size,
+			 bool iswrite);
 
 /* struct_ops.c */
 int vfmig_struct_ops_register(void);
@@ -400,6 +457,11 @@ int vfmig_trap_add(struct vfmig_device *mdev, struct vfmig_binding *b,
 void vfmig_traps_changed(struct vfmig_device *mdev);
 long vfmig_region_info(struct vfmig_device *mdev, void __user *arg);
 int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma);
+
+/* vendor_region.c */
+int vfmig_vendor_region_add(struct vfmig_binding *b, u32 subtype, u64 size,
+			    u32 flags);
+int vfmig_vendor_regions_open(struct vfmig_device *mdev);
 
 /* sysfs.c */
 extern const struct attribute_group *vfmig_dev_groups[];

@@ -7,7 +7,8 @@
  *   vfio-ops BDF 'info 0' 'wr 0 0x4 4 0x12' 'rd 0 0x4 4' 'mmap 0 0 4096' ...
  *
  * Operations (numbers in C notation):
- *   info IDX               region size, flags and sparse-mmap areas
+ *   info IDX               region size, flags and capabilities
+ *   find TYPE SUBTYPE      the index of a device-specific region, or none
  *   rd IDX OFF SIZE        pread SIZE bytes, print them as a little-endian
  *                          number (SIZE <= 8) or as hex bytes
  *   wr IDX OFF SIZE VAL    pwrite VAL's low SIZE bytes
@@ -176,12 +177,53 @@ static void op_info(unsigned int index)
 					       (unsigned long long)s->areas[i].size);
 			} else if (hdr->id == VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) {
 				printf(" msix-mappable");
+			} else if (hdr->id == VFIO_REGION_INFO_CAP_TYPE) {
+				struct vfio_region_info_cap_type *t = (void *)hdr;
+
+				printf(" type=0x%x subtype=%u", t->type, t->subtype);
 			} else {
 				printf(" cap=%u", hdr->id);
 			}
 		}
 	}
 	printf("\n");
+	free(info);
+}
+
+/* The index of the device-specific region of @type and @subtype. */
+static void op_find(uint32_t type, uint32_t subtype)
+{
+	struct vfio_device_info dev = { .argsz = sizeof(dev) };
+	struct vfio_region_info *info = calloc(1, 4096);
+	struct vfio_info_cap_header *hdr;
+
+	printf("find 0x%x %u: ", type, subtype);
+	if (ioctl(device_fd, VFIO_DEVICE_GET_INFO, &dev)) {
+		printf("error: %s\n", errname(errno));
+		free(info);
+		return;
+	}
+	for (uint32_t index = VFIO_PCI_NUM_REGIONS; index < dev.num_regions; index++) {
+		memset(info, 0, 4096);
+		info->argsz = 4096;
+		info->index = index;
+		if (ioctl(device_fd, VFIO_DEVICE_GET_REGION_INFO, info) ||
+		    !(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
+			continue;
+		for (uint32_t off = info->cap_offset; off; off = hdr->next) {
+			struct vfio_region_info_cap_type *t;
+
+			hdr = (void *)((char *)info + off);
+			t = (void *)hdr;
+			if (hdr->id == VFIO_REGION_INFO_CAP_TYPE && t->type == type &&
+			    t->subtype == subtype) {
+				printf("%u\n", index);
+				free(info);
+				return;
+			}
+		}
+	}
+	printf("none\n");
 	free(info);
 }
 
@@ -671,6 +713,8 @@ static int run(char *op)
 #define N(i) strtoull(argv[i], NULL, 0)
 	if (argc == 2 && !strcmp(argv[0], "info"))
 		op_info(N(1));
+	else if (argc == 3 && !strcmp(argv[0], "find"))
+		op_find(N(1), N(2));
 	else if (argc == 4 && !strcmp(argv[0], "rd"))
 		op_rd(N(1), N(2), N(3));
 	else if (argc == 5 && !strcmp(argv[0], "wr"))

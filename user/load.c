@@ -141,6 +141,10 @@ static int report_attach_failure(int err, const struct cli_args *args,
 	case -ENODEV:
 		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s"
 			    " (was it unbound? " PROG_NAME " bind --bdf %s)", bdf, bdf);
+	case -ENXIO:
+		/* The kernel's own id check (what check_ids() also does). */
+		return fail("the kernel refused %s for %s: %s", object, bdf,
+			    why[0] ? why : "not a device it declares (see dmesg)");
 	case -EINVAL:
 		return fail("the kernel refused %s for %s: bad bdf, name or flags in"
 			    " its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL"
@@ -237,6 +241,63 @@ static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
 	return 0;
 }
 
+/* A sysfs attribute of the device as a number ("0x8086"); -errno. */
+static int read_id(const char *bdf, const char *attr, __u32 *value)
+{
+	char path[PATH_MAX], line[32], *end;
+	int err;
+
+	err = sysfs_path(path, "bus/pci/devices/%s/%s", bdf, attr) ?:
+	      read_line(path, line, sizeof(line));
+	if (err)
+		return err;
+	*value = strtoul(line, &end, 16);
+	return end == line ? -EINVAL : 0;
+}
+
+/*
+ * The device must be one the object declares, as the kernel will insist;
+ * an object that declares none attaches only when forced.  Said here with
+ * both sides spelt out.
+ */
+static int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
+		     const struct cli_args *args)
+{
+	const char *object = args->operand, *bdf = args_bdf(args);
+	struct pci_function_id fn;
+	struct ops_info ops;
+	char id[96], list[512] = "";
+	int err;
+
+	err = ops_map_read(obj, object, ops_map, &ops);
+	if (err)
+		return err;
+	if (!ops.nr_ids) {
+		if (!(args->seen & CLI_OPT(LOAD_OPT_FORCE)))
+			return fail("%s declares no PCI ids, so it may not be meant for %s:"
+				    " add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its"
+				    " VFMIG_OPS(), or attach it anyway with --force", object, bdf);
+		warn("%s declares no PCI ids: attaching it to %s because of --force",
+		     object, bdf);
+		return 0;
+	}
+	if (read_id(bdf, "vendor", &fn.vendor) || read_id(bdf, "device", &fn.device) ||
+	    read_id(bdf, "subsystem_vendor", &fn.subvendor) ||
+	    read_id(bdf, "subsystem_device", &fn.subdevice) ||
+	    read_id(bdf, "class", &fn.class))
+		return fail("cannot read the PCI ids of %s from sysfs", bdf);
+	for (unsigned int i = 0; i < ops.nr_ids; i++) {
+		if (ops_id_matches(&ops.ids[i], &fn))
+			return 0;
+		ops_id_format(&ops.ids[i], id, sizeof(id));
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? ", " : "", id);
+	}
+	return fail("%s serves %s only; %s is %04x:%04x (subsystem %04x:%04x, class %06x):"
+		    " use the vendor's program for that device", object, list, bdf,
+		    fn.vendor, fn.device, fn.subvendor, fn.subdevice, fn.class);
+}
+
 static int check_driver_and_bpffs(const struct cli_args *args)
 {
 	const char *bdf = args_bdf(args);
@@ -264,12 +325,14 @@ int cmd_load(const struct cli_args *args)
 	if (!obj)
 		return fail("cannot open %s: %s", object, errstr(-errno));
 	ret = ops_map_find(obj, object, &ops_map) ?:
-	      ops_map_set_target(obj, object, ops_map, bdf, name) ?:
+	      ops_map_set_target(obj, object, ops_map, bdf,
+				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
 	      check_admin() ?:
 	      check_module() ?:
 	      check_device(bdf) ?:
 	      check_driver_and_bpffs(args) ?:
 	      check_idle(bdf) ?:
+	      check_ids(obj, ops_map, args) ?:
 	      load_attach_pin(obj, ops_map, args, name);
 	bpf_object__close(obj);
 	return ret;

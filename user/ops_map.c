@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include <string.h>
 
 #include <bpf/btf.h>
@@ -70,6 +71,18 @@ static struct ops_member find_member(const struct btf *btf,
 	return (struct ops_member){ -1, -1 };
 }
 
+const char *ops_map_member_name(struct bpf_object *obj,
+				const struct bpf_map *ops_map, long offset)
+{
+	const struct btf_type *type = ops_type(obj, ops_map);
+	const struct btf *btf = bpf_object__btf(obj);
+
+	for (int i = 0; type && i < btf_vlen(type); i++)
+		if (btf_member_bit_offset(type, i) == (__u32)offset * 8)
+			return btf__name_by_offset(btf, btf_members(type)[i].name_off);
+	return NULL;
+}
+
 /* Looks a member up and checks it lies in @data_size and holds @min_size. */
 static int member_at(struct bpf_object *obj, const struct btf_type *type,
 		     const char *path, const char *name, size_t min_size,
@@ -84,20 +97,120 @@ static int member_at(struct bpf_object *obj, const struct btf_type *type,
 	return 0;
 }
 
-int ops_map_set_target(struct bpf_object *obj, const char *path,
-		       struct bpf_map *ops_map, const char *bdf,
-		       char name[VFMIG_NAME_LEN])
+/* The map's data and vfmig_ops type, or NULL after saying why. */
+static char *ops_data(struct bpf_object *obj, const char *path,
+		      const struct bpf_map *ops_map,
+		      const struct btf_type **type, size_t *data_size)
 {
-	const struct btf_type *type = ops_type(obj, ops_map);
-	struct ops_member bdf_member, name_member, flags_member;
-	unsigned int flags;
+	char *data;
+
+	*type = ops_type(obj, ops_map);
+	data = *type ? bpf_map__initial_value((struct bpf_map *)ops_map, data_size) : NULL;
+	if (!data)
+		fail("%s: cannot read the data of map %s", path, bpf_map__name(ops_map));
+	return data;
+}
+
+/* A __u32 member, 0 when an older object has none. */
+static __u32 read_u32(struct bpf_object *obj, const struct btf_type *type,
+		      const char *data, size_t data_size, const char *name)
+{
+	struct ops_member m = find_member(bpf_object__btf(obj), type, name);
+	__u32 value = 0;
+
+	if (m.offset >= 0 && m.size == sizeof(value) &&
+	    (size_t)m.offset + sizeof(value) <= data_size)
+		memcpy(&value, data + m.offset, sizeof(value));
+	return value;
+}
+
+int ops_map_read(struct bpf_object *obj, const char *path,
+		 const struct bpf_map *ops_map, struct ops_info *info)
+{
+	const struct btf_type *type;
+	struct ops_member name, ids;
 	size_t data_size;
 	char *data;
 
-	data = type ? bpf_map__initial_value(ops_map, &data_size) : NULL;
+	memset(info, 0, sizeof(*info));
+	data = ops_data(obj, path, ops_map, &type, &data_size);
 	if (!data)
-		return fail("%s: cannot read the data of map %s",
-			    path, bpf_map__name(ops_map));
+		return EXIT_FAIL;
+	if (member_at(obj, type, path, "name", VFMIG_NAME_LEN, data_size, &name))
+		return EXIT_FAIL;
+	memcpy(info->name, data + name.offset, VFMIG_NAME_LEN - 1);
+	info->flags = read_u32(obj, type, data, data_size, "flags");
+	info->version = read_u32(obj, type, data, data_size, "version");
+	info->min_version = read_u32(obj, type, data, data_size, "min_version");
+
+	ids = find_member(bpf_object__btf(obj), type, "ids");
+	if (ids.offset < 0)
+		return 0;	/* built before objects declared ids */
+	if (ids.size != sizeof(info->ids) || (size_t)(ids.offset + ids.size) > data_size)
+		return fail("%s: its " VFMIG_OPS_TYPE ".ids is not %d entries of 24 bytes"
+			    " (rebuild it against the vmlinux.h of this vfmig.ko)",
+			    path, VFMIG_MAX_IDS);
+	memcpy(info->ids, data + ids.offset, sizeof(info->ids));
+	/* The kernel's end of the list: nothing to match on. */
+	while (info->nr_ids < VFMIG_MAX_IDS &&
+	       (info->ids[info->nr_ids].vendor || info->ids[info->nr_ids].subvendor ||
+		info->ids[info->nr_ids].class_mask))
+		info->nr_ids++;
+	return 0;
+}
+
+static bool field_matches(__u32 want, __u32 have)
+{
+	return want == VFMIG_ANY_ID || want == have;
+}
+
+bool ops_id_matches(const struct ops_pci_id *id, const struct pci_function_id *fn)
+{
+	return field_matches(id->vendor, fn->vendor) &&
+	       field_matches(id->device, fn->device) &&
+	       field_matches(id->subvendor, fn->subvendor) &&
+	       field_matches(id->subdevice, fn->subdevice) &&
+	       !((id->class ^ fn->class) & id->class_mask);
+}
+
+/* Four hex digits, or "*" for any. */
+static const char *hex_or_any(__u32 value, char buf[12])
+{
+	if (value == VFMIG_ANY_ID)
+		return "*";
+	snprintf(buf, 12, "%04x", value);
+	return buf;
+}
+
+void ops_id_format(const struct ops_pci_id *id, char *buf, size_t size)
+{
+	char v[12], d[12], sv[12], sd[12];
+	int n;
+
+	n = snprintf(buf, size, "%s:%s", hex_or_any(id->vendor, v),
+		     hex_or_any(id->device, d));
+	if ((id->subvendor != VFMIG_ANY_ID || id->subdevice != VFMIG_ANY_ID) &&
+	    n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " subsystem %s:%s",
+			      hex_or_any(id->subvendor, sv), hex_or_any(id->subdevice, sd));
+	if (id->class_mask && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, " class %06x/%06x", id->class, id->class_mask);
+}
+
+int ops_map_set_target(struct bpf_object *obj, const char *path,
+		       struct bpf_map *ops_map, const char *bdf,
+		       bool any_device, char name[VFMIG_NAME_LEN])
+{
+	struct ops_member bdf_member, name_member, flags_member, any_member;
+	const struct btf_type *type;
+	unsigned int flags;
+	size_t data_size;
+	char *data;
+	__u32 any = any_device;
+
+	data = ops_data(obj, path, ops_map, &type, &data_size);
+	if (!data)
+		return EXIT_FAIL;
 	if (member_at(obj, type, path, "bdf", VFMIG_BDF_LEN, data_size, &bdf_member) ||
 	    member_at(obj, type, path, "name", VFMIG_NAME_LEN, data_size, &name_member) ||
 	    member_at(obj, type, path, "flags", sizeof(flags), data_size, &flags_member))
@@ -110,6 +223,12 @@ int ops_map_set_target(struct bpf_object *obj, const char *path,
 
 	memset(data + bdf_member.offset, 0, bdf_member.size);
 	strcpy(data + bdf_member.offset, bdf);
+
+	/* Only the operator forces: whatever the object says is overwritten. */
+	any_member = find_member(bpf_object__btf(obj), type, "any_device");
+	if (any_member.offset >= 0 && any_member.size == sizeof(any) &&
+	    (size_t)any_member.offset + sizeof(any) <= data_size)
+		memcpy(data + any_member.offset, &any, sizeof(any));
 
 	/* The kernel wants a NUL inside name: cut a name that fills it. */
 	data[name_member.offset + VFMIG_NAME_LEN - 1] = '\0';

@@ -273,7 +273,7 @@ void test_cli_help_exit_0(void)
 	run_loader(&run, "--help", NULL);
 	ASSERT_INT(run.status, 0);
 	ASSERT_CONTAINS(run.out, "Usage: vfmig-load COMMAND [options]\n"
-			"       vfmig-load OBJ --bdf BDF [--bind] [-v]\n");
+			"       vfmig-load OBJ --bdf BDF [--bind] [--force] [-v]\n");
 	ASSERT_CONTAINS(run.out, "  unload ");
 	ASSERT_CONTAINS(run.out, "  load         attach vendor program OBJ to a device,"
 			" pin it (default)\n");

@@ -24,7 +24,7 @@ static void expect_target(const char *object, const char *want_name)
 	if (!ASSERT_TRUE(obj))
 		return;
 	if (ASSERT_INT(ops_map_find(obj, path, &map), 0) &&
-	    ASSERT_INT(ops_map_set_target(obj, path, map, "0000:3b:00.1", name), 0)) {
+	    ASSERT_INT(ops_map_set_target(obj, path, map, "0000:3b:00.1", false, name), 0)) {
 		ASSERT_STR(name, want_name);
 		data = bpf_map__initial_value(map, &size);
 		ASSERT_STR(data + BDF_OFFSET, "0000:3b:00.1");

@@ -306,8 +306,33 @@ void test_stream_other_program_version(void)
 	if (!build(&s, &edu, 0))
 		return;
 	want.program_version = 2;
-	expect(&s, s.len, &want, -ENODEV, "saved by another version of the program");
+	expect(&s, s.len, &want, -ENODEV,
+	       "saved by an older version of the program than it reads");
 	stream_buf_free(&s);
+}
+
+/* A program reads streams from min_program_version to program_version. */
+void test_stream_program_version_range(void)
+{
+	struct vfmig_stream_expect want = edu, saved = edu;
+	struct stream_buf s;
+
+	want.min_program_version = 2;
+	want.program_version = 3;
+	for (__u32 v = 1; v <= 4; v++) {
+		saved.program_version = v;
+		if (!build(&s, &saved, 0))
+			return;
+		if (v == 1)
+			expect(&s, s.len, &want, -ENODEV,
+			       "saved by an older version of the program than it reads");
+		else if (v == 4)
+			expect(&s, s.len, &want, -ENODEV,
+			       "saved by a newer version of the program");
+		else
+			expect(&s, s.len, &want, 0, NULL);
+		stream_buf_free(&s);
+	}
 }
 
 void test_stream_checksum_payload_byte(void)
@@ -418,7 +443,7 @@ void test_stream_units_of_other_origins(void)
 		    !ASSERT_INT(stream_add_unit(&s, &other, VFMIG_STREAM_FINAL, "b", 1), 0))
 			return;
 		expect(&s, s.len, NULL, -EINVAL, i == 0 ? "saved by another program" :
-		       i == 1 ? "another version of the program" : "other PCI ids");
+		       i == 1 ? "newer version of the program" : "other PCI ids");
 		stream_buf_free(&s);
 	}
 }

@@ -76,6 +76,7 @@ static const struct {
 	TEST(test_stream_other_device),
 	TEST(test_stream_other_program),
 	TEST(test_stream_other_program_version),
+	TEST(test_stream_program_version_range),
 	TEST(test_stream_checksum_payload_byte),
 	TEST(test_stream_checksum_header_byte),
 	TEST(test_stream_trailing_bytes),

@@ -113,6 +113,7 @@ void test_stream_program_not_terminated(void);
 void test_stream_other_device(void);
 void test_stream_other_program(void);
 void test_stream_other_program_version(void);
+void test_stream_program_version_range(void);
 void test_stream_checksum_payload_byte(void);
 void test_stream_checksum_header_byte(void);
 void test_stream_trailing_bytes(void);

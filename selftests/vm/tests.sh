@@ -426,7 +426,7 @@ t_malformed_streams_refused() {
 	for f in short-header:truncated short-payload:truncated trailing:trailing \
 		 magic:magic version:version checksum:checksum empty:empty \
 		 device:"other PCI ids" program:"another program" \
-		 prog-version:"another version"; do
+		 prog-version:"newer version"; do
 		reason=${f#*:}
 		f=${f%%:*}
 		$CTL restore --bdf "$B" -i "$TMP/$f" >/dev/null 2>&1 &&
@@ -919,7 +919,9 @@ TESTS=(
 . selftests/vm/nic.sh
 # shellcheck source=selftests/vm/dma_wait.sh
 . selftests/vm/dma_wait.sh
-TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" t_dmesg_clean)
+# shellcheck source=selftests/vm/vendor_kit.sh
+. selftests/vm/vendor_kit.sh
+TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.
 

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The devices the test programs serve: QEMU's edu, and the igb VF of the
+ * NIC tests.
+ */
+#ifndef _VFMIG_TEST_IDS_H
+#define _VFMIG_TEST_IDS_H
+
+#define TEST_IDS .ids = {						\
+	VFMIG_PCI_DEVICE(0x1234, 0x11e8),				\
+	VFMIG_PCI_DEVICE(0x8086, 0x10ca),				\
+}
+
+#endif /* _VFMIG_TEST_IDS_H */

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+#
+# The vendor kit: device ids the kernel enforces, vfmig-load inspect, state
+# format upgrades (edu format 1 -> 2), a vendor region (edu's scratch
+# area), and the installed template built out of the tree.  Sourced by
+# tests.sh after safety.sh (for ATT); listed in VENDOR_KIT_TESTS.
+
+# The scratch region of bpf/edu.bpf.c: vendor type | edu's vendor id.
+EDU_SCRATCH_TYPE=$((0x80000000 | 0x1234))
+EDU_SCRATCH_SUBTYPE=1
+
+# An object for another device: refused by vfmig-load, and by the kernel
+# when a raw libbpf attach skips the loader's check.
+t_ids_refused_by_kernel() {
+	local out
+	out=$($LOAD bpf/igbvf.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load attached igbvf to edu"
+	assert_has "loader names both sides" "serves 8086:10ca only; $A is 1234:11e8" "$out"
+	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
+	assert_eq "kernel refuses" "attach: error: ENXIO" "$($ATT bpf/igbvf.bpf.o "$A")"
+	assert_has "kernel says why" "program igbvf does not serve 1234:11e8" \
+		"$(sysattr "$A" last_error)"
+	assert_eq "still nothing attached" "" "$(sysattr "$A" program)"
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+}
+
+# No ids: refused unless the operator forces it, and then with a warning.
+t_no_ids_needs_force() {
+	local out mark
+	out=$($LOAD bpf/test_no_ids.bpf.o --bdf "$A" 2>&1) && fail "attached without --force"
+	assert_has "loader says how" "declares no PCI ids" "$out"
+	assert_has "loader names the fix" "--force" "$out"
+	assert_eq "kernel refuses" "attach: error: ENXIO" "$($ATT bpf/test_no_ids.bpf.o "$A")"
+	assert_has "kernel says why" "declares no PCI ids" "$(sysattr "$A" last_error)"
+	mark=$(($(dmesg | wc -l) + 1))
+	out=$($LOAD bpf/test_no_ids.bpf.o --bdf "$A" --force 2>&1) || fail "--force: $out"
+	assert_has "loader warns" "warning: bpf/test_no_ids.bpf.o declares no PCI ids" "$out"
+	assert_eq "attached" test_no_ids "$(sysattr "$A" program)"
+	assert_has "kernel warns" "declares no PCI ids: attached because the operator forced it" \
+		"$(dmesg | tail -n +"$mark")"
+}
+
+t_inspect_object() {
+	local out
+	out=$($LOAD inspect bpf/edu_v2.bpf.o) || fail "inspect"
+	assert_has "program" "program:    edu" "$out"
+	assert_has "versions" "version:    2 (loads streams of versions 1 to 2)" "$out"
+	assert_has "ids" "devices:    1234:11e8" "$out"
+	assert_has "flags" "p2p pre-copy dirty-log" "$out"
+	assert_has "callbacks" "region_read  edu_read" "$out"
+	assert_has "sleepable" "load         edu_load (sleepable)" "$out"
+	assert_has "declarations" "trap windows and vendor regions at attach" "$out"
+	assert_has "license" "license:    GPL" "$out"
+	out=$($LOAD inspect --json bpf/igbvf.bpf.o | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["program"], d["version"], d["min_version"], d["ids"][0]["vendor"], d["ids"][0]["device"],
+      d["ids"][0]["subvendor"], ",".join(c["member"] for c in d["callbacks"] if c["sleepable"]),
+      d["init_declares"]["trap_windows"], d["init_declares"]["vendor_regions"], d["license"])') ||
+		fail "inspect --json is not JSON"
+	assert_eq "JSON" "igbvf 1 1 8086 10ca None init,set_state,save,load,log_report,open,reset True False GPL" "$out"
+	out=$($LOAD inspect bpf/test_no_ids.bpf.o) || fail "inspect test_no_ids"
+	assert_has "no ids" "none declared: attaches only with --force" "$out"
+	out=$($LOAD inspect bpf/test_foreign.bpf.o 2>&1) && fail "inspect of a tcp_congestion_ops"
+	assert_has "not a vfmig object" "is not a vfmig_ops" "$out"
+}
+
+# Format 2 reads format 1 (upgrade); format 1 refuses format 2 (no downgrade).
+t_state_format_upgrade() {
+	local a b before out
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	load bpf/edu_v2.bpf.o --bdf "$B" >/dev/null
+	$OPS "$A" 'wr 0 4 4 0x4321' 'wr 0 8 4 6' 'poll 0 0x20 1 0' 'wr 0 0x80 8 0x40000' \
+		'wr 0 0x88 8 0x2000' 'wr 0 0x90 8 0x80' >/dev/null
+	$OPS "$B" 'wr 0 4 4 0x7777' >/dev/null
+	a=$(edu_regs "$A")
+	$CTL save --bdf "$A" -o "$TMP/v1.state" || fail "save v1"
+	assert_has "v1 stream" "version 1" "$($CTL inspect "$TMP/v1.state")"
+	$CTL restore --bdf "$B" -i "$TMP/v1.state" || fail "format 2 refused a format 1 stream"
+	assert_eq "B has A's registers" "$a" "$(edu_regs "$B")"
+	assert_has "B's shadow" '"restored":1' \
+		"$(bpftool -j map dump pinned "$(pindir "$B")/edu_shadow")"
+
+	$OPS "$B" 'wr 0 4 4 0x5555' >/dev/null
+	$CTL save --bdf "$B" -o "$TMP/v2.state" || fail "save v2"
+	assert_has "v2 stream" "version 2" "$($CTL inspect "$TMP/v2.state")"
+	before=$(edu_regs "$A")
+	out=$($CTL restore --bdf "$A" -i "$TMP/v2.state" 2>&1) && fail "format 1 loaded format 2"
+	assert_has "reason" "saved by a newer version of the program" "$(sysattr "$A" last_error)"
+	assert_eq "A unchanged" "$before" "$(edu_regs "$A")"
+	b=$(edu_regs "$B")
+	$CTL restore --bdf "$B" -i "$TMP/v2.state" || fail "format 2 refused its own stream"
+	assert_eq "B again" "$b" "$(edu_regs "$B")"
+}
+
+# edu's scratch area through the VFIO uAPI: info, every size, pieces,
+# bounds, no mmap; gone with the program.
+t_edu_vendor_region() {
+	local idx out
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	idx=$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")
+	[ "$idx" -ge 9 ] 2>/dev/null || fail "no vendor region: $idx"
+	out=$($OPS "$A" "info $idx" \
+		"wr $idx 0 1 0xa1" "wr $idx 2 2 0xb2b2" "wr $idx 4 4 0xc4c4c4c4" \
+		"wr $idx 8 8 0xd8d8d8d8d8d8d8d8" \
+		"rd $idx 0 1" "rd $idx 2 2" "rd $idx 4 4" "rd $idx 8 8" "rd $idx 0 16" \
+		"wr $idx 0x101 8 0x1122334455667788" "rd $idx 0x101 8" \
+		"rd $idx 0xff8 8" "rd $idx 0xffc 8" "wr $idx 0x1000 1 0" "mmap $idx 0 4096")
+	assert_eq "info" "size=0x1000 flags=rw-c type=0x80001234 subtype=1" "$(answer 1 "$out")"
+	assert_eq "1-byte write" ok "$(answer 2 "$out")"
+	assert_eq "8-byte write" ok "$(answer 5 "$out")"
+	assert_eq "1-byte read" 0xa1 "$(answer 6 "$out")"
+	assert_eq "2-byte read" 0xb2b2 "$(answer 7 "$out")"
+	assert_eq "4-byte read" 0xc4c4c4c4 "$(answer 8 "$out")"
+	assert_eq "8-byte read" 0xd8d8d8d8d8d8d8d8 "$(answer 9 "$out")"
+	assert_eq "16-byte read" a100b2b2c4c4c4c4d8d8d8d8d8d8d8d8 "$(answer 10 "$out")"
+	assert_eq "unaligned write, in pieces" ok "$(answer 11 "$out")"
+	assert_eq "unaligned read" 0x1122334455667788 "$(answer 12 "$out")"
+	assert_eq "last 8 bytes" 0x0 "$(answer 13 "$out")"
+	assert_eq "read past the end" "error: EINVAL" "$(answer 14 "$out")"
+	assert_eq "write past the end" "error: EINVAL" "$(answer 15 "$out")"
+	assert_eq "no mmap" "error: EINVAL" "$(answer 16 "$out")"
+	# The program holds the bytes across opens; the dirty region stays.
+	assert_eq "kept" 0x1122334455667788 "$(answer 1 "$($OPS "$A" "rd $idx 0x101 8")")"
+	[ "$(answer 1 "$($OPS "$A" "find $((0x8000ffff)) 1")")" != none ] ||
+		fail "the dirty-log region is gone"
+	$LOAD unload --bdf "$A" >/dev/null || fail unload
+	assert_eq "gone without the program" none \
+		"$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")"
+}
+
+# The installed kit alone builds a program that attaches and migrates.
+t_template_builds_out_of_tree() {
+	local kit=$TMP/kit tpl=$TMP/mydev out
+	make -s install-kit DESTDIR="$kit" PREFIX=/usr >/dev/null || fail "make install-kit"
+	cp -r "$kit/usr/share/vfmig/template" "$tpl"
+	out=$(make -C "$tpl" VFMIG_INCLUDE="$kit/usr/include/vfmig" 2>&1) ||
+		fail "template build: $out"
+	assert_has "ids" "devices:    1234:11e8" "$($LOAD inspect "$tpl/mydev.bpf.o")"
+	load "$tpl/mydev.bpf.o" --bdf "$A" >/dev/null
+	load "$tpl/mydev.bpf.o" --bdf "$B" >/dev/null
+	$OPS "$A" 'wr 0 4 4 0x2468' >/dev/null
+	$CTL save --bdf "$A" -o "$TMP/mydev.state" || fail "save"
+	$CTL restore --bdf "$B" -i "$TMP/mydev.state" || fail "restore"
+	assert_eq "liveness moved" "$(answer 1 "$($OPS "$A" 'rd 0 4 4')")" \
+		"$(answer 1 "$($OPS "$B" 'rd 0 4 4')")"
+	out=$(make -C "$tpl" clean all VFMIG_INCLUDE="$kit/usr/include/vfmig" \
+		VENDOR_ID=0x8086 DEVICE_ID=0x10ca 2>&1) || fail "rebuild: $out"
+	assert_has "other ids" "devices:    8086:10ca" "$($LOAD inspect "$tpl/mydev.bpf.o")"
+}
+
+VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
+		  t_state_format_upgrade t_edu_vendor_region t_template_builds_out_of_tree)
