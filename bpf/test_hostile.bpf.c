@@ -23,6 +23,14 @@ volatile int ret_log_start;
 volatile int ret_log_report;
 /* init() declares this many more 8-byte windows (the 17th must fail). */
 volatile int extra_windows;
+/*
+ * init() declares nr_regions vendor regions of region_size bytes and
+ * region_flags, subtypes 1, 2, ... (all 1 with region_dup).
+ */
+volatile int nr_regions;
+volatile __u64 region_size;
+volatile __u32 region_flags;
+volatile int region_dup;
 /* Call bpf_vfmig_error(dev, error_value) from exit(). */
 volatile int error_in_exit;
 volatile int error_value;
@@ -49,6 +57,7 @@ volatile int kf_result_config_write;
 volatile __u64 kf_read_value;
 volatile int kf_result_trap_window;
 volatile int kf_result_stream_write_bar;	/* from save() */
+volatile int kf_result_region_add;	/* after init(): must fail */
 volatile int kf_sleepable;	/* results above came from set_state */
 
 static void probe_kfuncs(struct vfmig_dev *dev)
@@ -66,6 +75,7 @@ static void probe_kfuncs(struct vfmig_dev *dev)
 	kf_result_config_write = bpf_vfmig_config_write(dev, kf_offset, kf_size,
 							kf_value);
 	kf_result_trap_window = bpf_vfmig_trap_window(dev, 0, 0x40, 4);
+	kf_result_region_add = bpf_vfmig_region_add(dev, 99, 4096, VFMIG_REGION_READ);
 }
 
 SEC("struct_ops.s/init")
@@ -76,6 +86,13 @@ int BPF_PROG(hostile_init, struct vfmig_dev *dev)
 	for (int i = 0; i < 16 && !err; i++)
 		if (i < extra_windows)
 			err = bpf_vfmig_trap_window(dev, 0, 0x1000 + 16 * i, 8);
+	for (int i = 0; i < 8 && !err; i++)
+		if (i < nr_regions) {
+			err = bpf_vfmig_region_add(dev, region_dup ? 1 : i + 1,
+						   region_size, region_flags);
+			if (err > 0)
+				err = 0;	/* the region's number */
+		}
 	return err ?: ret_init;
 }
 

@@ -7,8 +7,15 @@
 # listed in TESTS; ends with "N passed, N failed".
 set -uo pipefail
 
-# Tests to run: those named on the command line, or all of TESTS.
-ONLY=("$@")
+# Tests to run: those named on the command line, or all of TESTS but
+# those named with a leading '-'.
+ONLY=() SKIP=()
+for arg; do
+	case $arg in
+	-*) SKIP+=("${arg#-}") ;;
+	*) ONLY+=("$arg") ;;
+	esac
+done
 # The module built for the running kernel: the second tier's has its own.
 KO=kernel/vfmig.ko
 [ -e "build/kmod/$(uname -r)/kernel/vfmig.ko" ] && KO=build/kmod/$(uname -r)/kernel/vfmig.ko
@@ -936,6 +943,13 @@ modprobe vfio-pci && modprobe vfio_iommu_type1 || { echo "cannot load vfio modul
 insmod "$KO" || { echo "cannot load $KO"; exit 1; }
 echo "kernel $(uname -r), module $KO, DMA logging via: $(log_ways)"
 [ ${#ONLY[@]} -eq 0 ] || TESTS=("${ONLY[@]}")
+for t in "${SKIP[@]}"; do
+	found=
+	for i in "${!TESTS[@]}"; do
+		[ "${TESTS[i]}" = "$t" ] && unset 'TESTS[i]' && found=1
+	done
+	[ -n "$found" ] || { echo "no test $t to leave out"; exit 1; }
+done
 
 passed=0 failed=0
 for t in "${TESTS[@]}"; do

@@ -128,6 +128,44 @@ t_edu_vendor_region() {
 		"$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")"
 }
 
+# bpf_vfmig_region_add() with what a hostile program may pass, and a huge
+# region that costs nothing until read; hooks that pass or fail.
+t_region_add_hostile_args() {
+	local args out idx
+	for args in "region_size=0 region_flags=3:EINVAL" \
+		    "region_size=0x40000001 region_flags=3:EINVAL" \
+		    "region_size=0xffffffffffffffff region_flags=3:EINVAL" \
+		    "region_size=4096 region_flags=0:EINVAL" \
+		    "region_size=4096 region_flags=4:EINVAL" \
+		    "region_size=4096 region_flags=0xffffffff:EINVAL" \
+		    "region_size=4096 region_flags=1 region_dup=1 nr_regions=2:EEXIST" \
+		    "region_size=4096 region_flags=1 nr_regions=5:ENOSPC"; do
+		# shellcheck disable=SC2086
+		out=$(hattach nr_regions=1 ${args%:*})
+		assert_eq "$args" "attach: error: ${args##*:}" "$out"
+		assert_eq "$args: nothing attached" "" "$(sysattr "$A" program)"
+	done
+	assert_eq "4 read-only regions of 1 GiB" "attach: ok" \
+		"$(hattach nr_regions=4 region_size=0x40000000 region_flags=1 call_kfuncs=1)"
+	idx=$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE 4")")
+	out=$($OPS "$A" "info $idx" "rd $idx 0x3ffffff8 8" "wr $idx 0 4 1" \
+		"rd $idx 0x40000000 1" "mmap $idx 0 4096")
+	assert_eq "info" "size=0x40000000 flags=r--c type=0x80001234 subtype=4" "$(answer 1 "$out")"
+	assert_eq "read at the end" 0x5afe "$(answer 2 "$out")"
+	assert_eq "read-only" "error: EINVAL" "$(answer 3 "$out")"
+	assert_eq "past the end" "error: EINVAL" "$(answer 4 "$out")"
+	assert_eq "no mmap" "error: EINVAL" "$(answer 5 "$out")"
+	assert_eq "region_add after init()" -1 "$(hvar kf_result_region_add)"
+	hdetach
+	hattach nr_regions=1 region_size=64 region_flags=3 ret_region_read=1 \
+		ret_region_write=-5 >/dev/null
+	idx=$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE 1")")
+	out=$($OPS "$A" "rd $idx 0 4" "wr $idx 0 4 7")
+	assert_eq "VFMIG_PASS: nothing to pass to" "error: EINVAL" "$(answer 1 "$out")"
+	assert_eq "a hook's error" "error: EIO" "$(answer 2 "$out")"
+	hdetach
+}
+
 # The installed kit alone builds a program that attaches and migrates.
 t_template_builds_out_of_tree() {
 	local kit=$TMP/kit tpl=$TMP/mydev out
@@ -149,4 +187,5 @@ t_template_builds_out_of_tree() {
 }
 
 VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
-		  t_state_format_upgrade t_edu_vendor_region t_template_builds_out_of_tree)
+		  t_state_format_upgrade t_edu_vendor_region t_region_add_hostile_args
+		  t_template_builds_out_of_tree)
