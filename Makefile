@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vfmig: one entry point.  `make check` and `make demo` set the machine up
-# themselves; `make` alone needs `make setup` to have run once.
+# themselves (`make setup`: the test VM's kernel and packages); on a host,
+# `make && make install` needs the build dependencies and the running
+# kernel's headers only.
 
+VERSION   := $(shell sed -n 's/^\#define VFMIG_VERSION[^"]*"\(.*\)"/\1/p' include/vfmig.h)
 CACHE     ?= $(CURDIR)/.cache
-KVER      := $(shell cat $(CACHE)/kernel-version 2>/dev/null)
-KDIR      ?= /usr/src/linux-headers-$(KVER)
+# The kernel to build for: the test VM's once `make setup` ran, else the
+# running one.
+ifeq ($(origin KVER),undefined)
+KVER      := $(or $(shell cat $(CACHE)/kernel-version 2>/dev/null),$(shell uname -r))
+endif
+KDIR      ?= /lib/modules/$(KVER)/build
 BUILD     := build
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
@@ -23,7 +30,8 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
-.PHONY: all setup testkernel check vmtest demo bench install install-kit clean user unit-test need-setup
+.PHONY: all setup testkernel check vmtest demo bench install install-tools install-kit \
+	install-module install-dkms clean user unit-test need-setup
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
@@ -34,7 +42,9 @@ setup:
 
 need-setup:
 	@test -n "$(KVER)" -a -d "$(KDIR)" || \
-		{ echo "vfmig: not set up: run 'make setup' (as root) first" >&2; exit 1; }
+		{ echo "vfmig: no kernel headers in $(KDIR): install linux-headers-$(KVER)" \
+		       "(apt install linux-headers-$(KVER)), or run 'make setup' (as root) for" \
+		       "the test VM" >&2; exit 1; }
 
 kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
@@ -125,23 +135,52 @@ bench:
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
 
-# Where `make install` puts things; DESTDIR for staging, as packages do.
-PREFIX ?= /usr/local
+# Where `make install` puts things; DESTDIR stages, as packages do.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+PROGDIR   ?= $(PREFIX)/lib/vfmig
+INCDIR    ?= $(PREFIX)/include/vfmig
+DATADIR   ?= $(PREFIX)/share/vfmig
+MANDIR    ?= $(PREFIX)/share/man
+COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+# The vendor programs a host gets; the test programs stay here.
+SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
+MANPAGES  := user/man/vfmig-load.8 user/man/vfmig-ctl.8 user/man/vfmig-programs.7
 
-install: all install-kit
-	install -D -m 0755 user/vfmig-load $(DESTDIR)$(PREFIX)/sbin/vfmig-load
-	install -D -m 0755 user/vfmig-ctl $(DESTDIR)$(PREFIX)/sbin/vfmig-ctl
-	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/extra/vfmig.ko
+install: install-tools install-kit install-module $(SHIPPED)
+	install -D -m 0644 -t $(DESTDIR)$(PROGDIR) $(SHIPPED)
+
+install-tools: user
+	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) user/vfmig-load user/vfmig-ctl
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(filter %.8,$(MANPAGES))
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man7 $(filter %.7,$(MANPAGES))
+	install -D -m 0644 user/completion.bash $(DESTDIR)$(COMPDIR)/vfmig-load
+	ln -sf vfmig-load $(DESTDIR)$(COMPDIR)/vfmig-ctl
 
 # What a vendor builds programs with, outside this tree: the headers and
 # the template (its Makefile pointed at where the headers go).
-KIT_DIR := $(DESTDIR)$(PREFIX)/share/vfmig/template
 install-kit:
-	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/vfmig include/vfmig.h \
+	install -D -m 0644 -t $(DESTDIR)$(INCDIR) include/vfmig.h \
 		include/vfmig.bpf.h include/vfmig_stream.h
-	install -D -m 0644 -t $(KIT_DIR) bpf/template/mydev.bpf.c
-	sed 's|^VFMIG_INCLUDE ?=.*|VFMIG_INCLUDE ?= $(PREFIX)/include/vfmig|' \
-		bpf/template/Makefile >$(KIT_DIR)/Makefile
+	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/template bpf/template/mydev.bpf.c
+	sed 's|^VFMIG_INCLUDE ?=.*|VFMIG_INCLUDE ?= $(INCDIR)|' \
+		bpf/template/Makefile >$(DESTDIR)$(DATADIR)/template/Makefile
+
+# The module for KVER (the running kernel on a host), then depmod, so
+# `modprobe vfmig` finds it.
+install-module: kernel/vfmig.ko
+	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/updates/vfmig.ko
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+# The module's source as DKMS takes it (/usr/src/vfmig-VERSION): DKMS
+# rebuilds it for every kernel installed later and runs depmod.
+install-dkms:
+	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/kernel \
+		$(filter kernel/%,$(KMOD_SRCS))
+	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/include \
+		$(filter include/%,$(KMOD_SRCS))
+	sed 's/@VERSION@/$(VERSION)/' kernel/dkms.conf.in \
+		>$(DESTDIR)/usr/src/vfmig-$(VERSION)/dkms.conf
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null

@@ -9,6 +9,9 @@
 #ifndef _VFMIG_H
 #define _VFMIG_H
 
+/* The release: module, tools and packages (make reads it from here). */
+#define VFMIG_VERSION		"0.3.0"
+
 /* Hook return value: let vfio-pci perform the access as if unhooked. */
 #define VFMIG_PASS		1
 

@@ -109,12 +109,18 @@ static int vfmig_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
 	return vfio_pci_core_sriov_configure(core, nr_virtfn);
 }
 
-/* Bind only through driver_override, like vfio-pci's "match all" entry. */
+/*
+ * Bind only through driver_override, like vfio-pci's "match all" entry, but
+ * with no MODULE_DEVICE_TABLE: its alias would tie vfio-pci's in
+ * modules.alias, and libvirt would pick between the two by line order for
+ * every device on the host.  libvirt asks for us by name instead
+ * (<driver model='vfmig-pci'/>), which modprobe finds as this alias.
+ */
 static const struct pci_device_id vfmig_pci_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
 	{}
 };
-MODULE_DEVICE_TABLE(pci, vfmig_pci_table);
+MODULE_ALIAS("vfmig_pci");
 
 static struct pci_driver vfmig_pci_driver = {
 	.name = VFMIG_DRIVER_NAME,
@@ -150,3 +156,4 @@ module_exit(vfmig_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-pci variant driver programmable with BPF struct_ops");
+MODULE_VERSION(VFMIG_VERSION);

@@ -68,9 +68,9 @@ NIC_TESTS=$(. selftests/vm/safety.sh && echo "${NIC_TESTS[*]}")
 NIC_TIER2_TESTS=$(. selftests/vm/safety.sh && echo "${NIC_TIER2_TESTS[*]}")
 TIER2_SKIP=$(. selftests/vm/safety.sh && echo "${TIER2_SKIP[*]/#/-}")
 STRESS_TESTS=$(. selftests/vm/safety.sh && echo "${STRESS_TESTS[*]}")
-vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS VMTEST_ARGS...
-	local name=$1 suite=$2 nic=$3
-	shift 3
+vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
+	local name=$1 suite=$2 nic=$3 stress=$4
+	shift 4
 	# shellcheck disable=SC2086
 	VMTEST_APPEND=kmemleak=off run_part "VM tests, $name" \
 		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $suite
@@ -79,10 +79,14 @@ vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS VMTEST_ARGS...
 		selftests/vmtest.sh "$@" --igb -- selftests/vm/tests.sh $nic
 	# shellcheck disable=SC2086
 	run_part "stress, $name" \
-		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $STRESS_TESTS
+		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $stress
 }
 
-vm_parts "Debian kernel $KVER" "" "$NIC_TESTS"
+# make install/install-dkms staged, and a DKMS build for the Debian tier,
+# whose module the stress VM then loads.
+run_part "install" selftests/install_test.sh
+INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
+vm_parts "Debian kernel $KVER" "" "$NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
 
 echo "== second kernel tier (log: $TK_LOG)"
 if wait "$tk_pid" && make -s all; then
@@ -90,7 +94,7 @@ if wait "$tk_pid" && make -s all; then
 	# KASAN, lockdep and kmemleak under TCG: what only this tier can tell
 	# (safety, IOMMUFD, DMA logging in the core), not what QEMU does the
 	# same on both (see TIER2_SKIP and NIC_TIER2_TESTS in safety.sh).
-	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$NIC_TIER2_TESTS" \
+	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$NIC_TIER2_TESTS" "$STRESS_TESTS" \
 		--kernel-dir "$tk" --timeout 3000
 else
 	tail -n 30 "$TK_LOG"

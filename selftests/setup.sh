@@ -18,10 +18,12 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 # (libbpf 1.1 cannot load module struct_ops, QEMU 7.2 has no VFIO migration v2).
 # libclang-rt-14-dev: libFuzzer and the sanitizers of bookworm's clang (14),
 # only recommended by clang, for `make -C user fuzz`.  flex, bison, bc and
-# libssl-dev build the second kernel tier (selftests/testkernel).
+# libssl-dev build the second kernel tier (selftests/testkernel).  dkms and
+# man-db: what the install test checks (a DKMS build, man pages that render).
 BASE_PKGS=(make gcc clang llvm dwarves pkg-config libelf-dev zlib1g-dev
 	   flex bison bc libssl-dev
-	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3)
+	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3
+	   dkms man-db)
 BPO_PKGS=(libbpf-dev bpftool qemu-system-x86)
 
 if [ "$(id -u)" != 0 ]; then

@@ -51,6 +51,12 @@ static const struct cli_command commands[] = {
 	  "lists them); an object that declares none needs --force.",
 	  BDF_OPT | CLI_OPT(LOAD_OPT_BIND) | CLI_OPT(LOAD_OPT_FORCE) | COMMON, BDF_OPT,
 	  cmd_load },
+	{ "replace", "OBJ", "the new vendor program, a .bpf.o",
+	  "swap the program of a device for OBJ in one step",
+	  "The device's pinned link is updated (bpf_link_update): every access is\n"
+	  "served by the old program or the new one, never by neither; OBJ's init()\n"
+	  "runs first, and a refusal leaves the old program in place.",
+	  BDF_OPT | CLI_OPT(LOAD_OPT_FORCE) | COMMON, BDF_OPT, cmd_replace },
 	{ "unload", NULL, NULL, "detach the program of a device and remove its pins", NULL,
 	  BDF_OPT | COMMON, BDF_OPT, cmd_unload },
 	{ "status", NULL, NULL, "show devices, programs, pins and access counters", NULL,

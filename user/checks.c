@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,11 +35,35 @@ int check_admin(void)
 		    " token are not enough)");
 }
 
+/* Run from a source tree (user/vfmig-load beside kernel/vfmig.ko)? */
+static bool in_source_tree(char module[PATH_MAX])
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	if (snprintf(module, PATH_MAX, "%s/../kernel/vfmig.ko", exe) >= PATH_MAX)
+		return false;
+	return access(module, R_OK) == 0;
+}
+
 int check_module(void)
 {
+	char module[PATH_MAX];
+
 	if (module_loaded())
 		return 0;
-	return fail("vfmig module not loaded (modprobe vfio-pci; insmod kernel/vfmig.ko)");
+	if (in_source_tree(module))
+		return fail("vfmig module not loaded (modprobe vfio-pci; insmod %s)", module);
+	return fail("vfmig module not loaded (modprobe vfmig; if it is not found, install"
+		    " it: make install, or the vfmig-dkms package)");
 }
 
 int check_device(const char *bdf)

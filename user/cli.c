@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vfmig.h"
 
 /* Help: the column of option descriptions, and where lines wrap. */
 #define FLAG_WIDTH	23
@@ -329,6 +330,12 @@ int cli_main(const struct cli *cli, int argc, char **argv)
 
 	if (!args)
 		return cli_fail("out of memory");
+	/* Alone, as every tool takes it: no command needed. */
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("%s %s\n", cli->name, VFMIG_VERSION);
+		free(args);
+		return 0;
+	}
 	switch (cli_parse(cli, argc, argv, args)) {
 	case CLI_HELP:
 		cli_help(cli, stdout, args->command);

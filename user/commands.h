@@ -8,6 +8,7 @@
 
 int cmd_load(const struct cli_args *args);	/* load.c */
 int cmd_unload(const struct cli_args *args);	/* unload.c */
+int cmd_replace(const struct cli_args *args);	/* replace.c */
 int cmd_status(const struct cli_args *args);	/* status.c */
 int cmd_bind(const struct cli_args *args);	/* bind.c */
 int cmd_inspect_object(const struct cli_args *args);	/* inspect.c */

@@ -115,8 +115,8 @@ int load_object(struct bpf_object *obj, const char *path)
 	return err;
 }
 
-static int report_attach_failure(int err, const struct cli_args *args,
-				 const char *name)
+int report_attach_failure(int err, const struct cli_args *args,
+			  const char *name)
 {
 	const char *object = args->operand, *bdf = args_bdf(args);
 	char why[160] = "", path[PATH_MAX];
@@ -172,20 +172,13 @@ static void map_pin_name(const struct bpf_map *map, char pin[NAME_MAX + 1])
 			*c = '_';
 }
 
-/* Pins the link, then every map but the struct_ops one; @failed says where. */
-static int pin_all(struct bpf_object *obj, const struct bpf_map *ops_map,
-		   struct bpf_link *link, const char *bdf, char failed[PATH_MAX])
+int pin_maps(struct bpf_object *obj, const struct bpf_map *ops_map,
+	     const char *bdf, char failed[PATH_MAX])
 {
 	char pin[NAME_MAX + 1];
 	struct bpf_map *map;
 	int err;
 
-	pin_path(failed, bdf, NULL);
-	err = pin_dir_create(bdf) ?:
-	      pin_path(failed, bdf, PIN_LINK) ?:
-	      bpf_link__pin(link, failed);
-	if (err)
-		return err;
 	bpf_object__for_each_map(map, obj) {
 		if (map == ops_map || bpf_map__fd(map) < 0)
 			continue;
@@ -195,6 +188,19 @@ static int pin_all(struct bpf_object *obj, const struct bpf_map *ops_map,
 			return err;
 	}
 	return 0;
+}
+
+/* Pins the link, then every map but the struct_ops one; @failed says where. */
+static int pin_all(struct bpf_object *obj, const struct bpf_map *ops_map,
+		   struct bpf_link *link, const char *bdf, char failed[PATH_MAX])
+{
+	int err;
+
+	pin_path(failed, bdf, NULL);
+	err = pin_dir_create(bdf) ?:
+	      pin_path(failed, bdf, PIN_LINK) ?:
+	      bpf_link__pin(link, failed);
+	return err ?: pin_maps(obj, ops_map, bdf, failed);
 }
 
 static void report_success(struct bpf_link *link, const char *bdf,
@@ -260,8 +266,8 @@ static int read_id(const char *bdf, const char *attr, __u32 *value)
  * an object that declares none attaches only when forced.  Said here with
  * both sides spelt out.
  */
-static int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
-		     const struct cli_args *args)
+int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
+	      const struct cli_args *args)
 {
 	const char *object = args->operand, *bdf = args_bdf(args);
 	struct pci_function_id fn;

@@ -2,6 +2,8 @@
 #ifndef VFMIG_LOAD_H
 #define VFMIG_LOAD_H
 
+#include <limits.h>
+
 #include <bpf/libbpf.h>
 
 /*
@@ -10,5 +12,24 @@
  * after saying why.
  */
 int load_object(struct bpf_object *obj, const char *path);
+
+struct cli_args;
+
+/*
+ * The device of @args must be one the object's ids declare, or the object
+ * declares none and --force was given (a warning).  0 or EXIT_FAIL.
+ */
+int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
+	      const struct cli_args *args);
+
+/* Says why the kernel refused to attach (or update to) program @name. */
+int report_attach_failure(int err, const struct cli_args *args, const char *name);
+
+/*
+ * Pins every map of @obj but @ops_map in the pin directory of @bdf;
+ * -errno, with @failed the pin that failed.
+ */
+int pin_maps(struct bpf_object *obj, const struct bpf_map *ops_map,
+	     const char *bdf, char failed[PATH_MAX]);
 
 #endif /* VFMIG_LOAD_H */

@@ -71,6 +71,18 @@ static struct ops_member find_member(const struct btf *btf,
 	return (struct ops_member){ -1, -1 };
 }
 
+long ops_map_member_offset(struct bpf_object *obj, const struct bpf_map *ops_map,
+			   const char *name, long *size)
+{
+	const struct btf_type *type = ops_type(obj, ops_map);
+	struct ops_member m = { -1, -1 };
+
+	if (type)
+		m = find_member(bpf_object__btf(obj), type, name);
+	*size = m.size;
+	return m.offset;
+}
+
 const char *ops_map_member_name(struct bpf_object *obj,
 				const struct bpf_map *ops_map, long offset)
 {

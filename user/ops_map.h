@@ -58,6 +58,13 @@ struct ops_info {
 int ops_map_read(struct bpf_object *obj, const char *path,
 		 const struct bpf_map *ops_map, struct ops_info *info);
 
+/*
+ * Where member @name of the object's vfmig_ops lies in the map's data:
+ * its offset, and its size in *@size; -1 when it has none.
+ */
+long ops_map_member_offset(struct bpf_object *obj, const struct bpf_map *ops_map,
+			   const char *name, long *size);
+
 /* The vfmig_ops member at byte @offset of the map's data, or NULL. */
 const char *ops_map_member_name(struct bpf_object *obj,
 				const struct bpf_map *ops_map, long offset);

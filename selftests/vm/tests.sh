@@ -928,9 +928,14 @@ TESTS=(
 . selftests/vm/dma_wait.sh
 # shellcheck source=selftests/vm/vendor_kit.sh
 . selftests/vm/vendor_kit.sh
-TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}" t_dmesg_clean)
+# shellcheck source=selftests/vm/install.sh
+. selftests/vm/install.sh
+# shellcheck source=selftests/vm/operator.sh
+. selftests/vm/operator.sh
+TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
+	"${OPERATOR_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
-# their own VM.
+# their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh.
 
 # Kernel complaints in dmesg since line $1 (a splat, a lockdep or KASAN
 # report, a warning).
