@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-device attributes in /sys/bus/pci/devices/BDF/vfmig/: the attached
- * program, the migration state ("unsupported" unless the device was opened
+ * program, its state version ("VERSION MIN_VERSION") and flags, the
+ * migration state ("unsupported" unless the device was opened
  * with a migration program), the last error, and how many trapped accesses
  * the program handled, passed on or failed, and the pages it marked dirty
  * since the device was opened.
@@ -33,6 +34,39 @@ static ssize_t program_show(struct device *dev, struct device_attribute *attr,
 	return ret;
 }
 static DEVICE_ATTR_RO(program);
+
+/* The attached program's state version and flags; empty without one. */
+static ssize_t program_version_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct vfmig_device *mdev = vfmig_from_dev(dev);
+	struct vfmig_binding *b;
+	ssize_t ret;
+
+	rcu_read_lock();
+	b = rcu_dereference(mdev->binding);
+	ret = b ? sysfs_emit(buf, "%u %u\n", b->ops->version,
+			     b->ops->min_version ?: b->ops->version) :
+		  sysfs_emit(buf, "\n");
+	rcu_read_unlock();
+	return ret;
+}
+static DEVICE_ATTR_RO(program_version);
+
+static ssize_t program_flags_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct vfmig_device *mdev = vfmig_from_dev(dev);
+	struct vfmig_binding *b;
+	ssize_t ret;
+
+	rcu_read_lock();
+	b = rcu_dereference(mdev->binding);
+	ret = b ? sysfs_emit(buf, "0x%x\n", b->ops->flags) : sysfs_emit(buf, "\n");
+	rcu_read_unlock();
+	return ret;
+}
+static DEVICE_ATTR_RO(program_flags);
 
 static ssize_t migration_state_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
@@ -76,6 +110,8 @@ VFMIG_COUNTER_ATTR(dirty_marked);
 
 static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program.attr,
+	&dev_attr_program_version.attr,
+	&dev_attr_program_flags.attr,
 	&dev_attr_migration_state.attr,
 	&dev_attr_last_error.attr,
 	&dev_attr_hooked.attr,

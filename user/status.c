@@ -5,6 +5,7 @@
  * bpftool: 7.5 segfaults on module struct_ops.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,25 @@ struct device_status {
 	__u32 link_id, map_id;			/* map_id 0: unknown */
 	bool counter_valid[NR_COUNTERS];
 	unsigned long long counters[NR_COUNTERS];
+	/* From .../vfmig/: "" when unreadable or empty. */
+	char program_version[32];	/* "VERSION MIN_VERSION" */
+	char program_flags[16];		/* "0x7" */
+	char migration_state[32];
+	char last_error[256];
+	bool dirty_valid;
+	unsigned long long dirty_marked;
 };
+
+static const struct {
+	unsigned int flag;
+	const char *name;
+} flag_names[] = {
+	{ VFMIG_F_P2P, "p2p" },
+	{ VFMIG_F_PRE_COPY, "pre-copy" },
+	{ VFMIG_F_DIRTY_LOG, "dirty-log" },
+};
+
+#define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
 
 typedef char bdf_t[VFMIG_BDF_LEN];
 
@@ -136,6 +155,31 @@ static void read_link(struct device_status *st)
 	close(fd);
 }
 
+/* An attribute of .../vfmig/, "" when it cannot be read. */
+static void read_attr(const char *bdf, const char *name, char *value, size_t size)
+{
+	char path[PATH_MAX];
+
+	if (sysfs_path(path, "bus/pci/devices/%s/" VFMIG_SYSFS_GROUP "/%s", bdf, name) ||
+	    read_line(path, value, size))
+		value[0] = '\0';
+}
+
+/* The names of the flags in @text ("0x7"), space separated, or "none". */
+static void flags_text(const char *text, char *out, size_t size)
+{
+	unsigned long flags = strtoul(text, NULL, 16);
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NR_FLAGS; i++)
+		if (flags & flag_names[i].flag)
+			used += snprintf(out + used, used < size ? size - used : 0, "%s%s",
+					 used ? " " : "", flag_names[i].name);
+	if (!used)
+		snprintf(out, size, "none");
+}
+
 static void read_status(struct device_status *st, const char *bdf)
 {
 	memset(st, 0, sizeof(*st));
@@ -149,6 +193,15 @@ static void read_status(struct device_status *st, const char *bdf)
 							&st->counters[i]);
 	st->nr_pins = pin_path(st->pin_dir, bdf, NULL) ?: scan_names(st->pin_dir, &st->pins);
 	read_link(st);
+	if (st->bound_to_vfmig) {
+		read_attr(bdf, "program_version", st->program_version,
+			  sizeof(st->program_version));
+		read_attr(bdf, "program_flags", st->program_flags, sizeof(st->program_flags));
+		read_attr(bdf, "migration_state", st->migration_state,
+			  sizeof(st->migration_state));
+		read_attr(bdf, "last_error", st->last_error, sizeof(st->last_error));
+		st->dirty_valid = !device_counter(bdf, "dirty_marked", &st->dirty_marked);
+	}
 }
 
 static void free_status(struct device_status *st)
@@ -169,8 +222,24 @@ static void print_text(const struct device_status *st)
 
 	printf("%s\n", st->bdf);
 	printf("  driver    %s\n", st->driver[0] ? st->driver : "(none)");
-	printf("  program   %s\n", !st->bound_to_vfmig ? "(not bound to " VFMIG_DRIVER_NAME ")" :
-				   st->program[0] ? st->program : "(none)");
+	printf("  program   %s", !st->bound_to_vfmig ? "(not bound to " VFMIG_DRIVER_NAME ")" :
+				 st->program[0] ? st->program : "(none)");
+	if (st->program[0] && st->program_version[0] && st->program_flags[0]) {
+		unsigned int version = 0, min_version = 0;
+		char flags[64];
+
+		sscanf(st->program_version, "%u %u", &version, &min_version);
+		flags_text(st->program_flags, flags, sizeof(flags));
+		printf(" (version %u, loads %u to %u; flags %s)", version, min_version,
+		       version, flags);
+	}
+	printf("\n");
+	if (st->migration_state[0])
+		printf("  migration %s\n", st->migration_state);
+	if (st->last_error[0])
+		printf("  error     %s\n", st->last_error);
+	if (st->dirty_valid)
+		printf("  dirty     %llu pages marked since open\n", st->dirty_marked);
 	if (!st->link_err)
 		printf("  link      %u (struct_ops map %u)\n", st->link_id, st->map_id);
 	else if (st->link_err == -ENOENT)
@@ -193,6 +262,39 @@ static void print_text(const struct device_status *st)
 		sep = ", ";
 	}
 	printf("%s\n", sep[0] ? "" : "(no counters)");
+}
+
+/* The program's version and flags, the migration state and errors. */
+static void print_json_program(const struct device_status *st)
+{
+	unsigned int version = 0, min_version = 0;
+	bool known = st->program[0] &&
+		     sscanf(st->program_version, "%u %u", &version, &min_version) == 2;
+	unsigned long flags = strtoul(st->program_flags, NULL, 16);
+	bool first = true;
+
+	fputs(",\"version\":", stdout);
+	json_number(stdout, version, known);
+	fputs(",\"min_version\":", stdout);
+	json_number(stdout, min_version, known);
+	fputs(",\"flags\":", stdout);
+	if (st->program[0] && st->program_flags[0]) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < NR_FLAGS; i++)
+			if (flags & flag_names[i].flag) {
+				printf("%s\"%s\"", first ? "" : ",", flag_names[i].name);
+				first = false;
+			}
+		fputs("]", stdout);
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"migration_state\":", stdout);
+	json_string(stdout, st->migration_state[0] ? st->migration_state : NULL);
+	fputs(",\"last_error\":", stdout);
+	json_string(stdout, st->last_error[0] ? st->last_error : NULL);
+	fputs(",\"dirty_marked\":", stdout);
+	json_number(stdout, st->dirty_marked, st->dirty_valid);
 }
 
 static void print_json(const struct device_status *st)
@@ -224,6 +326,7 @@ static void print_json(const struct device_status *st)
 		printf(",\"%s\":", counter_names[i]);
 		json_number(stdout, st->counters[i], st->counter_valid[i]);
 	}
+	print_json_program(st);
 	fputs("}", stdout);
 }
 

@@ -131,6 +131,13 @@ static void fake_device(const char *bdf, const char *driver, const char *program
 
 	snprintf(line, sizeof(line), "%s\n", program);
 	fake_entry(line, "sys/bus/pci/devices/%s/vfmig/program", bdf);
+	fake_entry(program[0] ? "2 1\n" : "\n", "sys/bus/pci/devices/%s/vfmig/program_version", bdf);
+	fake_entry(program[0] ? "0x5\n" : "\n", "sys/bus/pci/devices/%s/vfmig/program_flags", bdf);
+	fake_entry(program[0] ? "running\n" : "unsupported\n",
+		   "sys/bus/pci/devices/%s/vfmig/migration_state", bdf);
+	fake_entry(program[0] ? "save failed: -5\n" : "\n",
+		   "sys/bus/pci/devices/%s/vfmig/last_error", bdf);
+	fake_entry(program[0] ? "12\n" : "0\n", "sys/bus/pci/devices/%s/vfmig/dirty_marked", bdf);
 	for (int i = 0; i < 3; i++) {
 		snprintf(line, sizeof(line), "%d\n", program[0] ? 5 - 2 * i : 0);
 		fake_entry(line, "sys/bus/pci/devices/%s/vfmig/%s", bdf, counters[i]);
@@ -460,10 +467,15 @@ void test_cli_status_json(void)
 	snprintf(want, sizeof(want),
 		 "[{\"bdf\":\"0000:00:03.0\",\"driver\":\"vfmig-pci\",\"program\":null,"
 		 "\"link_id\":null,\"map_id\":null,\"pin_dir\":null,\"maps\":[],"
-		 "\"hooked\":0,\"passed\":0,\"failed\":0},\n"
+		 "\"hooked\":0,\"passed\":0,\"failed\":0,\"version\":null,\"min_version\":null,"
+		 "\"flags\":null,\"migration_state\":\"unsupported\",\"last_error\":null,"
+		 "\"dirty_marked\":0},\n"
 		 " {\"bdf\":\"" BDF "\",\"driver\":\"vfmig-pci\",\"program\":\"edu\","
 		 "\"link_id\":null,\"map_id\":null,\"pin_dir\":\"%s/vfmig/" BDF_PIN "\","
-		 "\"maps\":[\"ops_bss\"],\"hooked\":5,\"passed\":3,\"failed\":1}]\n",
+		 "\"maps\":[\"ops_bss\"],\"hooked\":5,\"passed\":3,\"failed\":1,"
+		 "\"version\":2,\"min_version\":1,\"flags\":[\"p2p\",\"dirty-log\"],"
+		 "\"migration_state\":\"running\",\"last_error\":\"save failed: -5\","
+		 "\"dirty_marked\":12}]\n",
 		 tree.bpffs);
 	ASSERT_STR(run.out, want);
 }

@@ -5,26 +5,30 @@
 
 # While a reader hammers a trapped register, the program flips between
 # test_region (which answers 0xfeedf00d there) and edu (which passes it
-# to the device: 0x10000ed): every read gets one of the two.
+# to the device: 0x10000ed): every read gets one of the two, never an
+# error.
 t_replace_under_load() {
-	local reads=() i out bad
+	local reads=() i out bad n_region n_edu
 	out=$($LOAD replace bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "replace with nothing attached"
 	assert_has "says what to do" "runs no program to replace" "$out"
 	load bpf/test_region.bpf.o --bdf "$A" >/dev/null
-	for i in $(seq 3000); do reads+=('rd 0 0 4'); done
-	$OPS "$A" "${reads[@]}" >"$TMP/reads" &
+	for i in $(seq 200); do reads+=('rd 0 0 4'); done
+	rm -f "$TMP/stop"
+	(while [ ! -e "$TMP/stop" ]; do $OPS "$A" "${reads[@]}"; done) >"$TMP/reads" &
 	for i in $(seq 5); do
 		$LOAD replace bpf/edu.bpf.o --bdf "$A" >/dev/null || fail "replace $i with edu"
 		assert_eq "edu serves" edu "$(sysattr "$A" program)"
 		$LOAD replace bpf/test_region.bpf.o --bdf "$A" >/dev/null ||
 			fail "replace $i with test_region"
 	done
+	touch "$TMP/stop"
 	wait
-	assert_eq "all reads done" 3000 "$(grep -c '^rd 0 0x0 4: ' "$TMP/reads")"
 	bad=$(grep -v -e ': 0xfeedf00d$' -e ': 0x10000ed$' "$TMP/reads" | head -3)
 	[ -z "$bad" ] || fail "reads served by neither program: $bad"
-	echo "    reads: $(grep -c ': 0xfeedf00d$' "$TMP/reads") answered by test_region," \
-		"$(grep -c ': 0x10000ed$' "$TMP/reads") passed by edu"
+	n_region=$(grep -c ': 0xfeedf00d$' "$TMP/reads")
+	n_edu=$(grep -c ': 0x10000ed$' "$TMP/reads")
+	echo "    reads: $n_region answered by test_region, $n_edu passed by edu"
+	[ "$n_region" -gt 0 ] && [ "$n_edu" -gt 0 ] || fail "the reads did not overlap both programs"
 	assert_eq "test_region serves" test_region "$(sysattr "$A" program)"
 	assert_eq "its answer" 0xfeedf00d "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 

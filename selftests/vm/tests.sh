@@ -168,9 +168,15 @@ t_attach_outlives_loader() {
 	assert_eq "link pinned" yes "$([ -e "$(pindir "$A")/link" ] && echo yes)"
 	assert_eq "program after loader exit" edu "$(sysattr "$A" program)"
 	status=$($LOAD status --bdf "$A") || fail "status"
-	assert_has "status names the program" edu "$status"
+	assert_has "status names the program" \
+		"program   edu (version 1, loads 1 to 1; flags p2p pre-copy dirty-log)" "$status"
+	assert_has "status: migration" "migration unsupported" "$status"
+	assert_has "status: dirty pages" "dirty     0 pages marked since open" "$status"
 	status=$($LOAD status --json) || fail "status --json"
 	assert_has "json status" "\"$A\"" "$status"
+	assert_has "json status: program" \
+		'"version":1,"min_version":1,"flags":["p2p","pre-copy","dirty-log"],"migration_state":"unsupported","last_error":null,"dirty_marked":0' \
+		"$status"
 	assert_has "bpftool sees the link" struct_ops "$(bpftool link show)"
 }
 
