@@ -89,7 +89,7 @@ static const char *check_via(const char *arg)
 static const struct cli_option options[NR_CTL_OPTIONS] = {
 	[OPT_BDF] = OPTION("bdf", 0, "BDF", "the device, " BDF_FORMS, .check = check_bdf),
 	[OPT_OUTPUT] = OPTION("output", 'o', "FILE", "where to write the stream (- for stdout)"),
-	[OPT_INPUT] = OPTION("input", 'i', "FILE", "the stream to load"),
+	[OPT_INPUT] = OPTION("input", 'i', "FILE", "the stream to load (- for stdin; a pipe will do)"),
 	[OPT_SET] = OPTION("set", 0, "STATE[,...]",
 			   "move to each STATE in turn, of: " MIG_STATE_NAMES,
 			   .check = check_states),

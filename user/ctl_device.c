@@ -319,6 +319,10 @@ static int write_stream(const struct vfio_dev *dev, __u64 flags, int fd,
 	err = copy_fd(fd, data_fd, written, &out_failed);
 	/* As QEMU does: the data fd is closed before leaving RESUMING. */
 	close(data_fd);
+	if (err && out_failed && len == STREAM_LEN_UNKNOWN)
+		return cli_fail("%s took %llu bytes of %s, then: %s (%s)",
+				dev->bdf, (unsigned long long)*written, path,
+				strerror(-err), SEE_DMESG);
 	if (err && out_failed)
 		return cli_fail("%s took %llu of the %llu bytes of %s: %s (%s)",
 				dev->bdf, (unsigned long long)*written,
@@ -336,7 +340,7 @@ int cmd_restore(const struct cli_args *args)
 	struct vfio_dev dev;
 	int err, fd, data_fd;
 
-	err = in_file_open(path, &fd, &len);
+	err = in_stream_open(path, &fd, &len);
 	if (err)
 		return err;
 	err = open_migratable(&dev, args, &flags);

@@ -76,6 +76,22 @@ int in_file_open(const char *path, int *fd, __u64 *len)
 	return 0;
 }
 
+int in_stream_open(const char *path, int *fd, __u64 *len)
+{
+	struct stat st;
+
+	*fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) :
+				  fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (*fd < 0)
+		return cli_fail("cannot open %s: %s", path, strerror(errno));
+	if (fstat(*fd, &st) || S_ISDIR(st.st_mode)) {
+		close(*fd);
+		return cli_fail("%s: not a file or a pipe", path);
+	}
+	*len = S_ISREG(st.st_mode) ? (__u64)st.st_size : STREAM_LEN_UNKNOWN;
+	return 0;
+}
+
 int read_file(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t done = 0;

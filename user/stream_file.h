@@ -28,6 +28,15 @@ void out_file_abort(struct out_file *file);
 /* Opens @path for reading and says how long it is; 0 or EXIT_FAILURE. */
 int in_file_open(const char *path, int *fd, __u64 *len);
 
+/* What in_stream_open() says of a length it cannot know. */
+#define STREAM_LEN_UNKNOWN	((__u64)-1)
+
+/*
+ * Opens a stream to read once, front to back: a file, or "-" for stdin,
+ * or a pipe (@len STREAM_LEN_UNKNOWN); 0 or EXIT_FAILURE.
+ */
+int in_stream_open(const char *path, int *fd, __u64 *len);
+
 /* Reads all of @path into a malloc'd @buf; 0 or EXIT_FAILURE. */
 int read_file(const char *path, unsigned char **buf, size_t *len);
 

@@ -43,4 +43,23 @@ t_replace_under_load() {
 	load bpf/edu.bpf.o --bdf "$A" >/dev/null
 }
 
-OPERATOR_TESTS=(t_replace_under_load)
+# A stream straight from one device to another, as over ssh: save to
+# stdout, restore from stdin; a cut stream is refused and loses nothing.
+t_ctl_stream_through_a_pipe() {
+	local a before out
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	load bpf/edu.bpf.o --bdf "$B" >/dev/null
+	$OPS "$A" 'wr 0 4 4 0x3c3c' 'wr 0 0x80 8 0x50000' >/dev/null
+	$OPS "$B" 'wr 0 4 4 0x1111' >/dev/null
+	a=$(edu_regs "$A")
+	before=$(edu_regs "$B")
+	out=$($CTL save --bdf "$A" -o - | head -c 60 | $CTL restore --bdf "$B" -i - 2>&1) &&
+		fail "a cut stream was taken"
+	assert_has "why" "refused the stream" "$out"
+	assert_eq "B unchanged" "$before" "$(edu_regs "$B")"
+	$CTL save --bdf "$A" -o - | $CTL restore --bdf "$B" -i - >/dev/null ||
+		fail "save | restore"
+	assert_eq "B has A's state" "$a" "$(edu_regs "$B")"
+}
+
+OPERATOR_TESTS=(t_replace_under_load t_ctl_stream_through_a_pipe)
