@@ -31,7 +31,7 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 
 .DELETE_ON_ERROR:
 .PHONY: all setup testkernel check vmtest demo bench install install-tools install-kit \
-	install-module install-dkms clean user unit-test need-setup
+	install-module install-dkms install-config clean user unit-test need-setup
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
@@ -143,12 +143,27 @@ INCDIR    ?= $(PREFIX)/include/vfmig
 DATADIR   ?= $(PREFIX)/share/vfmig
 MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+# udev and modprobe read only these, whatever PREFIX is.
+UDEVDIR   ?= /usr/lib/udev/rules.d
+MODPROBEDIR ?= /usr/lib/modprobe.d
+SYSCONFDIR ?= /etc
 # The vendor programs a host gets; the test programs stay here.
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 MANPAGES  := user/man/vfmig-load.8 user/man/vfmig-ctl.8 user/man/vfmig-programs.7
 
-install: install-tools install-kit install-module $(SHIPPED)
+install: install-tools install-kit install-module install-config $(SHIPPED)
 	install -D -m 0644 -t $(DESTDIR)$(PROGDIR) $(SHIPPED)
+
+# Programs attached as devices bind (udev runs vfmig-load apply), before
+# their first open (which waits for them), as the configuration says.  An
+# existing configuration is the operator's: never overwritten.
+install-config:
+	install -d $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(SYSCONFDIR)/vfmig
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFIG_ARG@||g' user/udev/90-vfmig.rules.in \
+		>$(DESTDIR)$(UDEVDIR)/90-vfmig.rules
+	install -D -m 0644 user/udev/vfmig-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/vfmig.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/vfmig/devices.conf || \
+		install -m 0644 user/udev/devices.conf $(DESTDIR)$(SYSCONFDIR)/vfmig/devices.conf
 
 install-tools: user
 	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) user/vfmig-load user/vfmig-ctl

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The devices the test programs serve: QEMU's edu, and the igb VF of the
- * NIC tests.
+ * The devices the test programs serve: QEMU's edu, and the igb VF and PF of
+ * the NIC tests (the PF for the MSI-X kfunc probes).
  */
 #ifndef _VFMIG_TEST_IDS_H
 #define _VFMIG_TEST_IDS_H
@@ -9,6 +9,7 @@
 #define TEST_IDS .ids = {						\
 	VFMIG_PCI_DEVICE(0x1234, 0x11e8),				\
 	VFMIG_PCI_DEVICE(0x8086, 0x10ca),				\
+	VFMIG_PCI_DEVICE(0x8086, 0x10c9),				\
 }
 
 #endif /* _VFMIG_TEST_IDS_H */

@@ -24,6 +24,60 @@
 /* Every binding, so unreg() finds one after its device has gone. */
 static LIST_HEAD(vfmig_bindings);
 
+/*
+ * A device bound to vfmig-pci is usually opened by its VMM at once (libvirt
+ * binds and starts QEMU in one go), while the program that should serve it
+ * is attached by udev's `vfmig-load apply`, a moment later.  Migration and
+ * trap windows are decided at the first open, so that open waits, this
+ * long, for a program or for user space to say none is configured.
+ */
+unsigned int vfmig_wait_for_program_ms;
+module_param_named(wait_for_program_ms, vfmig_wait_for_program_ms, uint, 0644);
+MODULE_PARM_DESC(wait_for_program_ms,
+		 "How long the first open of a device bound since this was set waits for its program (attached by udev running vfmig-load apply); 0, the default: no wait");
+
+/**
+ * vfmig_wait_for_program() - let a newly bound device's program attach first
+ * @mdev: the device being opened
+ *
+ * Context: process, the VFIO core's dev_set lock held (attaching does not
+ * take it).
+ * Return: 0 once a program is attached or none is awaited; -ETIMEDOUT
+ * (with the reason in last_error) when none came in time, so the VMM fails
+ * rather than run the device unserved; -ERESTARTSYS on a signal.
+ */
+int vfmig_wait_for_program(struct vfmig_device *mdev)
+{
+	unsigned int ms = READ_ONCE(vfmig_wait_for_program_ms);
+	long left;
+
+	if (!READ_ONCE(mdev->awaiting_program))
+		return 0;
+	left = wait_event_interruptible_timeout(mdev->program_wq,
+						rcu_access_pointer(mdev->binding) ||
+						!READ_ONCE(mdev->awaiting_program),
+						msecs_to_jiffies(ms));
+	if (left < 0)
+		return left;
+	if (!left) {
+		vfmig_set_error(mdev,
+				"no program attached within wait_for_program_ms=%u: configure one in /etc/vfmig/devices.conf, or write 0 to awaiting_program",
+				ms);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/**
+ * vfmig_stop_awaiting() - no program is coming: opens need not wait
+ * @mdev: the device
+ */
+void vfmig_stop_awaiting(struct vfmig_device *mdev)
+{
+	WRITE_ONCE(mdev->awaiting_program, false);
+	wake_up_all(&mdev->program_wq);
+}
+
 static struct btf *vfmig_btf;
 
 BTF_ID_LIST(vfmig_btf_ids)
@@ -412,6 +466,7 @@ static int vfmig_reg(void *kdata, struct bpf_link *link)
 
 	vfmig_publish(b->mdev, b);
 	mutex_unlock(&b->mdev->lock);
+	vfmig_stop_awaiting(b->mdev);
 	pci_info(b->mdev->core.pdev, "program %s attached, %u trap windows\n",
 		 ops->name, b->nr_traps);
 	return 0;

@@ -94,6 +94,31 @@ static ssize_t last_error_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(last_error);
 
+/* 1 while a first open would wait for a program; write 0: none comes. */
+static ssize_t awaiting_program_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(vfmig_from_dev(dev)->awaiting_program));
+}
+
+static ssize_t awaiting_program_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	bool awaiting;
+	int ret;
+
+	ret = kstrtobool(buf, &awaiting);
+	if (ret)
+		return ret;
+	if (awaiting)
+		return -EINVAL;	/* only the bind sets it */
+	vfmig_stop_awaiting(vfmig_from_dev(dev));
+	return count;
+}
+static DEVICE_ATTR_RW(awaiting_program);
+
 #define VFMIG_COUNTER_ATTR(_name)					\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
@@ -114,6 +139,7 @@ static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program_flags.attr,
 	&dev_attr_migration_state.attr,
 	&dev_attr_last_error.attr,
+	&dev_attr_awaiting_program.attr,
 	&dev_attr_hooked.attr,
 	&dev_attr_passed.attr,
 	&dev_attr_failed.attr,

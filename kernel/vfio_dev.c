@@ -29,6 +29,8 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	spin_lock_init(&mdev->err_lock);
 	vfmig_mig_init(mdev);
 	INIT_WORK(&mdev->reset_work, vfmig_reset_work);
+	init_waitqueue_head(&mdev->program_wq);
+	mdev->awaiting_program = READ_ONCE(vfmig_wait_for_program_ms) > 0;
 	INIT_LIST_HEAD(&mdev->node);
 	mdev->dev.vendor = pdev->vendor;
 	mdev->dev.device = pdev->device;
@@ -70,6 +72,9 @@ static int vfmig_open_device(struct vfio_device *vdev)
 	struct vfmig_device *mdev = to_vfmig(vdev);
 	int ret;
 
+	ret = vfmig_wait_for_program(mdev);
+	if (ret)
+		return ret;
 	ret = vfio_pci_core_enable(&mdev->core);
 	if (ret)
 		return ret;

@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/srcu.h>
+#include <linux/wait.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/xarray.h>
 
@@ -309,6 +310,10 @@ struct vfmig_dirty_log {
  * @msix: the MSI-X table and PBA (BAR and range; empty if none), which
  *        kfuncs may not touch, as vfio-pci keeps them from its user
  * @reset_work: tells the program of a reset, out of the reset path
+ * @program_wq: woken when a program attaches or none is to be waited for
+ * @awaiting_program: bound while vfmig.wait_for_program_ms was set and no
+ *                    program has attached yet, nor did user space say none
+ *                    will: the first open waits for one
  * @removed: the device is being unbound, attach refused
  * @state_mutex: serialises the migration FSM
  * @mig_state: the VFIO migration state
@@ -340,6 +345,8 @@ struct vfmig_device {
 	unsigned int nr_cfg_writable;
 	struct vfmig_trap msix[2];
 	struct work_struct reset_work;
+	wait_queue_head_t program_wq;
+	bool awaiting_program;
 	bool removed;
 	struct mutex state_mutex;
 	enum vfio_device_mig_state mig_state;
@@ -390,6 +397,9 @@ ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
 
 /* struct_ops.c */
 int vfmig_struct_ops_register(void);
+extern unsigned int vfmig_wait_for_program_ms;
+int vfmig_wait_for_program(struct vfmig_device *mdev);
+void vfmig_stop_awaiting(struct vfmig_device *mdev);
 void vfmig_device_detach_all(struct vfmig_device *mdev);
 
 /* prog.c: every call into a program, and what each callback may return */

@@ -38,10 +38,13 @@ install_all() {
 layout() {
 	local want got
 	want=$(cat <<-END
+	etc/vfmig/devices.conf
 	lib/modules/$KVER/updates/vfmig.ko
 	usr/include/vfmig/vfmig.bpf.h
 	usr/include/vfmig/vfmig.h
 	usr/include/vfmig/vfmig_stream.h
+	usr/lib/modprobe.d/vfmig.conf
+	usr/lib/udev/rules.d/90-vfmig.rules
 	usr/lib/vfmig/edu.bpf.o
 	usr/lib/vfmig/igbvf.bpf.o
 	usr/sbin/vfmig-ctl
@@ -102,6 +105,13 @@ module_index() {
 		! grep -q " vfmig$" <(grep -v "^alias vfmig_pci " "$T/root/lib/modules/$KVER/modules.alias")
 }
 
+# (The VM test t_config_attaches_on_bind runs the same rule under udevd.)
+udev_rule() {
+	local rules=$T/root/usr/lib/udev/rules.d/90-vfmig.rules
+	[ "$(grep -c 'RUN+="/usr/sbin/vfmig-load apply --bdf $kernel"' "$rules")" = 2 ] &&
+		! grep -q @ "$rules"
+}
+
 # DKMS on its own trees (only the signing key it makes on first use goes to
 # /var/lib/dkms, as on any host); the module may come out compressed.
 dkms_build() {
@@ -128,6 +138,7 @@ check "--version of the tools and the module" versions
 check "man pages render without warnings" man_pages
 check "bash completion" completion
 check "depmod ran; no catch-all alias" module_index
+check "udev rule runs the installed vfmig-load" udev_rule
 check "DKMS builds the module for $KVER" dkms_build
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

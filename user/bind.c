@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <stdlib.h>
 
 #include "checks.h"
 #include "commands.h"
@@ -34,6 +36,57 @@ static void reprobe(const char *bdf)
 		write_text(path, bdf);
 }
 
+/*
+ * Where bind keeps the driver a device had, for release: under /run, gone
+ * at reboot like the binding itself ($VFMIG_SYSFS_ROOT/run in unit tests).
+ */
+int bind_record_path(char path[PATH_MAX], const char *bdf)
+{
+	const char *root = getenv("VFMIG_SYSFS_ROOT");
+	int n = snprintf(path, PATH_MAX, "%s/run/vfmig/%s.driver", root ? root : "", bdf);
+
+	if (n < 0 || n >= PATH_MAX) {
+		path[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static void record_driver(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (bind_record_path(path, bdf))
+		return;
+	*strrchr(path, '/') = '\0';
+	mkdir(path, 0755);
+	if (bind_record_path(path, bdf))
+		return;
+	f = fopen(path, "we");
+	if (!f || fprintf(f, "%s\n", driver) < 0)
+		warn("cannot record the driver of %s in %s: release will not know it", bdf, path);
+	if (f)
+		fclose(f);
+}
+
+int unbind_device(const char *bdf, const char *driver)
+{
+	char now[NAME_MAX + 1];
+
+	/* An empty override: the driver that matches by id may take it. */
+	if (write_attr(bdf, "bus/pci/devices/%s/driver_override", driver[0] ? driver : "\n"))
+		return EXIT_FAIL;
+	device_driver(bdf, now, sizeof(now));
+	if (now[0] && write_attr(bdf, "bus/pci/devices/%s/driver/unbind", bdf))
+		return EXIT_FAIL;
+	reprobe(bdf);
+	/* Bound now: leave no override behind that it did not have. */
+	if (driver[0])
+		write_attr(bdf, "bus/pci/devices/%s/driver_override", "\n");
+	return 0;
+}
+
 int bind_device(const char *bdf)
 {
 	char driver[NAME_MAX + 1], old_driver[NAME_MAX + 1];
@@ -43,6 +96,7 @@ int bind_device(const char *bdf)
 		printf("%s is bound to " VFMIG_DRIVER_NAME " already\n", bdf);
 		return 0;
 	}
+	record_driver(bdf, old_driver);
 
 	if (write_attr(bdf, "bus/pci/devices/%s/driver_override", VFMIG_DRIVER_NAME))
 		return EXIT_FAIL;

@@ -3,6 +3,8 @@
 #ifndef VFMIG_COMMANDS_H
 #define VFMIG_COMMANDS_H
 
+#include <limits.h>
+
 #include "args.h"
 #include "vfmig.h"
 
@@ -13,7 +15,20 @@ int cmd_status(const struct cli_args *args);	/* status.c */
 int cmd_bind(const struct cli_args *args);	/* bind.c */
 int cmd_inspect_object(const struct cli_args *args);	/* inspect.c */
 
-/* Binds @bdf to vfmig-pci unless it is; 0 or EXIT_FAIL (reported). */
+int cmd_apply(const struct cli_args *args);	/* apply.c */
+int cmd_release(const struct cli_args *args);	/* apply.c */
+
+/*
+ * Binds @bdf to vfmig-pci unless it is, recording the driver it had;
+ * 0 or EXIT_FAIL (reported).
+ */
 int bind_device(const char *bdf);
+/* The record of the driver @bdf had before bind_device(); 0 or -errno. */
+int bind_record_path(char path[PATH_MAX], const char *bdf);
+/*
+ * Unbinds @bdf and lets @driver take it ("" for whichever matches it by
+ * id); 0 or EXIT_FAIL (reported).
+ */
+int unbind_device(const char *bdf, const char *driver);
 
 #endif /* VFMIG_COMMANDS_H */

@@ -261,6 +261,15 @@ static int read_id(const char *bdf, const char *attr, __u32 *value)
 	return end == line ? -EINVAL : 0;
 }
 
+int device_ids(const char *bdf, struct pci_function_id *fn)
+{
+	return read_id(bdf, "vendor", &fn->vendor) ?:
+	       read_id(bdf, "device", &fn->device) ?:
+	       read_id(bdf, "subsystem_vendor", &fn->subvendor) ?:
+	       read_id(bdf, "subsystem_device", &fn->subdevice) ?:
+	       read_id(bdf, "class", &fn->class);
+}
+
 /*
  * The device must be one the object declares, as the kernel will insist;
  * an object that declares none attaches only when forced.  Said here with
@@ -287,10 +296,7 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 		     object, bdf);
 		return 0;
 	}
-	if (read_id(bdf, "vendor", &fn.vendor) || read_id(bdf, "device", &fn.device) ||
-	    read_id(bdf, "subsystem_vendor", &fn.subvendor) ||
-	    read_id(bdf, "subsystem_device", &fn.subdevice) ||
-	    read_id(bdf, "class", &fn.class))
+	if (device_ids(bdf, &fn))
 		return fail("cannot read the PCI ids of %s from sysfs", bdf);
 	for (unsigned int i = 0; i < ops.nr_ids; i++) {
 		if (ops_id_matches(&ops.ids[i], &fn))

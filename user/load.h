@@ -14,6 +14,10 @@
 int load_object(struct bpf_object *obj, const char *path);
 
 struct cli_args;
+struct pci_function_id;
+
+/* The PCI ids of @bdf from sysfs; 0 or -errno. */
+int device_ids(const char *bdf, struct pci_function_id *fn);
 
 /*
  * The device of @args must be one the object's ids declare, or the object

@@ -1,7 +1,29 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
-# What an operator does to a running device: replace its program in one
-# step.  Sourced by tests.sh; listed in OPERATOR_TESTS.
+# What an operator does: replace a device's program in one step, move a
+# stream through a pipe, have programs attached from the configuration as
+# devices bind (udev, with the shipped rule), give a device back.  Sourced
+# by tests.sh; listed in OPERATOR_TESTS.
+
+WAIT_PARAM=/sys/module/vfmig/parameters/wait_for_program_ms
+
+# Unbind @bdf and let the kernel probe it again (its driver_override says
+# which driver), as driverctl or libvirt do, and return at once.
+rebind_now() {	# rebind_now BDF
+	[ -e "$SYS/$1/driver" ] && echo "$1" >"$SYS/$1/driver/unbind"
+	echo "$1" >/sys/bus/pci/drivers_probe
+}
+
+# Wait up to 10 s for CMD to succeed.
+wait_for() {	# wait_for WHAT CMD...
+	local what=$1 i
+	shift
+	for i in $(seq 100); do
+		"$@" && return
+		sleep 0.1
+	done
+	fail "$what: not after 10 s"
+}
 
 # While a reader hammers a trapped register, the program flips between
 # test_region (which answers 0xfeedf00d there) and edu (which passes it
@@ -62,4 +84,86 @@ t_ctl_stream_through_a_pipe() {
 	assert_eq "B has A's state" "$a" "$(edu_regs "$B")"
 }
 
-OPERATOR_TESTS=(t_replace_under_load t_ctl_stream_through_a_pipe)
+# The configuration, applied by udevd running the shipped rule: a device is
+# served from its first open (which waits for the program) by BDF and by
+# ids, across a "reboot" (module out and in), unbind and rebind leave no
+# pins that block, an unconfigured device does not wait, and a program
+# that never comes fails the open with the reason.
+t_config_attaches_on_bind() {
+	local conf=$TMP/devices.conf rules=/run/udev/rules.d out start
+	cat >"$conf" <<-END
+	# the test's devices
+	$A	$PWD/bpf/edu.bpf.o
+	1234:11e8	$PWD/bpf/test_region.bpf.o
+	END
+	mkdir -p "$rules"
+	sed -e "s|@SBINDIR@|$PWD/user|g" -e "s|@CONFIG_ARG@| --config $conf|g" \
+		user/udev/90-vfmig.rules.in >"$rules/90-vfmig.rules"
+	/lib/systemd/systemd-udevd --daemon --resolve-names=never || fail "cannot start udevd"
+	# (udevadm control ignores requests in the VM's chroot: signals do.)
+	trap 'pkill -x systemd-udevd; echo 0 >"$WAIT_PARAM"' EXIT
+	echo 10000 >"$WAIT_PARAM"
+
+	# Bind and open at once, as libvirt does before anyone could attach.
+	rebind_now "$A"
+	assert_eq "A's first open finds edu" "stop-copy p2p pre-copy" \
+		"$(answer 1 "$($OPS "$A" mfeat)")"
+	rebind_now "$B"
+	assert_eq "B (by ids) finds test_region at once" 0xfeedf00d \
+		"$(answer 1 "$($OPS "$B" 'rd 0 0 4')")"
+
+	# A reboot, as far as vfmig goes: every program and the module gone.
+	$LOAD unload --bdf "$A" >/dev/null && $LOAD unload --bdf "$B" >/dev/null ||
+		fail "unload"
+	rmmod_vfmig || fail "rmmod"
+	insmod "$KO" || fail "insmod"
+	echo 10000 >"$WAIT_PARAM"
+	rebind_now "$A"
+	assert_eq "A served after the reboot" "stop-copy p2p pre-copy" \
+		"$(answer 1 "$($OPS "$A" mfeat)")"
+
+	# Unbound, its program's pins go; bound again, it is served again.
+	echo "$A" >"$SYS/$A/driver/unbind"
+	wait_for "pins of unbound $A removed" test ! -e "$(pindir "$A")"
+	echo "$A" >/sys/bus/pci/drivers_probe
+	assert_eq "A served after a rebind" "stop-copy p2p pre-copy" \
+		"$(answer 1 "$($OPS "$A" mfeat)")"
+
+	# No line for B: its open does not wait.
+	sed -i '/^1234:11e8/d' "$conf"
+	rebind_now "$B"
+	start=$SECONDS
+	assert_eq "B unconfigured: plain vfio-pci" 0x10000ed \
+		"$(answer 1 "$($OPS "$B" 'rd 0 0 4')")"
+	[ $((SECONDS - start)) -lt 8 ] || fail "B's open waited $((SECONDS - start)) s"
+	assert_eq "B has no program" "" "$(sysattr "$B" program)"
+
+	# No program comes (udevd gone): the open fails, saying why.
+	pkill -x systemd-udevd
+	wait_for "udevd gone" eval '! pgrep -x systemd-udevd >/dev/null'
+	echo 1000 >"$WAIT_PARAM"
+	rebind_now "$A"
+	out=$($OPS "$A" 'rd 0 0 4' 2>&1) && fail "opened with no program: $out"
+	assert_has "why" "no program attached within wait_for_program_ms=1000" \
+		"$(sysattr "$A" last_error)"
+	echo 0 >"$SYS/$A/vfmig/awaiting_program"
+	assert_eq "told none comes: opens" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
+}
+
+# release gives a device back to the driver it had before bind.
+t_release_to_previous_driver() {
+	local out
+	bind vfio-pci "$A"
+	echo >"$SYS/$A/driver_override"
+	out=$($LOAD bind --bdf "$A") || fail "bind: $out"
+	assert_has "bound" "was vfio-pci" "$out"
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	out=$($LOAD release --bdf "$A") || fail "release: $out"
+	assert_eq "says so" "released $A to vfio-pci" "$out"
+	assert_eq "back on vfio-pci" vfio-pci "$(basename "$(readlink "$SYS/$A/driver")")"
+	assert_eq "no override left" "(null)" "$(cat "$SYS/$A/driver_override")"
+	[ ! -e "$(pindir "$A")" ] || fail "pins left"
+}
+
+OPERATOR_TESTS=(t_replace_under_load t_ctl_stream_through_a_pipe t_config_attaches_on_bind
+		t_release_to_previous_driver)
