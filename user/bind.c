@@ -59,7 +59,10 @@ static void record_driver(const char *bdf, const char *driver)
 
 	if (bind_record_path(path, bdf))
 		return;
+	*strrchr(path, '/') = '\0';	/* ROOT/run/vfmig, ROOT/run first */
 	*strrchr(path, '/') = '\0';
+	mkdir(path, 0755);
+	strcat(path, "/vfmig");
 	mkdir(path, 0755);
 	if (bind_record_path(path, bdf))
 		return;

@@ -77,6 +77,13 @@ static const char *check_page_size(const char *arg)
 	return parse_page_size(arg, &size) ? "expected a number of bytes" : NULL;
 }
 
+static const char *check_backend(const char *arg)
+{
+	enum vfio_backend backend;
+
+	return vfio_backend_parse(arg, &backend) ? "expected auto, iommufd or container" : NULL;
+}
+
 static const char *check_via(const char *arg)
 {
 	enum dirty_via via;
@@ -121,34 +128,38 @@ static const struct cli_option options[NR_CTL_OPTIONS] = {
 	[OPT_VIA] = OPTION("via", 0, "WAY", "auto (default), uapi (VFIO DMA logging) or "
 			   "region (the vfmig region, for kernels without IOMMUFD)",
 			   .check = check_via),
+	[OPT_BACKEND] = OPTION("backend", 0, "WAY", "how to open the device: auto (default: "
+			       "iommufd where the kernel has it), iommufd (the device cdev) "
+			       "or container (the legacy group)", .check = check_backend),
 	[OPT_VERBOSE] = OPTION("verbose", 'v', NULL, "say each step (VFIO calls, states, sizes)"),
 	[OPT_HELP] = OPTION("help", 'h', NULL, "show this help"),
 };
 
 #define COMMON		(CLI_OPT(OPT_VERBOSE) | CLI_OPT(OPT_HELP))
+#define DEVICE		(CLI_OPT(OPT_BDF) | CLI_OPT(OPT_BACKEND))
 
 static const struct cli_command commands[] = {
 	{ "features", NULL, NULL, "show the migration a device offers (VFIO device features)",
 	  "Prints the migration flags (stop-copy, p2p, pre-copy), the stop-copy data "
 	  "size the device estimates, whether it offers DMA logging, and its state.",
-	  CLI_OPT(OPT_BDF) | COMMON, CLI_OPT(OPT_BDF), cmd_features },
+	  DEVICE | COMMON, CLI_OPT(OPT_BDF), cmd_features },
 	{ "state", NULL, NULL, "show the migration state of a device, or walk it with --set",
 	  "The device returns to running when vfmig-ctl exits (closing a VFIO device "
 	  "does that), so --set walks arcs within one open: --set stop,resuming,stop. "
 	  "A data fd that a move returns is closed unread.",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_SET) | COMMON, CLI_OPT(OPT_BDF), cmd_state },
+	  DEVICE | CLI_OPT(OPT_SET) | COMMON, CLI_OPT(OPT_BDF), cmd_state },
 	{ "save", NULL, NULL, "save the state of a device to FILE: stop-copy, read, stop",
 	  "As a VMM does: moves the device to stop-copy (the kernel walks the arcs "
 	  "from running), reads the data fd to its end into FILE.tmp, renames it to "
 	  "FILE, then moves the device to stop.  With --fd, on a device another "
 	  "process holds open (whose state a close would reset).",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_PRECOPY) |
+	  DEVICE | CLI_OPT(OPT_FD) | CLI_OPT(OPT_OUTPUT) | CLI_OPT(OPT_PRECOPY) |
 	  COMMON, CLI_OPT(OPT_OUTPUT), cmd_save },
 	{ "restore", NULL, NULL, "load FILE into a device: resuming, write, stop, running",
 	  "As a VMM does: moves the device to resuming, writes FILE to the data fd "
 	  "and closes it, moves the device to stop, which is where the module checks "
 	  "the whole stream and loads it, then to running.",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_INPUT) | COMMON,
+	  DEVICE | CLI_OPT(OPT_FD) | CLI_OPT(OPT_INPUT) | COMMON,
 	  CLI_OPT(OPT_INPUT), cmd_restore },
 	{ "inspect", "FILE", "a saved stream",
 	  "check a saved stream FILE and show what it holds (no device)",
@@ -170,7 +181,7 @@ static const struct cli_command commands[] = {
 	  "kernel has it (IOMMUFD), else through the vfmig dirty-log region; --via "
 	  "picks one.  Closing the device stops the log, so use --fd with the device "
 	  "fd of a process that holds it open across commands.",
-	  CLI_OPT(OPT_BDF) | CLI_OPT(OPT_FD) | CLI_OPT(OPT_RANGE) | CLI_OPT(OPT_PAGE_SIZE) |
+	  DEVICE | CLI_OPT(OPT_FD) | CLI_OPT(OPT_RANGE) | CLI_OPT(OPT_PAGE_SIZE) |
 	  CLI_OPT(OPT_VIA) | COMMON, 0, cmd_dirty },
 };
 

@@ -46,6 +46,7 @@ int parse_states(const char *text, __u32 *states, int max)
 int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
 {
 	const char *fd = cli_value(args, OPT_FD);
+	enum vfio_backend backend = VFIO_BACKEND_AUTO;
 	char bdf[VFMIG_BDF_LEN];
 
 	if (!fd == !cli_value(args, OPT_BDF)) {
@@ -54,7 +55,8 @@ int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
 		return CLI_EXIT_USAGE;
 	}
 	if (fd) {
-		*dev = (struct vfio_dev){ .container = -1, .group = -1, .fd = atoi(fd) };
+		*dev = (struct vfio_dev){ .container = -1, .group = -1, .iommufd = -1,
+					  .fd = atoi(fd) };
 		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
 		if (fcntl(dev->fd, F_GETFD) < 0)
 			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO "
@@ -62,7 +64,9 @@ int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
 		return 0;
 	}
 	bdf_parse(cli_value(args, OPT_BDF), bdf);	/* checked by the parser */
-	return vfio_dev_open(dev, bdf);
+	if (cli_value(args, OPT_BACKEND))
+		vfio_backend_parse(cli_value(args, OPT_BACKEND), &backend);	/* checked */
+	return vfio_dev_open(dev, bdf, backend);
 }
 
 /* Opens the device of --bdf or --fd and checks that it can migrate. */

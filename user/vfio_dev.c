@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+#include <linux/iommufd.h>
 
 #include "cli.h"
 #include "sysfs.h"
@@ -85,27 +87,106 @@ static int open_group(struct vfio_dev *dev, const char *group)
 	return 0;
 }
 
-int vfio_dev_open(struct vfio_dev *dev, const char *bdf)
+int vfio_backend_parse(const char *name, enum vfio_backend *backend)
 {
-	char group[32];
+	static const char *const names[] = { "auto", "iommufd", "container" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i])) {
+			*backend = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The device's cdev, /dev/vfio/devices/vfioN, or -ENOENT without one. */
+static int find_cdev(const char *bdf, char *cdev, size_t size)
+{
+	char dir[PATH_MAX];
+	struct dirent *d;
+	DIR *dirp;
+	int ret = -ENOENT;
+
+	if (sysfs_path(dir, "bus/pci/devices/%s/vfio-dev", bdf))
+		return -ENAMETOOLONG;
+	dirp = opendir(dir);
+	if (!dirp)
+		return -ENOENT;
+	while ((d = readdir(dirp)))
+		if (!strncmp(d->d_name, "vfio", 4) &&
+		    (size_t)snprintf(cdev, size, "/dev/vfio/devices/%s", d->d_name) < size) {
+			ret = 0;
+			break;
+		}
+	closedir(dirp);
+	return ret;
+}
+
+/* The cdev bound to a new iommufd, attached to an empty IOAS. */
+static int open_cdev(struct vfio_dev *dev, const char *cdev)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+
+	dev->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (dev->iommufd < 0)
+		return cli_fail("/dev/iommu: %s: this kernel has no IOMMUFD (use --backend"
+				" container)", strerror(errno));
+	dev->fd = open(cdev, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0 && errno == EBUSY)
+		return cli_fail("%s (%s) is in use: stop the VMM or tool that has it open",
+				cdev, dev->bdf);
+	if (dev->fd < 0)
+		return cli_fail("%s: %s", cdev, strerror(errno));
+	bind.iommufd = dev->iommufd;
+	if (ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return cli_fail("%s: cannot bind it to an iommufd: %s", cdev, strerror(errno));
+	if (ioctl(dev->iommufd, IOMMU_IOAS_ALLOC, &ioas))
+		return cli_fail("/dev/iommu: cannot allocate an IOAS: %s", strerror(errno));
+	attach.pt_id = ioas.out_ioas_id;
+	if (ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		return cli_fail("%s: cannot attach it to its IOAS: %s", cdev, strerror(errno));
+	return 0;
+}
+
+int vfio_dev_open(struct vfio_dev *dev, const char *bdf, enum vfio_backend backend)
+{
+	char group[32], cdev[PATH_MAX];
+	bool iommufd;
 	int err;
 
-	*dev = (struct vfio_dev){ .container = -1, .group = -1, .fd = -1 };
+	*dev = (struct vfio_dev){ .container = -1, .group = -1, .iommufd = -1, .fd = -1 };
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
 	err = find_group(bdf, group, sizeof(group));
-	if (!err)
+	if (err)
+		return err;
+	iommufd = backend == VFIO_BACKEND_IOMMUFD ||
+		  (backend == VFIO_BACKEND_AUTO && !access("/dev/iommu", F_OK));
+	if (iommufd && find_cdev(bdf, cdev, sizeof(cdev)))
+		err = backend == VFIO_BACKEND_IOMMUFD ?
+		      cli_fail("%s has no VFIO device cdev (a kernel without"
+			       " VFIO_DEVICE_CDEV: use --backend container)", bdf) : 0;
+	else if (iommufd)
+		err = open_cdev(dev, cdev);
+	if (!err && dev->fd < 0) {
+		iommufd = false;
 		err = open_group(dev, group);
-	if (!err) {
-		dev->fd = ioctl(dev->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-		if (dev->fd < 0)
-			err = cli_fail("%s: cannot open the device: %s", bdf,
-				       strerror(errno));
+		if (!err) {
+			dev->fd = ioctl(dev->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+			if (dev->fd < 0)
+				err = cli_fail("%s: cannot open the device: %s", bdf,
+					       strerror(errno));
+		}
 	}
 	if (err) {
 		vfio_dev_close(dev);
 		return err;
 	}
-	cli_note("%s: opened through IOMMU group %s", bdf, group);
+	if (iommufd)
+		cli_note("%s: opened through %s and an iommufd", bdf, cdev);
+	else
+		cli_note("%s: opened through IOMMU group %s", bdf, group);
 	return 0;
 }
 
@@ -117,7 +198,9 @@ void vfio_dev_close(struct vfio_dev *dev)
 		close(dev->group);
 	if (dev->container >= 0)
 		close(dev->container);
-	dev->fd = dev->group = dev->container = -1;
+	if (dev->iommufd >= 0)
+		close(dev->iommufd);
+	dev->fd = dev->group = dev->container = dev->iommufd = -1;
 }
 
 /* VFIO_DEVICE_FEATURE with @size bytes of @data in and out; 0 or -errno. */

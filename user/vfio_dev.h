@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A PCI device opened through the VFIO uAPI the way a VMM opens it (legacy
- * container and group, type1v2 IOMMU), and its migration features.  Only
- * linux/vfio.h: nothing here knows vfmig, so the verbs work on any VFIO
- * migration driver.
+ * A PCI device opened through the VFIO uAPI the way a VMM opens it: its
+ * device cdev bound to an iommufd, where the kernel has both (as QEMU's
+ * iommufd backend), or the legacy container and group with the type1v2
+ * IOMMU; and its migration features.  Only the VFIO and iommufd uAPI:
+ * nothing here knows vfmig, so the verbs work on any VFIO migration driver.
  */
 #ifndef VFMIG_VFIO_DEV_H
 #define VFMIG_VFIO_DEV_H
@@ -18,15 +19,25 @@ struct vfio_dev {
 	char bdf[VFMIG_BDF_LEN];
 	int container;
 	int group;
+	int iommufd;
 	int fd;		/* closing it returns the device to RUNNING */
 };
 
+enum vfio_backend {
+	VFIO_BACKEND_AUTO,	/* iommufd where the kernel has it */
+	VFIO_BACKEND_IOMMUFD,
+	VFIO_BACKEND_CONTAINER,
+};
+
+/* "auto", "iommufd" or "container"; -EINVAL for anything else. */
+int vfio_backend_parse(const char *name, enum vfio_backend *backend);
+
 /*
- * Opens @bdf; 0, or EXIT_FAIL after printing what is wrong and how to fix
- * it (no such device, not bound to a VFIO driver, no IOMMU group, group in
- * use or not viable, VFIO modules not loaded).
+ * Opens @bdf through @backend; 0, or EXIT_FAIL after printing what is wrong
+ * and how to fix it (no such device, not bound to a VFIO driver, no IOMMU
+ * group, group in use or not viable, VFIO modules not loaded, no iommufd).
  */
-int vfio_dev_open(struct vfio_dev *dev, const char *bdf);
+int vfio_dev_open(struct vfio_dev *dev, const char *bdf, enum vfio_backend backend);
 void vfio_dev_close(struct vfio_dev *dev);
 
 /* The VFIO_MIGRATION_* flags; -ENOTTY when the device cannot migrate. */

@@ -99,7 +99,7 @@ void test_args_unknown_command(void)
 	ASSERT_INT(parse(&args, "frobnicate", "--bdf", "00:04.0", NULL), CLI_USAGE);
 	/* It might have been meant as load's OBJ: the error says it is neither. */
 	ASSERT_CONTAINS(args.error, "unknown command 'frobnicate': not load, replace,"
-			" unload, status, inspect or bind, nor the OBJ of load");
+			" unload, status, inspect, apply, release or bind, nor the OBJ of load");
 	ASSERT_INT(parse(&args, NULL), CLI_USAGE);
 	ASSERT_CONTAINS(args.error, "no command");
 }

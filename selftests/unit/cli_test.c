@@ -448,6 +448,9 @@ void test_cli_bind_writes_sysfs(void)
 	ASSERT_STR(text, BDF);
 	read_file(tree_path("sys/bus/pci/drivers_probe"), text, sizeof(text));
 	ASSERT_STR(text, BDF);
+	/* What release will give it back to. */
+	read_file(tree_path("sys/run/vfmig/" BDF ".driver"), text, sizeof(text));
+	ASSERT_STR(text, "e1000\n");
 }
 
 void test_cli_status_json(void)

@@ -357,7 +357,8 @@ void test_ctl_help(void)
 	ASSERT_CONTAINS(run.out, "\n  make-stream  write a valid stream");
 	ctl(&run, NULL, "help", "save", NULL);
 	ASSERT_INT(run.status, 0);
-	ASSERT_CONTAINS(run.out, "Usage: vfmig-ctl save [--bdf BDF] -o FILE [--precopy] [--fd N] [-v]\n");
+	ASSERT_CONTAINS(run.out, "Usage: vfmig-ctl save [--bdf BDF] -o FILE [--precopy] [--fd N]"
+			" [--backend WAY] [-v]\n");
 	ctl(&run, NULL, "make-stream", "-h", NULL);
 	ASSERT_INT(run.status, 0);
 	ASSERT_CONTAINS(run.out, "[--precopy-hex HEX...]");

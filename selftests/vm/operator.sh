@@ -165,5 +165,33 @@ t_release_to_previous_driver() {
 	[ ! -e "$(pindir "$A")" ] || fail "pins left"
 }
 
-OPERATOR_TESTS=(t_replace_under_load t_ctl_stream_through_a_pipe t_config_attaches_on_bind
+# vfmig-ctl opens a device as QEMU's iommufd backend does (the device cdev
+# bound to an iommufd) where the kernel has it, else through its group.
+t_ctl_backends() {
+	local a out
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	load bpf/edu.bpf.o --bdf "$B" >/dev/null
+	$OPS "$A" 'wr 0 4 4 0x4242' >/dev/null
+	a=$(edu_regs "$A")
+	if [ -e /dev/iommu ]; then
+		out=$($CTL save --bdf "$A" -o "$TMP/i.state" -v 2>&1) || fail "save: $out"
+		assert_has "auto is iommufd" "opened through /dev/vfio/devices/vfio" "$out"
+		$CTL restore --bdf "$B" -i "$TMP/i.state" --backend iommufd >/dev/null ||
+			fail "restore through iommufd"
+		assert_eq "B has A's state (iommufd)" "$a" "$(edu_regs "$B")"
+	else
+		out=$($CTL features --bdf "$A" --backend iommufd 2>&1) &&
+			fail "iommufd without /dev/iommu"
+		assert_has "says why" "this kernel has no IOMMUFD (use --backend container)" "$out"
+		out=$($CTL features --bdf "$A" -v 2>&1) || fail "features: $out"
+		assert_has "auto is the group" "opened through IOMMU group" "$out"
+	fi
+	$OPS "$B" 'wr 0 4 4 0x5151' >/dev/null
+	$CTL save --bdf "$A" -o "$TMP/c.state" --backend container >/dev/null || fail "save (group)"
+	$CTL restore --bdf "$B" -i "$TMP/c.state" --backend container >/dev/null ||
+		fail "restore (group)"
+	assert_eq "B has A's state (group)" "$a" "$(edu_regs "$B")"
+}
+
+OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe t_config_attaches_on_bind
 		t_release_to_previous_driver)
