@@ -17,14 +17,17 @@ _vfmig_load()
 	--bdf)
 		mapfile -t COMPREPLY < <(compgen -W "$(_vfmig_bdfs)" -- "$cur")
 		return ;;
+	--config)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return ;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]] && [[ $cur != */* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "load replace unload status inspect bind" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "load replace unload status inspect apply release bind" -- "$cur")
 		mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -X '!*.bpf.o' -- "$cur")
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "--bdf --bind --force --json --verbose --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "--bdf --bind --force --config --json --verbose --help --version" -- "$cur")
 		return
 	fi
 	mapfile -t COMPREPLY < <(compgen -f -X '!*.bpf.o' -- "$cur")
@@ -44,6 +47,9 @@ _vfmig_ctl()
 	--via)
 		mapfile -t COMPREPLY < <(compgen -W "auto uapi region" -- "$cur")
 		return ;;
+	--backend)
+		mapfile -t COMPREPLY < <(compgen -W "auto iommufd container" -- "$cur")
+		return ;;
 	-o|--output|-i|--input|--payload-file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
@@ -56,7 +62,7 @@ _vfmig_ctl()
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "--bdf --fd --output --input --precopy --set --range --page-size --via --verbose --help" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "--bdf --fd --output --input --precopy --set --range --page-size --via --backend --verbose --help" -- "$cur")
 		return
 	fi
 	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
