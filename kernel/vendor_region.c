@@ -11,6 +11,7 @@
  * we could take, and they are never mmappable: every byte goes through the
  * program.
  */
+#include <linux/sched/signal.h>
 #include <linux/vfio.h>
 
 #include "vfmig.h"
@@ -96,6 +97,12 @@ static ssize_t vfmig_vendor_region_rw(struct vfio_pci_core_device *core,
 	while (done < count) {
 		size_t size = vfmig_piece_size(pos, count - done);
 
+		/* A large read is many calls: stay preemptible and killable. */
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		ret = vfmig_hook_piece(mdev, b, buf + done,
 				       VFMIG_VENDOR_REGION(n), pos, size,
 				       iswrite);

@@ -5,6 +5,7 @@
  * to its region hooks first.
  */
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
@@ -194,6 +195,12 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
 			len = min_t(u64, len, next - pos);
 
 		if (trap) {
+			/* A large window is many calls: stay preemptible and killable. */
+			cond_resched();
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
 			len = vfmig_piece_size(pos, len);
 			ret = vfmig_hook_piece(mdev, b, buf + done, index, pos,
 					       len, iswrite);
