@@ -123,6 +123,15 @@ t_edu_vendor_region() {
 	assert_eq "kept" 0x1122334455667788 "$(answer 1 "$($OPS "$A" "rd $idx 0x101 8")")"
 	[ "$(answer 1 "$($OPS "$A" "find $((0x8000ffff)) 1")")" != none ] ||
 		fail "the dirty-log region is gone"
+	# Replaced while open: a program without the region cannot serve it; one
+	# that declares it again does (with its own, fresh bytes).
+	out=$($OPS "$A" "rd $idx 0x101 8" \
+		"sh $LOAD replace bpf/test_region.bpf.o --bdf $A >/dev/null" "rd $idx 0x101 8" \
+		"sh $LOAD replace bpf/edu.bpf.o --bdf $A >/dev/null" "rd $idx 0x101 8")
+	assert_eq "before" 0x1122334455667788 "$(answer 1 "$out")"
+	assert_eq "replaced by test_region" "exit 0" "$(answer 2 "$out")"
+	assert_eq "test_region has no such region" "error: ENODEV" "$(answer 3 "$out")"
+	assert_eq "edu again" 0x0 "$(answer 5 "$out")"
 	$LOAD unload --bdf "$A" >/dev/null || fail unload
 	assert_eq "gone without the program" none \
 		"$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")"
