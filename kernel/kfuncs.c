@@ -601,7 +601,7 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 
 	if (!usecs || usecs > VFMIG_MAX_USLEEP)
 		return -EINVAL;
-	if (time_after_eq(jiffies, READ_ONCE(b->wait_until)))
+	if (ktime_get_ns() >= READ_ONCE(b->wait_until))
 		return -ETIMEDOUT;
 	if (signal_pending(current))
 		return -EINTR;

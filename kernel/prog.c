@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ktime.h>
 #include <linux/pci.h>
 
 #include "vfmig.h"
@@ -55,7 +56,7 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 void vfmig_sleepable_begin(struct vfmig_binding *b)
 {
 	WRITE_ONCE(b->wait_until,
-		   jiffies + msecs_to_jiffies(VFMIG_MAX_WAIT_MS));
+		   ktime_get_ns() + (u64)VFMIG_MAX_WAIT_MS * NSEC_PER_MSEC);
 }
 
 /* A broken contract: stop the program, say which callback did what. */

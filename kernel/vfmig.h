@@ -231,7 +231,7 @@ struct vfmig_binding {
 	bool in_init;			/* init() runs: windows may be added */
 	bool stopping;			/* being detached: stream kfuncs fail */
 	int error;			/* first error the program reported */
-	unsigned long wait_until;	/* jiffies: bpf_vfmig_usleep() budget
+	u64 wait_until;			/* ktime ns: bpf_vfmig_usleep() budget
 					 * of the sleepable call running
 					 */
 	unsigned int nr_traps;
