@@ -437,17 +437,19 @@ STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
 # CI time goes to what only it can tell.  The NIC: migration through the
-# IOMMUFD backend (DMA reads through an iommufd domain) and resets during
-# migration (the locking lockdep checks); not what QEMU does the same on
-# both tiers.
+# IOMMUFD backend (DMA reads through an iommufd domain); not what QEMU does
+# the same on both tiers (resets during migration, whose locking lockdep
+# checked there once, run on the first tier and in the edu suite here).
 NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_qemu_migration
-		 t_nic_reset_during_and_after_migration t_lockdown_refuses_attach)
-# Left out of its suite: QEMU's own behaviour (its IOMMUFD test stays) and
-# what runs in user space only.
+		 t_lockdown_refuses_attach)
+# Left out of its suite: QEMU's own behaviour (its IOMMUFD test stays), what
+# runs in user space only or in the driver core, and refusals that are a
+# comparison (each test here costs 3-5 times what it does on the first).
 TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 	    t_qemu_stock_vfio_pci_cannot_migrate t_qemu_migrate_cancel
 	    t_qemu_incoming_from_another_program_refused t_inspect_object
-	    t_template_builds_out_of_tree)
+	    t_template_builds_out_of_tree t_ids_refused_by_kernel t_ctl_stream_through_a_pipe
+	    t_release_to_previous_driver)
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees
 # the last struct_ops maps and drops their module references.
