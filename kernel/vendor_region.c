@@ -54,9 +54,9 @@ static struct vfio_pci_region *vfmig_region_at(struct vfio_pci_core_device *core
 }
 
 /*
- * The program that declared region @n as the user knows it, or NULL once
- * it is gone: a program attached since the open serves the region only if
- * it declares the same one.
+ * Does @b serve region @n as the user knows it?  The program that declared
+ * it at open does while it runs; one attached since serves it only if it
+ * declares the same region.
  */
 static bool vfmig_region_served(const struct vfmig_binding *b, unsigned int n,
 				const struct vfio_pci_region *region)

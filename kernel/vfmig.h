@@ -11,8 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/srcu.h>
-#include <linux/wait.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "../include/vfmig.h"
@@ -137,10 +137,11 @@ struct vfmig_pci_id {
  *              it declares some
  * @ids: the PCI functions the program serves; the kernel refuses an
  *       attach to any other
- * @init: called once at attach, may declare trap windows
+ * @init: called once at attach, may declare trap windows and vendor regions
  * @exit: called once when the program stops serving the device
- * @region_read: a read inside a trap window; fill @acc->value
- * @region_write: a write inside a trap window
+ * @region_read: a read inside a trap window or of a vendor region; fill
+ *               @acc->value
+ * @region_write: a write inside a trap window or to a vendor region
  * @set_state: called for each direct arc of the VFIO migration FSM
  * @save: append the device state to @stream (STOP_COPY; and the initial
  *        part, @stream->phase %VFMIG_SAVE_PRECOPY, on entering PRE_COPY)
