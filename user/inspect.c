@@ -18,17 +18,6 @@
 #include "ops_map.h"
 #include "report.h"
 
-static const struct {
-	__u32 flag;
-	const char *name;
-} flag_names[] = {
-	{ VFMIG_F_P2P, "p2p" },
-	{ VFMIG_F_PRE_COPY, "pre-copy" },
-	{ VFMIG_F_DIRTY_LOG, "dirty-log" },
-};
-
-#define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
-
 struct inspection {
 	const char *path;
 	struct ops_info ops;
@@ -53,7 +42,7 @@ static __u32 min_version(const struct ops_info *ops)
 static void print_text(const struct inspection *in, struct bpf_object *obj)
 {
 	const struct ops_info *ops = &in->ops;
-	char id[96];
+	char id[96], flags[64];
 	struct bpf_map *map;
 	const char *sep = "";
 
@@ -61,11 +50,8 @@ static void print_text(const struct inspection *in, struct bpf_object *obj)
 	printf("program:    %s\n", ops->name);
 	printf("version:    %u (loads streams of versions %u to %u)\n", ops->version,
 	       min_version(ops), ops->version);
-	printf("flags:     ");
-	for (unsigned int i = 0; i < NR_FLAGS; i++)
-		if (ops->flags & flag_names[i].flag)
-			printf(" %s", flag_names[i].name);
-	printf("%s\n", ops->flags ? "" : " none (stop-copy migration only, if any)");
+	ops_flags_text(ops->flags, flags, sizeof(flags));
+	printf("flags:      %s\n", ops->flags ? flags : "none (stop-copy migration only, if any)");
 	if (!ops->nr_ids)
 		printf("devices:    none declared: attaches only with --force\n");
 	for (unsigned int i = 0; i < ops->nr_ids; i++) {
@@ -119,13 +105,9 @@ static void print_json(const struct inspection *in, struct bpf_object *obj)
 	json_string(stdout, in->path);
 	printf(",\"program\":");
 	json_string(stdout, ops->name);
-	printf(",\"version\":%u,\"min_version\":%u,\"flags\":[", ops->version, min_version(ops));
-	for (unsigned int i = 0; i < NR_FLAGS; i++)
-		if (ops->flags & flag_names[i].flag) {
-			printf("%s\"%s\"", sep, flag_names[i].name);
-			sep = ",";
-		}
-	printf("],\"ids\":[");
+	printf(",\"version\":%u,\"min_version\":%u,\"flags\":", ops->version, min_version(ops));
+	ops_flags_json(stdout, ops->flags);
+	printf(",\"ids\":[");
 	for (unsigned int i = 0; i < ops->nr_ids; i++) {
 		const struct ops_pci_id *id = &ops->ids[i];
 

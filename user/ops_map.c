@@ -171,6 +171,43 @@ int ops_map_read(struct bpf_object *obj, const char *path,
 	return 0;
 }
 
+static const struct {
+	__u32 flag;
+	const char *name;
+} flag_names[] = {
+	{ VFMIG_F_P2P, "p2p" },
+	{ VFMIG_F_PRE_COPY, "pre-copy" },
+	{ VFMIG_F_DIRTY_LOG, "dirty-log" },
+};
+
+#define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
+
+void ops_flags_text(__u32 flags, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NR_FLAGS; i++)
+		if (flags & flag_names[i].flag)
+			used += snprintf(buf + used, used < size ? size - used : 0, "%s%s",
+					 used ? " " : "", flag_names[i].name);
+	if (!used)
+		snprintf(buf, size, "none");
+}
+
+void ops_flags_json(FILE *out, __u32 flags)
+{
+	const char *sep = "";
+
+	fputc('[', out);
+	for (size_t i = 0; i < NR_FLAGS; i++)
+		if (flags & flag_names[i].flag) {
+			fprintf(out, "%s\"%s\"", sep, flag_names[i].name);
+			sep = ",";
+		}
+	fputc(']', out);
+}
+
 static bool field_matches(__u32 want, __u32 have)
 {
 	return want == VFMIG_ANY_ID || want == have;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <bpf/libbpf.h>
 
@@ -68,6 +69,11 @@ long ops_map_member_offset(struct bpf_object *obj, const struct bpf_map *ops_map
 /* The vfmig_ops member at byte @offset of the map's data, or NULL. */
 const char *ops_map_member_name(struct bpf_object *obj,
 				const struct bpf_map *ops_map, long offset);
+
+/* The names of vfmig_ops.flags, space separated ("p2p pre-copy"), or "none". */
+void ops_flags_text(__u32 flags, char *buf, size_t size);
+/* The same as a JSON array. */
+void ops_flags_json(FILE *out, __u32 flags);
 
 /* A PCI function as sysfs shows it. */
 struct pci_function_id {

@@ -16,6 +16,7 @@
 #include "checks.h"
 #include "commands.h"
 #include "json.h"
+#include "ops_map.h"
 #include "pins.h"
 #include "report.h"
 #include "sysfs.h"
@@ -44,16 +45,6 @@ struct device_status {
 	unsigned long long dirty_marked;
 };
 
-static const struct {
-	unsigned int flag;
-	const char *name;
-} flag_names[] = {
-	{ VFMIG_F_P2P, "p2p" },
-	{ VFMIG_F_PRE_COPY, "pre-copy" },
-	{ VFMIG_F_DIRTY_LOG, "dirty-log" },
-};
-
-#define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
 
 typedef char bdf_t[VFMIG_BDF_LEN];
 
@@ -165,21 +156,6 @@ static void read_attr(const char *bdf, const char *name, char *value, size_t siz
 		value[0] = '\0';
 }
 
-/* The names of the flags in @text ("0x7"), space separated, or "none". */
-static void flags_text(const char *text, char *out, size_t size)
-{
-	unsigned long flags = strtoul(text, NULL, 16);
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < NR_FLAGS; i++)
-		if (flags & flag_names[i].flag)
-			used += snprintf(out + used, used < size ? size - used : 0, "%s%s",
-					 used ? " " : "", flag_names[i].name);
-	if (!used)
-		snprintf(out, size, "none");
-}
-
 static void read_status(struct device_status *st, const char *bdf)
 {
 	memset(st, 0, sizeof(*st));
@@ -229,7 +205,7 @@ static void print_text(const struct device_status *st)
 		char flags[64];
 
 		sscanf(st->program_version, "%u %u", &version, &min_version);
-		flags_text(st->program_flags, flags, sizeof(flags));
+		ops_flags_text(strtoul(st->program_flags, NULL, 16), flags, sizeof(flags));
 		printf(" (version %u, loads %u to %u; flags %s)", version, min_version,
 		       version, flags);
 	}
@@ -271,24 +247,16 @@ static void print_json_program(const struct device_status *st)
 	bool known = st->program[0] &&
 		     sscanf(st->program_version, "%u %u", &version, &min_version) == 2;
 	unsigned long flags = strtoul(st->program_flags, NULL, 16);
-	bool first = true;
 
 	fputs(",\"version\":", stdout);
 	json_number(stdout, version, known);
 	fputs(",\"min_version\":", stdout);
 	json_number(stdout, min_version, known);
 	fputs(",\"flags\":", stdout);
-	if (st->program[0] && st->program_flags[0]) {
-		fputs("[", stdout);
-		for (size_t i = 0; i < NR_FLAGS; i++)
-			if (flags & flag_names[i].flag) {
-				printf("%s\"%s\"", first ? "" : ",", flag_names[i].name);
-				first = false;
-			}
-		fputs("]", stdout);
-	} else {
+	if (st->program[0] && st->program_flags[0])
+		ops_flags_json(stdout, flags);
+	else
 		fputs("null", stdout);
-	}
 	fputs(",\"migration_state\":", stdout);
 	json_string(stdout, st->migration_state[0] ? st->migration_state : NULL);
 	fputs(",\"last_error\":", stdout);
