@@ -211,16 +211,15 @@ run_qemu() {
 	if grep -qs '^CONFIG_KASAN=y' "$KDIR/build/.config"; then
 		append+=" no5lvl"
 	fi
-	# With igb, guests were seen (2 long runs in 6) to stop taking timer
-	# interrupts on CPU 0 for good: "rcu_preempt kthread timer wakeup
-	# didn't happen".  That is what one lost one-shot local timer
-	# interrupt does (hrtimer_reprogram() never rearms a CPU whose
-	# expires_next is in the past).  A periodic tick, which QEMU rearms
-	# by itself, turns such a loss into one late tick.  Not reproduced
-	# since (11 runs with igb traffic, none hung), so a precaution.
-	if [ -n "$IGB" ]; then
-		append+=" nohz=off highres=off"
-	fi
+	# Guests were seen to stop taking timer interrupts on CPU 0 for good:
+	# "rcu_preempt kthread timer wakeup didn't happen", CPU 0 idle.  First
+	# with igb (2 long runs in 6), then once in the edu suite while the
+	# second tier's kernel built beside it (a clean-clone make check).
+	# That is what one lost one-shot local timer interrupt does
+	# (hrtimer_reprogram() never rearms a CPU whose expires_next is in the
+	# past).  A periodic tick, which QEMU rearms by itself, turns such a
+	# loss into one late tick: every VM boots with one.
+	append+=" nohz=off highres=off"
 	# shellcheck disable=SC2054 # the commas are QEMU's, not array syntax
 	args=(-accel tcg -cpu max -smp 2 -m "$MEM"
 	      -machine q35,kernel-irqchip=split
