@@ -113,7 +113,7 @@ unit-test:
 	$(MAKE) -C user test
 
 # Host unit tests, then the VM suite; ends with "N passed, N failed".
-# check.sh builds the second tier (make testkernel) while the first runs.
+# check.sh builds the second tier (make testkernel) after the first runs.
 check:
 	$(MAKE) setup
 	$(MAKE) all
