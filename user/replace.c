@@ -91,7 +91,7 @@ static void *build_value(struct bpf_object *obj, const struct bpf_map *ops_map,
 	struct bpf_map_info info = { 0 };
 	__u32 info_len = sizeof(info);
 	struct btf *vmlinux = NULL, *mod = NULL;
-	const struct btf_type *value_type, *ops;
+	const struct btf_type *value_type, *ops = NULL;
 	const struct btf_member *m;
 	char *value = NULL;
 	long data_off = -1;
