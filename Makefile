@@ -25,17 +25,25 @@ TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o
+# The vendor programs a host gets; the test programs stay here.
+SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
 .PHONY: all setup testkernel check vmtest demo bench install install-tools install-kit \
-	install-module install-dkms install-config clean user unit-test need-setup
+	install-module install-dkms install-config install-programs clean user unit-test \
+	need-setup programs tools
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
 	$(BUILD)/edu_payload.elf $(BUILD)/igbvf_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
+
+# What a host gets (debian/rules builds these): the module, the shipped
+# programs and the tools.
+programs: kernel/vfmig.ko $(SHIPPED)
+tools: user
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -147,11 +155,11 @@ COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UDEVDIR   ?= /usr/lib/udev/rules.d
 MODPROBEDIR ?= /usr/lib/modprobe.d
 SYSCONFDIR ?= /etc
-# The vendor programs a host gets; the test programs stay here.
-SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 MANPAGES  := user/man/vfmig-load.8 user/man/vfmig-ctl.8 user/man/vfmig-programs.7
 
-install: install-tools install-kit install-module install-config $(SHIPPED)
+install: install-tools install-programs install-kit install-module install-config
+
+install-programs: $(SHIPPED)
 	install -D -m 0644 -t $(DESTDIR)$(PROGDIR) $(SHIPPED)
 
 # Programs attached as devices bind (udev runs vfmig-load apply), before
@@ -189,13 +197,16 @@ install-module: kernel/vfmig.ko
 
 # The module's source as DKMS takes it (/usr/src/vfmig-VERSION): DKMS
 # rebuilds it for every kernel installed later and runs depmod.
-install-dkms:
+install-dkms: $(BUILD)/dkms.conf
 	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/kernel \
 		$(filter kernel/%,$(KMOD_SRCS))
 	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/include \
 		$(filter include/%,$(KMOD_SRCS))
-	sed 's/@VERSION@/$(VERSION)/' kernel/dkms.conf.in \
-		>$(DESTDIR)/usr/src/vfmig-$(VERSION)/dkms.conf
+	install -m 0644 $(BUILD)/dkms.conf $(DESTDIR)/usr/src/vfmig-$(VERSION)/dkms.conf
+
+$(BUILD)/dkms.conf: kernel/dkms.conf.in include/vfmig.h
+	@mkdir -p $(BUILD)
+	sed 's/@VERSION@/$(VERSION)/' $< >$@
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null

@@ -5,7 +5,8 @@
 # package build does: the layout the README documents, tools that run,
 # man pages that render, completion that parses, a module modprobe finds
 # (depmod ran) with no alias that could capture devices, and a DKMS build
-# of the module for the test VM's kernel.  The DKMS-built module is left in
+# of the module for the test VM's kernel; the Debian packages built from
+# debian/ hold the same files.  The DKMS-built module is left in
 # build/dkms/ for the VM test t_dkms_module_loads.  Ends with "N passed,
 # N failed".
 set -uo pipefail
@@ -131,6 +132,30 @@ dkms_build() {
 	[ "$(/sbin/modinfo -F vermagic build/dkms/vfmig.ko | cut -d' ' -f1)" = "$KVER" ]
 }
 
+# dpkg-buildpackage in a copy of the tree (it writes beside it): three
+# packages that hold, between them, what make install does (the module as
+# DKMS source, built on the host), /etc/vfmig/devices.conf a conffile.
+debs() {
+	local got want
+	mkdir -p "$T/deb/src"
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$T/deb/src" &&
+		(cd "$T/deb/src" && dpkg-buildpackage -b -us -uc >"$T/deb/build.log" 2>&1) ||
+		{ tail -n 30 "$T/deb/build.log"; return 1; }
+	for want in vfmig_"$VERSION"_amd64 vfmig-dkms_"$VERSION"_all vfmig-dev_"$VERSION"_all; do
+		[ -e "$T/deb/$want.deb" ] || { echo "no $want.deb"; ls "$T/deb"; return 1; }
+	done
+	got=$(for d in vfmig_"$VERSION"_amd64 vfmig-dkms_"$VERSION"_all vfmig-dev_"$VERSION"_all; do
+		dpkg-deb -c "$T/deb/$d.deb"
+	      done | awk '$1 !~ /^d/ { print substr($6, 3) }' | grep -v '^usr/share/doc/' | sort)
+	want=$(cd "$T/root" && find . \( -type f -o -type l \) | sed 's|^\./||' |
+	       grep -v "^lib/modules/" | sed 's|^\(usr/share/man/.*\)|\1.gz|' | sort)
+	[ "$want" = "$got" ] || { diff <(echo "$want") <(echo "$got"); return 1; }
+	dpkg-deb --ctrl-tarfile "$T/deb/vfmig_${VERSION}_amd64.deb" | tar -xOf - ./conffiles |
+		grep -qx /etc/vfmig/devices.conf || { echo "devices.conf not a conffile"; return 1; }
+	dpkg-deb -f "$T/deb/vfmig-dkms_${VERSION}_all.deb" Depends | grep -q dkms ||
+		{ echo "vfmig-dkms does not depend on dkms"; return 1; }
+}
+
 rm -f build/dkms/vfmig.ko
 check "make install and install-dkms with DESTDIR" install_all
 check "installed layout" layout
@@ -140,5 +165,6 @@ check "bash completion" completion
 check "depmod ran; no catch-all alias" module_index
 check "udev rule runs the installed vfmig-load" udev_rule
 check "DKMS builds the module for $KVER" dkms_build
+check "dpkg-buildpackage builds the .debs of that layout" debs
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

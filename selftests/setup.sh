@@ -19,12 +19,17 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 # libclang-rt-14-dev: libFuzzer and the sanitizers of bookworm's clang (14),
 # only recommended by clang, for `make -C user fuzz`.  flex, bison, bc and
 # libssl-dev build the second kernel tier (selftests/testkernel).  dkms and
-# man-db: what the install test checks (a DKMS build, man pages that render).
+# man-db: what the install test checks (a DKMS build, man pages that render);
+# debhelper, dh-dkms and linux-headers-amd64 (6.12, from backports) build
+# the .debs (debian/control).  libvirt 11 (backports: 9.0 knows no VFIO
+# variant drivers) for the libvirt tests; Debian packs its QEMU driver as a
+# plug-in of the monolithic libvirtd.
 BASE_PKGS=(make gcc clang llvm dwarves pkg-config libelf-dev zlib1g-dev
 	   flex bison bc libssl-dev
 	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3
-	   dkms man-db)
-BPO_PKGS=(libbpf-dev bpftool qemu-system-x86)
+	   dkms man-db debhelper dh-dkms)
+BPO_PKGS=(libbpf-dev bpftool qemu-system-x86 linux-headers-amd64
+	  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup: needs root to install packages (run: sudo make setup)" >&2
