@@ -79,6 +79,12 @@ vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
 run_part "install" selftests/install_test.sh
 INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
 vm_parts "Debian kernel $KVER" "" "$NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
+# libvirt's part is user space on either tier: the Debian one, with a
+# device no program is configured for.
+LIBVIRT_TESTS=$(. selftests/vm/libvirt.sh && echo "${LIBVIRT_TESTS[*]}")
+# shellcheck disable=SC2086
+VMTEST_APPEND=kmemleak=off run_part "libvirt VM tests, Debian kernel $KVER" \
+	selftests/vmtest.sh --edu 3 -- selftests/vm/tests.sh $LIBVIRT_TESTS
 
 # The second tier's kernel builds (about 21 min on 2 cores the first time)
 # only now, on a quiet host: built beside the first tier's VMs (niced), it

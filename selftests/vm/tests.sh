@@ -938,10 +938,13 @@ TESTS=(
 . selftests/vm/install.sh
 # shellcheck source=selftests/vm/operator.sh
 . selftests/vm/operator.sh
+# shellcheck source=selftests/vm/libvirt.sh
+. selftests/vm/libvirt.sh
 TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
 	"${OPERATOR_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
-# their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh.
+# their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh, and
+# LIBVIRT_TESTS (a third edu device).
 
 # Kernel complaints in dmesg since line $1 (a splat, a lockdep or KASAN
 # report, a warning).
