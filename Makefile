@@ -151,9 +151,10 @@ INCDIR    ?= $(PREFIX)/include/vfmig
 DATADIR   ?= $(PREFIX)/share/vfmig
 MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
-# udev and modprobe read only these, whatever PREFIX is.
+# udev, modprobe and systemd-modules-load read only these, whatever PREFIX is.
 UDEVDIR   ?= /usr/lib/udev/rules.d
 MODPROBEDIR ?= /usr/lib/modprobe.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
 SYSCONFDIR ?= /etc
 MANPAGES  := user/man/vfmig-load.8 user/man/vfmig-ctl.8 user/man/vfmig-programs.7
 
@@ -170,6 +171,8 @@ install-config:
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFIG_ARG@||g' user/udev/90-vfmig.rules.in \
 		>$(DESTDIR)$(UDEVDIR)/90-vfmig.rules
 	install -D -m 0644 user/udev/vfmig-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/vfmig.conf
+	install -D -m 0644 user/udev/vfmig-modules-load.conf \
+		$(DESTDIR)$(MODULESLOADDIR)/vfmig.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/vfmig/devices.conf || \
 		install -m 0644 user/udev/devices.conf $(DESTDIR)$(SYSCONFDIR)/vfmig/devices.conf
 

@@ -45,6 +45,7 @@ layout() {
 	usr/include/vfmig/vfmig.h
 	usr/include/vfmig/vfmig_stream.h
 	usr/lib/modprobe.d/vfmig.conf
+	usr/lib/modules-load.d/vfmig.conf
 	usr/lib/udev/rules.d/90-vfmig.rules
 	usr/lib/vfmig/edu.bpf.o
 	usr/lib/vfmig/igbvf.bpf.o

@@ -208,9 +208,11 @@ t_libvirt_migrate() {
 	out=$(lv a create "$TMP/vm-a.xml" 2>&1) || fail "virsh create: $out"
 	lv_wait "$TMP/vm-a.log" "^TICK 1 " 60 || fail "payload not ticking: $(cat "$TMP/vm-a.log")"
 
-	# The destination host's XML: its device (B) and its log.
+	# The destination host's XML: its device (B), its log, and the driver
+	# named by its module's name, which libvirt resolves to vfmig-pci.
 	lv a dumpxml --migratable vm |
 		sed -e "s|slot='0x$(slot_of "$A")'|slot='0x$(slot_of "$B")'|" -e "s|vm-a.log|vm-b.log|" \
+		    -e "s|model='vfmig-pci'|model='vfmig'|" \
 		>"$TMP/vm-b.xml" || fail "dumpxml"
 	out=$(lv a migrate-setmaxdowntime vm 60000 2>&1) || fail "setmaxdowntime: $out"
 	out=$(lv a migrate --live vm "$(lv_uri b)" --migrateuri tcp://127.0.0.1 \
@@ -223,6 +225,8 @@ t_libvirt_migrate() {
 	assert_eq "migrated guest did not boot again" 0 "$(grep -c BOOT "$TMP/vm-b.log")"
 	assert_eq "device state in the migrated guest" "$regs" "$(lv_regs "$TMP/vm-b.log")"
 	assert_eq "B served by" edu "$(sysattr "$B" program)"
+	assert_eq "B bound by the destination to" vfmig-pci "$(drv_of "$B")"
+	grep -q "model='vfmig'" "$TMP/vm-b.xml" || fail "the destination XML names no model"
 	assert_eq "A given back" "" "$(drv_of "$A")"
 }
 
