@@ -143,12 +143,17 @@ static int __init vfmig_init(void)
 	ret = vfmig_struct_ops_register();
 	if (ret)
 		return ret;
-	return pci_register_driver(&vfmig_pci_driver);
+	vfmig_crc_init();
+	ret = pci_register_driver(&vfmig_pci_driver);
+	if (ret)
+		vfmig_crc_exit();
+	return ret;
 }
 
 static void __exit vfmig_exit(void)
 {
 	pci_unregister_driver(&vfmig_pci_driver);
+	vfmig_crc_exit();
 }
 
 module_init(vfmig_init);

@@ -11,8 +11,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <crypto/hash.h>
 #include <linux/crc32.h>
 #include <linux/highmem.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -26,9 +28,112 @@ MODULE_PARM_DESC(max_state_mb, "Largest migration state a device may save or loa
 
 #include "../include/vfmig_stream.c"
 
+/*
+ * CRC32C: lib/crc32's table-driven __crc32c_le(), or the crypto API's
+ * "crc32c", which is the CPU's instruction where it has one (crc32c-intel),
+ * as libcrc32c's crc32c() is; vfmig does not depend on libcrc32c, which not
+ * every kernel builds.  Both give the same value; the faster one here is
+ * picked at load by timing them, as the kernel picks its xor and raid6
+ * routines: the instruction is several times faster on hardware, and
+ * slower than the tables under an emulator (QEMU's TCG).
+ */
+static struct crypto_shash *vfmig_crc_tfm;
+
+static u32 vfmig_crc32c_shash(struct crypto_shash *tfm, u32 crc,
+			      const void *buf, u32 len)
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	/* The "crc32c" algorithms keep the running CRC as their context. */
+	u32 *ctx = (u32 *)shash_desc_ctx(desc);
+
+	desc->tfm = tfm;
+	*ctx = crc;
+	if (crypto_shash_update(desc, buf, len))
+		return __crc32c_le(crc, buf, len);	/* cannot fail: crc32c */
+	crc = *ctx;
+	barrier_data(ctx);
+	return crc;
+}
+
 static u32 vfmig_crc32c(u32 crc, const void *buf, u32 len)
 {
-	return __crc32c_le(crc, buf, len);
+	struct crypto_shash *tfm = vfmig_crc_tfm;
+
+	return tfm ? vfmig_crc32c_shash(tfm, crc, buf, len)
+		   : __crc32c_le(crc, buf, len);
+}
+
+/* Nanoseconds for 64 CRCs of a page by lib/crc32 (@tfm NULL) or @tfm. */
+static u64 vfmig_crc_time(struct crypto_shash *tfm, const void *page)
+{
+	u64 t0 = ktime_get_ns();
+	u32 crc = ~0U;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		crc = tfm ? vfmig_crc32c_shash(tfm, crc, page, PAGE_SIZE)
+			  : __crc32c_le(crc, page, PAGE_SIZE);
+	barrier_data(&crc);
+	return ktime_get_ns() - t0;
+}
+
+/**
+ * vfmig_crc_init() - pick the faster CRC32C for the streams
+ *
+ * Context: module init; may load crc32c-intel.
+ */
+void vfmig_crc_init(void)
+{
+	struct crypto_shash *tfm = crypto_alloc_shash("crc32c", 0, 0);
+	u64 t_lib, t_shash;
+	void *page;
+
+	if (IS_ERR(tfm))
+		return;
+	page = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!page) {
+		crypto_free_shash(tfm);
+		return;
+	}
+	t_lib = vfmig_crc_time(NULL, page);
+	t_shash = vfmig_crc_time(tfm, page);
+	free_page((unsigned long)page);
+	pr_info("stream CRC32C by %s (256 KiB: %s %llu ns, lib/crc32 %llu ns)\n",
+		t_shash < t_lib ? crypto_shash_driver_name(tfm) : "lib/crc32",
+		crypto_shash_driver_name(tfm), t_shash, t_lib);
+	if (t_shash < t_lib)
+		vfmig_crc_tfm = tfm;
+	else
+		crypto_free_shash(tfm);
+}
+
+/**
+ * vfmig_crc_exit() - drop what vfmig_crc_init() took
+ */
+void vfmig_crc_exit(void)
+{
+	if (vfmig_crc_tfm)
+		crypto_free_shash(vfmig_crc_tfm);
+}
+
+/* CRC32C of [@off, @off + @len) of a buffer, straight from its pages. */
+static int vfmig_data_crc(struct vfmig_data *d, u64 off, u64 len, u32 *crc)
+{
+	while (len) {
+		size_t in_page = off & ~PAGE_MASK;
+		size_t n = min_t(u64, len, PAGE_SIZE - in_page);
+		struct page *page = xa_load(&d->pages, off >> PAGE_SHIFT);
+		void *p;
+
+		if (!page)
+			return -EINVAL;
+		p = kmap_local_page(page);
+		*crc = vfmig_crc32c(*crc, p + in_page, n);
+		kunmap_local(p);
+		off += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /**
@@ -126,8 +231,9 @@ int vfmig_data_write(struct vfmig_data *d, const void *src,
 
 	lockdep_assert_held(&d->lock);
 	if (len > max || d->len > max - len) {
-		vfmig_set_error(d->mdev, "state larger than max_state_mb=%u: raise vfmig.max_state_mb",
-			 vfmig_max_state_mb);
+		vfmig_set_error(d->mdev,
+				"state larger than max_state_mb=%u: raise vfmig.max_state_mb",
+				vfmig_max_state_mb);
 		return -EFBIG;
 	}
 	ret = vfmig_data_copy(d, d->len, (void *)src, (void __user *)usrc,
@@ -204,7 +310,6 @@ int vfmig_data_seal_unit(struct vfmig_data *d)
 	u64 off = d->unit_start + sizeof(struct vfmig_stream_header);
 	u64 payload = d->len - off;
 	struct vfmig_stream_header h;
-	u8 chunk[256];
 	u32 crc;
 	int ret;
 
@@ -214,16 +319,9 @@ int vfmig_data_seal_unit(struct vfmig_data *d)
 	h.payload_len = cpu_to_le64(payload);
 	h.crc = 0;
 	crc = vfmig_crc32c(~0U, &h, sizeof(h));
-	while (payload) {
-		u32 n = min_t(u64, payload, sizeof(chunk));
-
-		ret = vfmig_data_read(d, off, chunk, NULL, n);
-		if (ret)
-			return ret;
-		crc = vfmig_crc32c(crc, chunk, n);
-		off += n;
-		payload -= n;
-	}
+	ret = vfmig_data_crc(d, off, payload, &crc);
+	if (ret)
+		return ret;
 	h.crc = cpu_to_le32(~crc);
 	return vfmig_data_copy(d, d->unit_start, &h, NULL, sizeof(h), true);
 }
@@ -277,13 +375,18 @@ static int vfmig_data_parse_read(void *ctx, u64 off, void *buf, u32 len)
 int vfmig_data_validate(struct vfmig_data *d, const char **reason)
 {
 	struct vfmig_stream_expect want;
-	u8 scratch[256];
+	void *scratch;
 	int ret;
 
+	/* The parser checks CRCs a scratch buffer at a time: a page each. */
+	scratch = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!scratch)
+		return -ENOMEM;
 	vfmig_stream_id(d->mdev, &want);
 	ret = vfmig_stream_parse(d->len, vfmig_data_parse_read, d,
-				 vfmig_crc32c, &want, scratch, sizeof(scratch),
+				 vfmig_crc32c, &want, scratch, PAGE_SIZE,
 				 &d->info, reason);
+	kfree(scratch);
 	if (!ret) {
 		d->stream.length = d->info.payload_total;
 		d->stream.pos = 0;
