@@ -34,6 +34,12 @@ module_param_named(max_dirty_mb, vfmig_max_dirty_mb, uint, 0644);
 MODULE_PARM_DESC(max_dirty_mb,
 		 "Most MiB of dirty bitmap per device (64: 2 TiB of IOVA at 4 KiB)");
 
+/*
+ * Pages one summary bit stands for: 64 words of a span's bitmap, so a
+ * report skips 16 MiB of clean 4 KiB pages by testing one bit.
+ */
+#define VFMIG_DIRTY_GROUP	(64 * BITS_PER_LONG)
+
 /* The largest log granule: one bit per GiB is coarse enough for anyone. */
 #define VFMIG_DIRTY_MAX_PAGE	SZ_1G
 
@@ -58,8 +64,10 @@ static void vfmig_dirty_free(struct vfmig_dirty_log *log)
 
 	if (!log)
 		return;
-	for (i = 0; i < log->nr; i++)
+	for (i = 0; i < log->nr; i++) {
 		kvfree(log->spans[i].bits);
+		kvfree(log->spans[i].summary);
+	}
 	kfree(log);
 }
 
@@ -122,7 +130,9 @@ vfmig_dirty_alloc(struct vfmig_device *mdev,
 		}
 		s->bits = kvcalloc(BITS_TO_LONGS(pages), sizeof(long),
 				   GFP_KERNEL_ACCOUNT);
-		if (!s->bits) {
+		s->summary = kvcalloc(BITS_TO_LONGS(DIV_ROUND_UP(pages, VFMIG_DIRTY_GROUP)),
+				      sizeof(long), GFP_KERNEL_ACCOUNT);
+		if (!s->bits || !s->summary) {
 			ret = -ENOMEM;
 			goto err;
 		}
@@ -150,18 +160,27 @@ static u32 vfmig_dirty_first(const struct vfmig_dirty_log *log, u64 iova)
 	return lo;
 }
 
-/* Set bits [@first, @end): whole words at a time, atomically. */
-static void vfmig_bits_set(unsigned long *bits, u64 first, u64 end)
+/*
+ * Set bits [@first, @end) of @s: whole words at a time, atomically, each
+ * word's summary bit after it.  A report clears a summary bit before it
+ * takes the words under it, so a mark it misses sets the bit again for
+ * the next report.
+ */
+static void vfmig_bits_set(struct vfmig_dirty_span *s, u64 first, u64 end)
 {
 	while (first < end) {
-		unsigned long *word = &bits[first / BITS_PER_LONG];
+		unsigned long *word = &s->bits[first / BITS_PER_LONG];
 		unsigned int lo = first % BITS_PER_LONG;
 		unsigned int n = min_t(u64, end - first, BITS_PER_LONG - lo);
 		unsigned long mask = GENMASK(lo + n - 1, lo);
+		u64 group = first / VFMIG_DIRTY_GROUP;
 
 		/* Already set: skip the atomic, spare the cache line. */
 		if ((READ_ONCE(*word) & mask) != mask)
 			atomic_long_or(mask, (atomic_long_t *)word);
+		smp_mb__after_atomic();	/* the word, then its summary */
+		if (!test_bit(group, s->summary))
+			set_bit(group, s->summary);
 		first += n;
 	}
 }
@@ -178,7 +197,7 @@ static u64 vfmig_dirty_set(struct vfmig_dirty_log *log, u64 iova, u64 last)
 		u64 first = (max(iova, s->iova) - s->iova) >> log->shift;
 		u64 end = ((min(last, s->last) - s->iova) >> log->shift) + 1;
 
-		vfmig_bits_set(s->bits, first, end);
+		vfmig_bits_set(s, first, end);
 		pages += end - first;
 	}
 	return pages;
@@ -215,19 +234,28 @@ struct vfmig_dirty_sink {
 	void (*put)(struct vfmig_dirty_sink *sink, u64 iova, u64 len);
 	u64 iova;		/* the window reported: pages only partly */
 	u64 last;		/* inside it are reported, not cleared */
+	/*
+	 * A sink that is a bitmap in the log's pages, bit 0 page @first
+	 * (IOVA >> shift), also takes whole words where they line up with
+	 * the log's: an OR, instead of runs of bits put one by one.
+	 */
+	unsigned long *words;
+	u64 first;
+	bool touched;		/* something was put */
 };
 
 /*
- * Take the bits of @s for pages [@first, @end): clear them and hand each
- * run of dirty pages to @sink.  Pages @keep_first / @keep_last are only
- * partly inside the window: reported but kept for the next report.
+ * Take the bits of @s for pages [@first, @end) of one summary group: clear
+ * them and hand each run of dirty pages to @sink (@run, @run_len: the run
+ * being built).  Bits in @keep are only reported.
  */
-static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
-				  struct vfmig_dirty_span *s, u64 first,
-				  u64 end, bool keep_first, bool keep_last,
-				  struct vfmig_dirty_sink *sink)
+static void vfmig_dirty_take_words(struct vfmig_dirty_log *log,
+				   struct vfmig_dirty_span *s, u64 first,
+				   u64 end, u64 keep_page1, u64 keep_page2,
+				   u64 *run, u64 *run_len,
+				   struct vfmig_dirty_sink *sink)
 {
-	u64 run = 0, run_len = 0, page;
+	u64 span_page0 = s->iova >> log->shift, page;
 
 	/* find_next_bit(): clean stretches cost a fast scan, not a loop turn. */
 	for (page = find_next_bit(s->bits, end, first); page < end;
@@ -236,34 +264,82 @@ static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
 		unsigned int lo = page % BITS_PER_LONG;
 		unsigned int n = min_t(u64, end - page, BITS_PER_LONG - lo);
 		unsigned long mask = GENMASK(lo + n - 1, lo), keep = 0, got;
+		u64 base = page - lo, at = span_page0 + base - sink->first;
 
-		if (keep_first && page == first)
-			keep |= BIT(lo);
-		if (keep_last && page + n == end)
-			keep |= BIT(lo + n - 1);
+		if (keep_page1 - base < BITS_PER_LONG)
+			keep |= BIT(keep_page1 - base);
+		if (keep_page2 - base < BITS_PER_LONG)
+			keep |= BIT(keep_page2 - base);
+		keep &= mask;
 		got = READ_ONCE(*word) & mask;
-		if (got & ~keep)
+		/* A whole dirty word is one exchange, not a compare loop. */
+		if (mask == ~0UL && !keep)
+			got = atomic_long_xchg((atomic_long_t *)word, 0);
+		else if (got & ~keep)
 			got = atomic_long_fetch_andnot(mask & ~keep,
 						       (atomic_long_t *)word) & mask;
 
+		/* Words that line up go to a bitmap sink as they are. */
+		if (got && sink->words && span_page0 + base >= sink->first &&
+		    !(at % BITS_PER_LONG)) {
+			sink->words[at / BITS_PER_LONG] |= got;
+			sink->touched = true;
+			page += n;
+			continue;
+		}
 		while (got) {
 			unsigned int b = __ffs(got);
 			unsigned long rest = ~(got >> b);
 			unsigned int len = rest ? __ffs(rest) : BITS_PER_LONG - b;
-			u64 p = page - lo + b;
+			u64 p = base + b;
 
-			if (run_len && run + run_len == p) {
-				run_len += len;
+			if (*run_len && *run + *run_len == p) {
+				*run_len += len;
 			} else {
-				if (run_len)
-					sink->put(sink, s->iova + (run << log->shift),
-						  run_len << log->shift);
-				run = p;
-				run_len = len;
+				if (*run_len)
+					sink->put(sink, s->iova + (*run << log->shift),
+						  *run_len << log->shift);
+				*run = p;
+				*run_len = len;
 			}
 			got &= ~GENMASK(b + len - 1, b);
 		}
 		page += n;
+	}
+}
+
+/*
+ * Take the bits of @s for pages [@first, @end): only the summary groups
+ * marked, so a clean stretch costs a bit per VFMIG_DIRTY_GROUP pages.
+ * Pages @first and @end - 1, when @keep_first / @keep_last, are only partly
+ * inside the window: reported but kept for the next report.
+ */
+static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
+				  struct vfmig_dirty_span *s, u64 first,
+				  u64 end, bool keep_first, bool keep_last,
+				  struct vfmig_dirty_sink *sink)
+{
+	u64 pages = ((s->last - s->iova) >> log->shift) + 1;
+	u64 keep1 = keep_first ? first : U64_MAX;
+	u64 keep2 = keep_last ? end - 1 : U64_MAX;
+	u64 g_end = DIV_ROUND_UP(end, VFMIG_DIRTY_GROUP);
+	u64 run = 0, run_len = 0, g;
+
+	for (g = find_next_bit(s->summary, g_end, first / VFMIG_DIRTY_GROUP);
+	     g < g_end; g = find_next_bit(s->summary, g_end, g + 1)) {
+		u64 g_first = g * VFMIG_DIRTY_GROUP;
+		u64 g_last = min(g_first + VFMIG_DIRTY_GROUP, pages) - 1;
+		u64 lo = max(first, g_first), hi = min(end - 1, g_last);
+
+		/* Ordered before the words are read: see vfmig_bits_set(). */
+		if (!test_and_clear_bit(g, s->summary))
+			continue;
+		vfmig_dirty_take_words(log, s, lo, hi + 1, keep1, keep2,
+				       &run, &run_len, sink);
+		/* Pages of the group left out of this window, or kept. */
+		if (lo != g_first || hi != g_last ||
+		    (keep1 >= lo && keep1 <= hi) || (keep2 >= lo && keep2 <= hi))
+			set_bit(g, s->summary);
 	}
 	if (run_len)
 		sink->put(sink, s->iova + (run << log->shift),
@@ -483,6 +559,7 @@ static void vfmig_bitmap_put(struct vfmig_dirty_sink *sink, u64 iova, u64 len)
 	struct vfmig_bitmap_sink *bs = container_of(sink, struct vfmig_bitmap_sink, sink);
 
 	bitmap_set(bs->bits, (iova >> bs->shift) - bs->first, len >> bs->shift);
+	sink->touched = true;
 }
 
 /* Set again the pages @bs holds (a region write, or a failed read). */
@@ -511,6 +588,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 	bs.bits = kvzalloc(VFMIG_DIRTY_CHUNK, GFP_KERNEL_ACCOUNT);
 	if (!bs.bits)
 		return -ENOMEM;
+	bs.sink.words = bs.bits;
 	mutex_lock(&mdev->dirty_lock);
 	log = rcu_dereference_protected(mdev->dirty_log,
 					lockdep_is_held(&mdev->dirty_lock));
@@ -527,9 +605,11 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		/* IOVA past 2^64 is never logged: those bits are zero. */
 		if (first < (U64_MAX >> log->shift) - pages) {
 			bs.first = first;
+			bs.sink.first = first;
 			bs.sink.iova = first << log->shift;
 			last = ((first + pages) << log->shift) - 1;
 			bs.sink.last = last;
+			bs.sink.touched = iswrite;
 			if (iswrite) {
 				if (copy_from_user(bs.bits, buf + done, n)) {
 					ret = -EFAULT;
@@ -540,7 +620,9 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 				ret = vfmig_dirty_take(mdev, &bs.sink);
 				if (ret)
 					break;
-				if (copy_to_user(buf + done, bs.bits, n)) {
+				/* Nothing taken: zeroes, without the copy. */
+				if (bs.sink.touched ? copy_to_user(buf + done, bs.bits, n) :
+				    clear_user(buf + done, n)) {
 					/* Lose nothing: put what was taken back. */
 					vfmig_dirty_put_back(mdev, log, &bs);
 					ret = -EFAULT;
@@ -551,7 +633,8 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 			ret = -EFAULT;
 			break;
 		}
-		memset(bs.bits, 0, n);
+		if (bs.sink.touched)
+			memset(bs.bits, 0, n);
 		done += n;
 	}
 out:

@@ -416,10 +416,12 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 	struct vfmig_binding *old;
 
 	lockdep_assert_held(&mdev->lock);
-	if (b) {
-		atomic64_set(&mdev->hooked, 0);
-		atomic64_set(&mdev->passed, 0);
-		atomic64_set(&mdev->failed, 0);
+	if (b) {	/* counts start again; a racing access may miss it */
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(mdev->stats, cpu), 0,
+			       sizeof(struct vfmig_access_stats));
 	}
 
 	old = rcu_dereference_protected(mdev->binding,

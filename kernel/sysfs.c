@@ -119,19 +119,38 @@ static ssize_t awaiting_program_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(awaiting_program);
 
-#define VFMIG_COUNTER_ATTR(_name)					\
+/* The sum over CPUs of one of a device's &struct vfmig_access_stats. */
+static u64 vfmig_stats_sum(struct vfmig_device *mdev, size_t field)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((void *)per_cpu_ptr(mdev->stats, cpu) + field);
+	return sum;
+}
+
+#define VFMIG_STATS_ATTR(_name)						\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&vfmig_from_dev(dev)->_name));	\
+	return sysfs_emit(buf, "%llu\n",				\
+			  vfmig_stats_sum(vfmig_from_dev(dev),		\
+			  offsetof(struct vfmig_access_stats, _name)));	\
 }									\
 static DEVICE_ATTR_RO(_name)
 
-VFMIG_COUNTER_ATTR(hooked);
-VFMIG_COUNTER_ATTR(passed);
-VFMIG_COUNTER_ATTR(failed);
-VFMIG_COUNTER_ATTR(dirty_marked);
+VFMIG_STATS_ATTR(hooked);
+VFMIG_STATS_ATTR(passed);
+VFMIG_STATS_ATTR(failed);
+
+static ssize_t dirty_marked_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&vfmig_from_dev(dev)->dirty_marked));
+}
+static DEVICE_ATTR_RO(dirty_marked);
 
 static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program.attr,

@@ -21,6 +21,9 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	if (ret)
 		return ret;
 
+	mdev->stats = alloc_percpu(struct vfmig_access_stats);
+	if (!mdev->stats)
+		return -ENOMEM;
 	ret = init_srcu_struct(&mdev->srcu);
 	if (ret)
 		return ret;
@@ -48,6 +51,7 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 
 	cancel_work_sync(&mdev->reset_work);
 	cleanup_srcu_struct(&mdev->srcu);
+	free_percpu(mdev->stats);
 	mutex_destroy(&mdev->lock);
 	mutex_destroy(&mdev->dirty_lock);
 	mutex_destroy(&mdev->state_mutex);
@@ -144,14 +148,14 @@ ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
 
 	ret = vfmig_call_region(b, &acc, iswrite);
 	if (ret == VFMIG_PASS) {
-		atomic64_inc(&mdev->passed);
+		this_cpu_inc(mdev->stats->passed);
 		return 0;
 	}
 	if (ret < 0) {
-		atomic64_inc(&mdev->failed);
+		this_cpu_inc(mdev->stats->failed);
 		return ret;
 	}
-	atomic64_inc(&mdev->hooked);
+	this_cpu_inc(mdev->stats->hooked);
 
 	if (!iswrite) {
 		data = cpu_to_le64(acc.value);
@@ -177,6 +181,8 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
 	u32 index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	struct vfio_device *vdev = &mdev->core.vdev;
+	/* No hook for this direction: nothing would look at pieces. */
+	bool hooked = iswrite ? b->ops->region_write : b->ops->region_read;
 	size_t done = 0;
 	ssize_t ret = 0;
 
@@ -187,7 +193,7 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
 		u64 next = U64_MAX;
 
 		/* A program that gave up is not offered pieces to pass. */
-		if (!READ_ONCE(b->error))
+		if (hooked && !READ_ONCE(b->error))
 			trap = vfmig_trap_find(b, index, pos, &next);
 		if (trap)
 			len = min_t(u64, len, trap->end - pos);

@@ -274,6 +274,9 @@ struct vfmig_dirty_span {
 	u64 iova;
 	u64 last;
 	unsigned long *bits;
+	unsigned long *summary;		/* a bit per VFMIG_DIRTY_GROUP pages:
+					 * set when one of them may be dirty
+					 */
 };
 
 /*
@@ -289,6 +292,21 @@ struct vfmig_dirty_log {
 	bool lost;			/* marks may be missing: reports fail */
 	u32 nr;
 	struct vfmig_dirty_span spans[] __counted_by(nr);	/* by iova */
+};
+
+/**
+ * struct vfmig_access_stats - what became of the pieces offered to a program
+ * @hooked: handled by the program
+ * @passed: passed to vfio-pci
+ * @failed: failed with an error
+ *
+ * Per CPU, so that counting takes no shared cache line and no atomic on
+ * the access path; sysfs shows the sums.
+ */
+struct vfmig_access_stats {
+	u64 hooked;
+	u64 passed;
+	u64 failed;
 };
 
 /**
@@ -324,9 +342,7 @@ struct vfmig_dirty_log {
  * @resuming: the data_fd of RESUMING, or NULL
  * @err_lock: protects @last_error
  * @last_error: why the program or the last migration step failed, for sysfs
- * @hooked: accesses a program handled
- * @passed: accesses a program passed to vfio-pci
- * @failed: accesses a program failed with an error
+ * @stats: accesses the program handled, passed and failed, per CPU
  * @dirty_lock: serialises starting, stopping and reading the DMA log
  * @dirty_log: the running DMA log, or NULL
  * @dirty_marked: pages marked dirty since the device was opened
@@ -335,7 +351,7 @@ struct vfmig_device {
 	struct vfio_pci_core_device core;
 	struct vfmig_dev dev;
 	struct list_head node;
-	struct mutex lock;
+	struct mutex lock;		/* attach, detach, open, close */
 	struct vfmig_binding __rcu *binding;
 	u32 binding_generation;
 	struct srcu_struct srcu;
@@ -349,18 +365,16 @@ struct vfmig_device {
 	wait_queue_head_t program_wq;
 	bool awaiting_program;
 	bool removed;
-	struct mutex state_mutex;
+	struct mutex state_mutex;	/* the migration FSM */
 	enum vfio_device_mig_state mig_state;
-	spinlock_t reset_lock;
+	spinlock_t reset_lock;		/* @deferred_reset */
 	bool deferred_reset;
 	struct vfmig_data *saving;
 	struct vfmig_data *resuming;
 	spinlock_t err_lock;		/* last_error */
 	char last_error[160];
-	atomic64_t hooked;
-	atomic64_t passed;
-	atomic64_t failed;
-	struct mutex dirty_lock;
+	struct vfmig_access_stats __percpu *stats;
+	struct mutex dirty_lock;	/* starting, stopping, reading the log */
 	struct vfmig_dirty_log __rcu *dirty_log;
 	atomic64_t dirty_marked;
 };
@@ -440,6 +454,8 @@ int vfmig_data_write(struct vfmig_data *d, const void *src,
 int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
 		    void __user *udst, size_t len);
 int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags);
+void vfmig_crc_init(void);
+void vfmig_crc_exit(void);
 int vfmig_data_seal_unit(struct vfmig_data *d);
 int vfmig_data_validate(struct vfmig_data *d, const char **reason);
 int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason);
