@@ -547,10 +547,9 @@ static ssize_t vfmig_dirty_status(struct vfmig_device *mdev, char __user *buf,
  */
 #define VFMIG_DIRTY_CHUNK	SZ_64K
 
+/* A chunk of the region's bitmap: @sink.words, VFMIG_DIRTY_CHUNK bytes. */
 struct vfmig_bitmap_sink {
 	struct vfmig_dirty_sink sink;
-	unsigned long *bits;		/* VFMIG_DIRTY_CHUNK bytes */
-	u64 first;			/* page number of bit 0 */
 	unsigned int shift;
 };
 
@@ -558,7 +557,7 @@ static void vfmig_bitmap_put(struct vfmig_dirty_sink *sink, u64 iova, u64 len)
 {
 	struct vfmig_bitmap_sink *bs = container_of(sink, struct vfmig_bitmap_sink, sink);
 
-	bitmap_set(bs->bits, (iova >> bs->shift) - bs->first, len >> bs->shift);
+	bitmap_set(sink->words, (iova >> bs->shift) - sink->first, len >> bs->shift);
 	sink->touched = true;
 }
 
@@ -569,9 +568,9 @@ static void vfmig_dirty_put_back(struct vfmig_device *mdev,
 {
 	unsigned int b, e;
 
-	for_each_set_bitrange(b, e, bs->bits, VFMIG_DIRTY_CHUNK * BITS_PER_BYTE)
-		atomic64_add(vfmig_dirty_set(log, (bs->first + b) << log->shift,
-					     ((bs->first + e) << log->shift) - 1),
+	for_each_set_bitrange(b, e, bs->sink.words, VFMIG_DIRTY_CHUNK * BITS_PER_BYTE)
+		atomic64_add(vfmig_dirty_set(log, (bs->sink.first + b) << log->shift,
+					     ((bs->sink.first + e) << log->shift) - 1),
 			     &mdev->dirty_marked);
 }
 
@@ -585,10 +584,9 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 	size_t done = 0;
 	int ret = 0;
 
-	bs.bits = kvzalloc(VFMIG_DIRTY_CHUNK, GFP_KERNEL_ACCOUNT);
-	if (!bs.bits)
+	bs.sink.words = kvzalloc(VFMIG_DIRTY_CHUNK, GFP_KERNEL_ACCOUNT);
+	if (!bs.sink.words)
 		return -ENOMEM;
-	bs.sink.words = bs.bits;
 	mutex_lock(&mdev->dirty_lock);
 	log = rcu_dereference_protected(mdev->dirty_log,
 					lockdep_is_held(&mdev->dirty_lock));
@@ -604,14 +602,13 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		first = (pos + done) * BITS_PER_BYTE;
 		/* IOVA past 2^64 is never logged: those bits are zero. */
 		if (first < (U64_MAX >> log->shift) - pages) {
-			bs.first = first;
 			bs.sink.first = first;
 			bs.sink.iova = first << log->shift;
 			last = ((first + pages) << log->shift) - 1;
 			bs.sink.last = last;
 			bs.sink.touched = iswrite;
 			if (iswrite) {
-				if (copy_from_user(bs.bits, buf + done, n)) {
+				if (copy_from_user(bs.sink.words, buf + done, n)) {
 					ret = -EFAULT;
 					break;
 				}
@@ -621,7 +618,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 				if (ret)
 					break;
 				/* Nothing taken: zeroes, without the copy. */
-				if (bs.sink.touched ? copy_to_user(buf + done, bs.bits, n) :
+				if (bs.sink.touched ? copy_to_user(buf + done, bs.sink.words, n) :
 				    clear_user(buf + done, n)) {
 					/* Lose nothing: put what was taken back. */
 					vfmig_dirty_put_back(mdev, log, &bs);
@@ -634,12 +631,12 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 			break;
 		}
 		if (bs.sink.touched)
-			memset(bs.bits, 0, n);
+			memset(bs.sink.words, 0, n);
 		done += n;
 	}
 out:
 	mutex_unlock(&mdev->dirty_lock);
-	kvfree(bs.bits);
+	kvfree(bs.sink.words);
 	return done ?: ret;
 }
 

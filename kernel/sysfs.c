@@ -119,14 +119,19 @@ static ssize_t awaiting_program_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(awaiting_program);
 
-/* The sum over CPUs of one of a device's &struct vfmig_access_stats. */
-static u64 vfmig_stats_sum(struct vfmig_device *mdev, size_t field)
+/* A device's &struct vfmig_access_stats, summed over CPUs. */
+static struct vfmig_access_stats vfmig_stats_sum(struct vfmig_device *mdev)
 {
-	u64 sum = 0;
+	struct vfmig_access_stats sum = {};
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += *(u64 *)((void *)per_cpu_ptr(mdev->stats, cpu) + field);
+	for_each_possible_cpu(cpu) {
+		const struct vfmig_access_stats *s = per_cpu_ptr(mdev->stats, cpu);
+
+		sum.hooked += s->hooked;
+		sum.passed += s->passed;
+		sum.failed += s->failed;
+	}
 	return sum;
 }
 
@@ -135,8 +140,7 @@ static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	return sysfs_emit(buf, "%llu\n",				\
-			  vfmig_stats_sum(vfmig_from_dev(dev),		\
-			  offsetof(struct vfmig_access_stats, _name)));	\
+			  vfmig_stats_sum(vfmig_from_dev(dev))._name);	\
 }									\
 static DEVICE_ATTR_RO(_name)
 

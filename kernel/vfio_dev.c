@@ -25,8 +25,11 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	if (!mdev->stats)
 		return -ENOMEM;
 	ret = init_srcu_struct(&mdev->srcu);
-	if (ret)
+	if (ret) {
+		/* The VFIO core calls no release for a failed init. */
+		free_percpu(mdev->stats);
 		return ret;
+	}
 	mutex_init(&mdev->lock);
 	mutex_init(&mdev->dirty_lock);
 	init_rwsem(&mdev->trap_lock);

@@ -140,6 +140,12 @@ lv_host_setup() {
 }
 
 slot_of() { local s=${1#*:*:}; echo "${s%.*}"; }
+# A domain's XML on stdin moved from A to B: the hostdev's source address
+# and the console's log.
+lv_xml_to_b() {
+	sed -e "s|slot='0x$(slot_of "$A")'|slot='0x$(slot_of "$B")'|" -e "s|vm-a.log|vm-b.log|"
+}
+
 drv_of() { basename "$(readlink "$SYS/$1/driver" 2>/dev/null)"; }
 
 # The payload's last report line: tick count, then the edu registers it
@@ -176,9 +182,8 @@ t_libvirt_start_save_restore() {
 	assert_eq "A given back" "" "$(drv_of "$A")"
 
 	# The saved XML, edited as an operator would: B's address, a new log.
-	lv a save-image-dumpxml "$TMP/vm.save" |
-		sed -e "s|slot='0x$(slot_of "$A")'|slot='0x$(slot_of "$B")'|" -e "s|vm-a.log|vm-b.log|" \
-		>"$TMP/vm-b.xml" || fail "save-image-dumpxml"
+	lv a save-image-dumpxml "$TMP/vm.save" | lv_xml_to_b >"$TMP/vm-b.xml" ||
+		fail "save-image-dumpxml"
 	out=$(lv a restore "$TMP/vm.save" --xml "$TMP/vm-b.xml" 2>&1) || fail "virsh restore: $out"
 	lv_wait "$TMP/vm-b.log" TICK 60 || fail "restored guest prints nothing"
 	sleep 1
@@ -210,9 +215,7 @@ t_libvirt_migrate() {
 
 	# The destination host's XML: its device (B), its log, and the driver
 	# named by its module's name, which libvirt resolves to vfmig-pci.
-	lv a dumpxml --migratable vm |
-		sed -e "s|slot='0x$(slot_of "$A")'|slot='0x$(slot_of "$B")'|" -e "s|vm-a.log|vm-b.log|" \
-		    -e "s|model='vfmig-pci'|model='vfmig'|" \
+	lv a dumpxml --migratable vm | lv_xml_to_b | sed "s|model='vfmig-pci'|model='vfmig'|" \
 		>"$TMP/vm-b.xml" || fail "dumpxml"
 	out=$(lv a migrate-setmaxdowntime vm 60000 2>&1) || fail "setmaxdowntime: $out"
 	out=$(lv a migrate --live vm "$(lv_uri b)" --migrateuri tcp://127.0.0.1 \
