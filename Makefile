@@ -18,10 +18,14 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CFLAGS    ?= -O2 -g -Wall -Wextra
 
-# The second kernel tier (IOMMUFD, lockdep, KASAN): selftests/testkernel.
+# The second kernel tier (IOMMUFD, lockdep, KASAN), and the bench kernel
+# (the same without the debug checks): selftests/testkernel.
 TESTKERNEL := $(shell cat $(CACHE)/testkernel-dir 2>/dev/null)
 TK_REL    := $(shell cat $(TESTKERNEL)/build/include/config/kernel.release 2>/dev/null)
 TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
+BENCHKERNEL := $(shell cat $(CACHE)/benchkernel-dir 2>/dev/null)
+BK_REL    := $(shell cat $(BENCHKERNEL)/build/include/config/kernel.release 2>/dev/null)
+BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o
@@ -32,13 +36,14 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
-.PHONY: all setup testkernel check vmtest demo bench install install-tools install-kit \
+.PHONY: all setup testkernel benchkernel check vmtest demo bench install install-tools install-kit \
 	install-module install-dkms install-config install-programs clean user unit-test \
 	need-setup programs tools
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
-	$(BUILD)/edu_payload.elf $(BUILD)/igbvf_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko)
+	$(BUILD)/edu_payload.elf $(BUILD)/igbvf_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko) \
+	$(if $(BK_REL),$(BK_KMOD)/kernel/vfmig.ko)
 
 # What a host gets (debian/rules builds these): the module, the shipped
 # programs and the tools.
@@ -62,16 +67,25 @@ kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
 testkernel:
 	@selftests/testkernel/build.sh $(CACHE)
 
-# The same module for the second tier.  Kbuild writes objects beside the
+# The bench kernel, built (or found in the cache) only by `make bench`.
+benchkernel:
+	@selftests/testkernel/build.sh $(CACHE) bench
+
+# The same module for a kernel of ours.  Kbuild writes objects beside the
 # sources, so it builds in a tree of links: kernel/ and the include/ its
 # sources reach as ../include.
-# The tier's .done is a prerequisite: a rebuilt tier keeps its release
+# The kernel's .done is a prerequisite: a rebuilt kernel keeps its release
 # name, and a module built against the old one's BTF would not load.
+define kmod_for_kernel	# $(1): module's directory, $(2): the kernel's cache directory
+	@mkdir -p $(1)/kernel
+	ln -sfn $(CURDIR)/include $(1)/include
+	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(1)/kernel/
+	$(MAKE) -C $(2)/build M=$(CURDIR)/$(1)/kernel modules
+endef
 $(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(TESTKERNEL)/.done
-	@mkdir -p $(TK_KMOD)/kernel
-	ln -sfn $(CURDIR)/include $(TK_KMOD)/include
-	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(TK_KMOD)/kernel/
-	$(MAKE) -C $(TESTKERNEL)/build M=$(CURDIR)/$(TK_KMOD)/kernel modules
+	$(call kmod_for_kernel,$(TK_KMOD),$(TESTKERNEL))
+$(BK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(BENCHKERNEL)/.done
+	$(call kmod_for_kernel,$(BK_KMOD),$(BENCHKERNEL))
 
 # One header with the kernel's and the module's types, never committed.
 $(BUILD)/vmlinux.h: kernel/vfmig.ko
@@ -104,6 +118,9 @@ selftests/vfio-ops: selftests/vfio_ops.c selftests/dma_ops.c selftests/dma_ops.h
 selftests/replace-test: selftests/replace_test.c
 	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 
+selftests/bench-host: selftests/bench_host.c
+	$(CC) $(CFLAGS) -o $@ $<
+
 selftests/attach-test: selftests/attach_test.c
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lbpf -lelf -lz
 
@@ -135,12 +152,21 @@ demo:
 	$(MAKE) all
 	selftests/vmtest.sh -- selftests/vm/demo.sh
 
-# Figures as ratios measured side by side in one run (see selftests/vm/bench.sh);
-# the NIC VF's migration in the VM with QEMU's igb (selftests/vm/bench_nic.sh).
+# The paths' inner loops natively on the host (selftests/bench_host.c), then
+# figures as ratios measured side by side in one run (selftests/vm/bench.sh),
+# on Debian's kernel and on the bench kernel (IOMMUFD without the second
+# tier's debug checks: the uAPI's dirty report and QEMU with the device's
+# DMA log); the NIC VF's migration in the VM with QEMU's igb
+# (selftests/vm/bench_nic.sh).  The bench kernel builds the first time
+# (about 20 min on 2 cores).
 bench:
 	$(MAKE) setup
-	$(MAKE) all
+	$(MAKE) benchkernel
+	$(MAKE) all selftests/bench-host
+	selftests/bench-host
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
+	selftests/vmtest.sh --mem 1024M --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
+		selftests/vm/bench.sh
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
 
 # Where `make install` puts things; DESTDIR stages, as packages do.
