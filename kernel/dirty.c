@@ -3,13 +3,22 @@
  * Dirty-page logging: which pages a device wrote by DMA while its user logs
  * them for live migration.
  *
- * The module keeps one bitmap per logged IOVA range and the program fills
+ * The module keeps a bitmap per logged IOVA range and the program fills
  * it: a software tracker calls bpf_vfmig_mark_dirty() from the hooks that
  * see the device's DMA set-up, a hardware tracker reads the device's own
  * log in log_report() and marks what it finds.  Marking takes no lock: a
- * range is found by binary search in an RCU-published log and its bits are
- * set with atomic ORs.  Reports take bits with atomic exchanges, so a mark
- * racing a report lands in this report or the next one, never in neither.
+ * range is found by binary search in an SRCU-published log and its bits are
+ * set with atomic ORs, then a summary bit per group of 4096 pages.
+ *
+ * Each range's bitmap is kept twice, and a group's marks go to one of the
+ * two.  A report moves the marked groups wholly inside its window to the
+ * other bitmap, waits one SRCU grace period for marks still on their way
+ * to the old one, and then drains it with plain loads and stores: an atomic
+ * exchange per word costs ten times a memcpy of the bitmap on hardware,
+ * which a report of all dirty pages would pay for every word.  Groups only
+ * partly in the window are taken word by word with atomic exchanges.
+ * Either way a mark racing a report lands in this report or the next one,
+ * never in neither.
  *
  * Two ways in: the VFIO DMA logging uAPI (vfio_log_ops) on kernels with
  * IOMMUFD_DRIVER, whose iova_bitmap the core needs to report; and, on every
@@ -43,6 +52,9 @@ MODULE_PARM_DESC(max_dirty_mb,
 /* The largest log granule: one bit per GiB is coarse enough for anyone. */
 #define VFMIG_DIRTY_MAX_PAGE	SZ_1G
 
+/* Marks read the log and the group's bitmap under it; see the top. */
+DEFINE_STATIC_SRCU(vfmig_dirty_srcu);
+
 /* The granule for a requested one: the hint if we can, else PAGE_SIZE. */
 static u64 vfmig_dirty_page_size(u64 hint)
 {
@@ -65,8 +77,13 @@ static void vfmig_dirty_free(struct vfmig_dirty_log *log)
 	if (!log)
 		return;
 	for (i = 0; i < log->nr; i++) {
-		kvfree(log->spans[i].bits);
-		kvfree(log->spans[i].summary);
+		struct vfmig_dirty_span *s = &log->spans[i];
+
+		kvfree(s->bits[0]);
+		kvfree(s->bits[1]);
+		kvfree(s->summary);
+		kvfree(s->sel);
+		kvfree(s->flipped);
 	}
 	kfree(log);
 }
@@ -114,7 +131,7 @@ vfmig_dirty_alloc(struct vfmig_device *mdev,
 	sort(log->spans, nr, sizeof(log->spans[0]), vfmig_span_cmp, NULL);
 	for (i = 0; i < nr; i++) {
 		struct vfmig_dirty_span *s = &log->spans[i];
-		u64 pages = ((s->last - s->iova) >> shift) + 1;
+		u64 pages = ((s->last - s->iova) >> shift) + 1, groups;
 
 		if (i && s->iova <= log->spans[i - 1].last) {
 			vfmig_set_error(mdev, "dirty log: ranges at %llx and %llx overlap",
@@ -128,11 +145,16 @@ vfmig_dirty_alloc(struct vfmig_device *mdev,
 			ret = -EFBIG;
 			goto err;
 		}
-		s->bits = kvcalloc(BITS_TO_LONGS(pages), sizeof(long),
-				   GFP_KERNEL_ACCOUNT);
-		s->summary = kvcalloc(BITS_TO_LONGS(DIV_ROUND_UP(pages, VFMIG_DIRTY_GROUP)),
-				      sizeof(long), GFP_KERNEL_ACCOUNT);
-		if (!s->bits || !s->summary) {
+		s->bits[0] = kvcalloc(BITS_TO_LONGS(pages), sizeof(long),
+				      GFP_KERNEL_ACCOUNT);
+		s->bits[1] = kvcalloc(BITS_TO_LONGS(pages), sizeof(long),
+				      GFP_KERNEL_ACCOUNT);
+		groups = BITS_TO_LONGS(DIV_ROUND_UP(pages, VFMIG_DIRTY_GROUP));
+		s->summary = kvcalloc(groups, sizeof(long), GFP_KERNEL_ACCOUNT);
+		s->sel = kvcalloc(groups, sizeof(long), GFP_KERNEL_ACCOUNT);
+		s->flipped = kvcalloc(groups, sizeof(long), GFP_KERNEL_ACCOUNT);
+		if (!s->bits[0] || !s->bits[1] || !s->summary || !s->sel ||
+		    !s->flipped) {
 			ret = -ENOMEM;
 			goto err;
 		}
@@ -160,20 +182,26 @@ static u32 vfmig_dirty_first(const struct vfmig_dirty_log *log, u64 iova)
 	return lo;
 }
 
+/* The bitmap that takes the marks of @group of @s. */
+static unsigned long *vfmig_group_bits(struct vfmig_dirty_span *s, u64 group)
+{
+	return s->bits[test_bit(group, s->sel)];
+}
+
 /*
  * Set bits [@first, @end) of @s: whole words at a time, atomically, each
  * word's summary bit after it.  A report clears a summary bit before it
  * takes the words under it, so a mark it misses sets the bit again for
- * the next report.
+ * the next report.  With vfmig_dirty_srcu read-held, or the log's lock.
  */
 static void vfmig_bits_set(struct vfmig_dirty_span *s, u64 first, u64 end)
 {
 	while (first < end) {
-		unsigned long *word = &s->bits[first / BITS_PER_LONG];
+		u64 group = first / VFMIG_DIRTY_GROUP;
+		unsigned long *word = &vfmig_group_bits(s, group)[first / BITS_PER_LONG];
 		unsigned int lo = first % BITS_PER_LONG;
 		unsigned int n = min_t(u64, end - first, BITS_PER_LONG - lo);
 		unsigned long mask = GENMASK(lo + n - 1, lo);
-		u64 group = first / VFMIG_DIRTY_GROUP;
 
 		/* Already set: skip the atomic, spare the cache line. */
 		if ((READ_ONCE(*word) & mask) != mask)
@@ -209,7 +237,8 @@ static u64 vfmig_dirty_set(struct vfmig_dirty_log *log, u64 iova, u64 last)
  * @iova: first byte, as the device addresses it
  * @len: bytes
  *
- * Context: any, including RCU readers and atomic context; takes no lock.
+ * Context: any but NMI, including RCU readers and atomic context; takes no
+ * lock.
  * Return: 0, or -EINVAL when @len is 0 or the range wraps.  Pages outside
  * the logged ranges, and marks while nothing is logged, are ignored.
  */
@@ -217,15 +246,16 @@ int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len)
 {
 	struct vfmig_dirty_log *log;
 	u64 last;
+	int idx;
 
 	if (!len || check_add_overflow(iova, len - 1, &last))
 		return -EINVAL;
-	rcu_read_lock();
-	log = rcu_dereference(mdev->dirty_log);
+	idx = srcu_read_lock(&vfmig_dirty_srcu);
+	log = srcu_dereference(mdev->dirty_log, &vfmig_dirty_srcu);
 	if (log)
 		atomic64_add(vfmig_dirty_set(log, iova, last),
 			     &mdev->dirty_marked);
-	rcu_read_unlock();
+	srcu_read_unlock(&vfmig_dirty_srcu, idx);
 	return 0;
 }
 
@@ -242,38 +272,54 @@ struct vfmig_dirty_sink {
 	unsigned long *words;
 	u64 first;
 	bool touched;		/* something was put */
+	u64 run, run_len;	/* the run of pages being built, in a span */
 };
 
+/* Hand the run being built, pages of @s, to @sink. */
+static void vfmig_sink_flush(struct vfmig_dirty_log *log,
+			     struct vfmig_dirty_span *s,
+			     struct vfmig_dirty_sink *sink)
+{
+	if (sink->run_len)
+		sink->put(sink, s->iova + (sink->run << log->shift),
+			  sink->run_len << log->shift);
+	sink->run_len = 0;
+}
+
 /*
- * Take the bits of @s for pages [@first, @end) of one summary group: clear
- * them and hand each run of dirty pages to @sink (@run, @run_len: the run
- * being built).  Bits in @keep are only reported.
+ * Take the bits of @bits, a bitmap of @s, for pages [@first, @end) of one
+ * group: clear them and hand them to @sink.  Bits of pages @keep1 and
+ * @keep2 are only reported.  @drained: no mark can reach @bits (a group
+ * vfmig_dirty_begin() flipped), so plain loads and stores do; otherwise
+ * each word is taken with one atomic operation.
  */
 static void vfmig_dirty_take_words(struct vfmig_dirty_log *log,
-				   struct vfmig_dirty_span *s, u64 first,
-				   u64 end, u64 keep_page1, u64 keep_page2,
-				   u64 *run, u64 *run_len,
+				   struct vfmig_dirty_span *s,
+				   unsigned long *bits, bool drained,
+				   u64 first, u64 end, u64 keep1, u64 keep2,
 				   struct vfmig_dirty_sink *sink)
 {
 	u64 span_page0 = s->iova >> log->shift, page;
 
 	/* find_next_bit(): clean stretches cost a fast scan, not a loop turn. */
-	for (page = find_next_bit(s->bits, end, first); page < end;
-	     page = find_next_bit(s->bits, end, page)) {
-		unsigned long *word = &s->bits[page / BITS_PER_LONG];
+	for (page = find_next_bit(bits, end, first); page < end;
+	     page = find_next_bit(bits, end, page)) {
+		unsigned long *word = &bits[page / BITS_PER_LONG];
 		unsigned int lo = page % BITS_PER_LONG;
 		unsigned int n = min_t(u64, end - page, BITS_PER_LONG - lo);
 		unsigned long mask = GENMASK(lo + n - 1, lo), keep = 0, got;
 		u64 base = page - lo, at = span_page0 + base - sink->first;
 
-		if (keep_page1 - base < BITS_PER_LONG)
-			keep |= BIT(keep_page1 - base);
-		if (keep_page2 - base < BITS_PER_LONG)
-			keep |= BIT(keep_page2 - base);
+		if (keep1 - base < BITS_PER_LONG)
+			keep |= BIT(keep1 - base);
+		if (keep2 - base < BITS_PER_LONG)
+			keep |= BIT(keep2 - base);
 		keep &= mask;
 		got = READ_ONCE(*word) & mask;
+		if (drained)
+			*word &= ~(mask & ~keep);
 		/* A whole dirty word is one exchange, not a compare loop. */
-		if (mask == ~0UL && !keep)
+		else if (mask == ~0UL && !keep)
 			got = atomic_long_xchg((atomic_long_t *)word, 0);
 		else if (got & ~keep)
 			got = atomic_long_fetch_andnot(mask & ~keep,
@@ -293,14 +339,12 @@ static void vfmig_dirty_take_words(struct vfmig_dirty_log *log,
 			unsigned int len = rest ? __ffs(rest) : BITS_PER_LONG - b;
 			u64 p = base + b;
 
-			if (*run_len && *run + *run_len == p) {
-				*run_len += len;
+			if (sink->run_len && sink->run + sink->run_len == p) {
+				sink->run_len += len;
 			} else {
-				if (*run_len)
-					sink->put(sink, s->iova + (*run << log->shift),
-						  *run_len << log->shift);
-				*run = p;
-				*run_len = len;
+				vfmig_sink_flush(log, s, sink);
+				sink->run = p;
+				sink->run_len = len;
 			}
 			got &= ~GENMASK(b + len - 1, b);
 		}
@@ -308,65 +352,101 @@ static void vfmig_dirty_take_words(struct vfmig_dirty_log *log,
 	}
 }
 
-/*
- * Take the bits of @s for pages [@first, @end): only the summary groups
- * marked, so a clean stretch costs a bit per VFMIG_DIRTY_GROUP pages.
- * Pages @first and @end - 1, when @keep_first / @keep_last, are only partly
- * inside the window: reported but kept for the next report.
- */
-static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
-				  struct vfmig_dirty_span *s, u64 first,
-				  u64 end, bool keep_first, bool keep_last,
-				  struct vfmig_dirty_sink *sink)
+/* Pages [*@first, *@end) of @s in [@iova, @last], and those to keep. */
+struct vfmig_dirty_window {
+	u64 first, end;		/* pages of the span, from its start */
+	u64 keep1, keep2;	/* pages only partly inside: U64_MAX if none */
+};
+
+static void vfmig_dirty_window(struct vfmig_dirty_log *log,
+			       struct vfmig_dirty_span *s, u64 iova, u64 last,
+			       struct vfmig_dirty_window *w)
+{
+	u64 lo = max(iova, s->iova), hi = min(last, s->last);
+	u64 mask = log->page_size - 1;
+
+	w->first = (lo - s->iova) >> log->shift;
+	w->end = ((hi - s->iova) >> log->shift) + 1;
+	w->keep1 = lo & mask ? w->first : U64_MAX;
+	w->keep2 = (hi + 1) & mask ? w->end - 1 : U64_MAX;
+}
+
+/* Group @g's pages: [*@g_first, *@g_last] of @s. */
+static void vfmig_group_pages(struct vfmig_dirty_log *log,
+			      struct vfmig_dirty_span *s, u64 g,
+			      u64 *g_first, u64 *g_last)
 {
 	u64 pages = ((s->last - s->iova) >> log->shift) + 1;
-	u64 keep1 = keep_first ? first : U64_MAX;
-	u64 keep2 = keep_last ? end - 1 : U64_MAX;
-	u64 g_end = DIV_ROUND_UP(end, VFMIG_DIRTY_GROUP);
-	u64 run = 0, run_len = 0, g;
 
-	for (g = find_next_bit(s->summary, g_end, first / VFMIG_DIRTY_GROUP);
-	     g < g_end; g = find_next_bit(s->summary, g_end, g + 1)) {
-		u64 g_first = g * VFMIG_DIRTY_GROUP;
-		u64 g_last = min(g_first + VFMIG_DIRTY_GROUP, pages) - 1;
-		u64 lo = max(first, g_first), hi = min(end - 1, g_last);
-
-		/* Ordered before the words are read: see vfmig_bits_set(). */
-		if (!test_and_clear_bit(g, s->summary))
-			continue;
-		vfmig_dirty_take_words(log, s, lo, hi + 1, keep1, keep2,
-				       &run, &run_len, sink);
-		/* Pages of the group left out of this window, or kept. */
-		if (lo != g_first || hi != g_last ||
-		    (keep1 >= lo && keep1 <= hi) || (keep2 >= lo && keep2 <= hi))
-			set_bit(g, s->summary);
-	}
-	if (run_len)
-		sink->put(sink, s->iova + (run << log->shift),
-			  run_len << log->shift);
+	*g_first = g * VFMIG_DIRTY_GROUP;
+	*g_last = min(*g_first + VFMIG_DIRTY_GROUP, pages) - 1;
 }
 
 /*
- * Report and clear the window [@sink->iova, @sink->last]: the program's
- * log_report() first, once for the logged part of the window (a hardware
- * tracker marks what its device logged), then the bitmaps.  Fails with
- * -EIO, and the reason in sysfs, if marks may have been lost: the program
- * that started the log has stopped since.
+ * Take the bits of @s in window @w: first the groups flipped for it, from
+ * their drained bitmap; then the groups marked since, or only partly in
+ * the window, atomically.  A clean stretch costs a bit per group.
  */
-static int vfmig_dirty_take(struct vfmig_device *mdev,
-			    struct vfmig_dirty_sink *sink)
+static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
+				  struct vfmig_dirty_span *s,
+				  const struct vfmig_dirty_window *w,
+				  struct vfmig_dirty_sink *sink)
 {
-	struct vfmig_dirty_log *log;
+	u64 g_end = DIV_ROUND_UP(w->end, VFMIG_DIRTY_GROUP);
+	u64 g, g_first, g_last;
+
+	for (g = find_next_bit(s->flipped, g_end, w->first / VFMIG_DIRTY_GROUP);
+	     g < g_end; g = find_next_bit(s->flipped, g_end, g + 1)) {
+		vfmig_group_pages(log, s, g, &g_first, &g_last);
+		vfmig_dirty_take_words(log, s, s->bits[!test_bit(g, s->sel)], true,
+				       max(w->first, g_first), min(w->end - 1, g_last) + 1,
+				       w->keep1, w->keep2, sink);
+		/* A region read takes a group in two chunks, at worst. */
+		if (w->end > g_last)
+			__clear_bit(g, s->flipped);
+	}
+	vfmig_sink_flush(log, s, sink);
+
+	for (g = find_next_bit(s->summary, g_end, w->first / VFMIG_DIRTY_GROUP);
+	     g < g_end; g = find_next_bit(s->summary, g_end, g + 1)) {
+		u64 lo, hi;
+
+		vfmig_group_pages(log, s, g, &g_first, &g_last);
+		lo = max(w->first, g_first);
+		hi = min(w->end - 1, g_last);
+		/* Ordered before the words are read: see vfmig_bits_set(). */
+		if (!test_and_clear_bit(g, s->summary))
+			continue;
+		vfmig_dirty_take_words(log, s, vfmig_group_bits(s, g), false, lo, hi + 1,
+				       w->keep1, w->keep2, sink);
+		/* Pages of the group left out of this window, or kept. */
+		if (lo != g_first || hi != g_last ||
+		    (w->keep1 >= lo && w->keep1 <= hi) ||
+		    (w->keep2 >= lo && w->keep2 <= hi))
+			set_bit(g, s->summary);
+	}
+	vfmig_sink_flush(log, s, sink);
+}
+
+/*
+ * Start a report of [@iova, @last]: the program's log_report() (a hardware
+ * tracker marks what its device logged), then each marked group wholly
+ * inside the window is flipped: its summary cleared first, its marks sent
+ * to the other bitmap, and once a grace period has passed no mark can
+ * reach the old one, which vfmig_dirty_take() drains.  Fails with -EIO,
+ * and the reason in sysfs, if marks may have been lost: the program that
+ * started the log has stopped since.
+ */
+static int vfmig_dirty_begin(struct vfmig_device *mdev,
+			     struct vfmig_dirty_log *log, u64 iova, u64 last)
+{
+	struct vfmig_dirty_window w;
 	struct vfmig_binding *b;
+	bool flipped = false;
 	int idx, ret = 0;
 	u32 i;
 
 	lockdep_assert_held(&mdev->dirty_lock);
-	log = rcu_dereference_protected(mdev->dirty_log,
-					lockdep_is_held(&mdev->dirty_lock));
-	if (!log)
-		return -EINVAL;
-
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
 	if (!log->lost && (!b || READ_ONCE(b->error) ||
@@ -378,13 +458,13 @@ static int vfmig_dirty_take(struct vfmig_device *mdev,
 		ret = -EIO;
 		goto out;
 	}
-	i = vfmig_dirty_first(log, sink->iova);
-	if (i == log->nr || log->spans[i].iova > sink->last)
+	i = vfmig_dirty_first(log, iova);
+	if (i == log->nr || log->spans[i].iova > last)
 		goto out;	/* nothing logged in the window */
 
 	if (b->ops->log_report) {
-		u64 lo = max(sink->iova, log->spans[0].iova);
-		u64 hi = min(sink->last, log->spans[log->nr - 1].last);
+		u64 lo = max(iova, log->spans[0].iova);
+		u64 hi = min(last, log->spans[log->nr - 1].last);
 
 		ret = vfmig_call_log_report(b, lo, hi - lo + 1);
 		if (ret) {
@@ -395,18 +475,77 @@ static int vfmig_dirty_take(struct vfmig_device *mdev,
 			goto out;
 		}
 	}
-	for (; i < log->nr && log->spans[i].iova <= sink->last; i++) {
+	for (; i < log->nr && log->spans[i].iova <= last; i++) {
 		struct vfmig_dirty_span *s = &log->spans[i];
-		u64 lo = max(sink->iova, s->iova), hi = min(sink->last, s->last);
-		u64 mask = log->page_size - 1;
+		u64 g, g_first, g_last;
 
-		vfmig_dirty_take_span(log, s, (lo - s->iova) >> log->shift,
-				      ((hi - s->iova) >> log->shift) + 1,
-				      lo & mask, (hi + 1) & mask, sink);
+		vfmig_dirty_window(log, s, iova, last, &w);
+		for (g = find_next_bit(s->summary, DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP),
+				       w.first / VFMIG_DIRTY_GROUP);
+		     g < DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP);
+		     g = find_next_bit(s->summary, DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP),
+				       g + 1)) {
+			vfmig_group_pages(log, s, g, &g_first, &g_last);
+			if (g_first < w.first || g_last >= w.end ||
+			    (w.keep1 >= g_first && w.keep1 <= g_last) ||
+			    (w.keep2 >= g_first && w.keep2 <= g_last) ||
+			    test_bit(g, s->flipped))
+				continue;	/* taken atomically */
+			/* The summary first: a mark after it sets it again. */
+			if (!test_and_clear_bit(g, s->summary))
+				continue;
+			change_bit(g, s->sel);
+			__set_bit(g, s->flipped);
+			flipped = true;
+		}
 	}
+	/* Marks that saw the old bitmap are done; later ones see the new. */
+	if (flipped)
+		synchronize_srcu_expedited(&vfmig_dirty_srcu);
 out:
 	srcu_read_unlock(&mdev->srcu, idx);
 	return ret;
+}
+
+/* Take [@sink->iova, @sink->last], begun by vfmig_dirty_begin(). */
+static void vfmig_dirty_take(struct vfmig_dirty_log *log,
+			     struct vfmig_dirty_sink *sink)
+{
+	struct vfmig_dirty_window w;
+	u32 i;
+
+	for (i = vfmig_dirty_first(log, sink->iova);
+	     i < log->nr && log->spans[i].iova <= sink->last; i++) {
+		vfmig_dirty_window(log, &log->spans[i], sink->iova, sink->last, &w);
+		vfmig_dirty_take_span(log, &log->spans[i], &w, sink);
+	}
+}
+
+/*
+ * End a report: a group flipped but not drained (a region read that
+ * stopped early) gives its bits back to the bitmap marks go to.
+ */
+static void vfmig_dirty_end(struct vfmig_dirty_log *log)
+{
+	u32 i;
+
+	for (i = 0; i < log->nr; i++) {
+		struct vfmig_dirty_span *s = &log->spans[i];
+		u64 pages = ((s->last - s->iova) >> log->shift) + 1, g;
+
+		for_each_set_bit(g, s->flipped, DIV_ROUND_UP(pages, VFMIG_DIRTY_GROUP)) {
+			unsigned long *old = s->bits[!test_bit(g, s->sel)];
+			u64 g_first, g_last, page;
+
+			vfmig_group_pages(log, s, g, &g_first, &g_last);
+			page = g_first;
+			for_each_set_bit_from(page, old, g_last + 1) {
+				vfmig_bits_set(s, page, page + 1);
+				__clear_bit(page, old);
+			}
+			__clear_bit(g, s->flipped);
+		}
+	}
 }
 
 /* Stop logging, telling a hardware tracker; free the log once unused. */
@@ -426,7 +565,7 @@ static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
 	if (b && log->generation == mdev->binding_generation)
 		vfmig_call_log_stop(b);
 	srcu_read_unlock(&mdev->srcu, idx);
-	synchronize_rcu();	/* no mark_dirty() still in it */
+	synchronize_srcu(&vfmig_dirty_srcu);	/* no mark_dirty() still in it */
 	vfmig_dirty_free(log);
 }
 
@@ -595,6 +734,18 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		goto out;
 	}
 	bs.shift = log->shift;
+	if (!iswrite) {
+		u64 first = pos * BITS_PER_BYTE, end = first + (u64)count * BITS_PER_BYTE;
+		u64 top = U64_MAX >> log->shift;	/* the last page IOVA holds */
+
+		if (first <= top) {
+			ret = vfmig_dirty_begin(mdev, log, first << log->shift,
+						end - 1 > top ? U64_MAX :
+						(end << log->shift) - 1);
+			if (ret)
+				goto out;
+		}
+	}
 	while (done < count) {
 		size_t n = min_t(size_t, count - done, VFMIG_DIRTY_CHUNK);
 		u64 pages = (u64)n * BITS_PER_BYTE, first, last;
@@ -614,9 +765,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 				}
 				vfmig_dirty_put_back(mdev, log, &bs);
 			} else {
-				ret = vfmig_dirty_take(mdev, &bs.sink);
-				if (ret)
-					break;
+				vfmig_dirty_take(log, &bs.sink);
 				/* Nothing taken: zeroes, without the copy. */
 				if (bs.sink.touched ? copy_to_user(buf + done, bs.sink.words, n) :
 				    clear_user(buf + done, n)) {
@@ -634,6 +783,8 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 			memset(bs.sink.words, 0, n);
 		done += n;
 	}
+	if (!iswrite)
+		vfmig_dirty_end(log);
 out:
 	mutex_unlock(&mdev->dirty_lock);
 	kvfree(bs.sink.words);
@@ -741,12 +892,19 @@ static int vfmig_log_read_and_clear(struct vfio_device *vdev,
 			  .last = iova + length - 1 },
 		.dirty = dirty,
 	};
+	struct vfmig_dirty_log *log;
 	int ret;
 
 	if (!length)
 		return 0;
 	mutex_lock(&mdev->dirty_lock);
-	ret = vfmig_dirty_take(mdev, &is.sink);
+	log = rcu_dereference_protected(mdev->dirty_log,
+					lockdep_is_held(&mdev->dirty_lock));
+	ret = log ? vfmig_dirty_begin(mdev, log, is.sink.iova, is.sink.last) : -EINVAL;
+	if (!ret) {
+		vfmig_dirty_take(log, &is.sink);
+		vfmig_dirty_end(log);
+	}
 	mutex_unlock(&mdev->dirty_lock);
 	return ret;
 }

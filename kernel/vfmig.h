@@ -269,19 +269,25 @@ struct vfmig_data {
 	bool disabled;			/* the device left the data state */
 };
 
-/* One logged IOVA range [@iova, @last] and a bit per page of it. */
+/*
+ * One logged IOVA range [@iova, @last] and a bit per page of it, twice:
+ * marks go to one of the two bitmaps, picked per group of pages, while a
+ * report drains the other (see kernel/dirty.c).  The per-group bitmaps
+ * have a bit per VFMIG_DIRTY_GROUP pages.
+ */
 struct vfmig_dirty_span {
 	u64 iova;
 	u64 last;
-	unsigned long *bits;
-	unsigned long *summary;		/* a bit per VFMIG_DIRTY_GROUP pages:
-					 * set when one of them may be dirty
-					 */
+	unsigned long *bits[2];
+	unsigned long *summary;		/* one of the group's pages may be dirty */
+	unsigned long *sel;		/* the group's marks go to bits[1] */
+	unsigned long *flipped;		/* bits[!sel] of the group: to drain */
 };
 
 /*
- * A running DMA log, RCU-published in vfmig_device::dirty_log; only its
- * bits and @lost change once published.
+ * A running DMA log, published in vfmig_device::dirty_log under the SRCU of
+ * kernel/dirty.c (marks) and vfmig_device::dirty_lock; only its bitmaps
+ * and @lost change once published.
  */
 struct vfmig_dirty_log {
 	u64 page_size;

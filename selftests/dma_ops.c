@@ -15,6 +15,10 @@
  *                            report and clear [IOVA, + LEN) at PAGE: prints
  *                            the dirty runs as IOVA+LENGTH
  *   dlstop VIA               stop DMA logging
+ *   dlfault IOVA LEN         read the region's bitmap of [IOVA, + LEN), 4 KiB
+ *                            pages, into a buffer whose second 64 KiB is not
+ *                            mapped: what the read returned and the runs
+ *                            in it (the rest must stay for the next report)
  *   dlrace VIA IOVA PAGES    one thread marks PAGES pages from IOVA, each
  *                            once, through the mark register of
  *                            bpf/test_dirty.bpf.o while another reports
@@ -190,6 +194,36 @@ static void op_dlreport(int fd, const char *via, uint64_t iova, uint64_t len,
 	}
 	printf("%s\n", runs ? "" : " clean");
 	free(bitmap);
+}
+
+static void op_dlfault(int fd, uint64_t iova, uint64_t len)
+{
+	size_t bytes = len / 4096 / 8, hole = 64 << 10;
+	uint8_t *buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct dirty_log log;
+	ssize_t n;
+	int err;
+
+	if (buf == MAP_FAILED || bytes < 2 * hole || iova % (4096 * 8)) {
+		printf("dlfault: error: bad arguments\n");
+		return;
+	}
+	err = dirty_log_open(&log, fd, DIRTY_VIA_REGION);
+	if (!err && mprotect(buf + hole, hole, PROT_NONE))
+		err = -errno;
+	n = err ? -1 : pread(log.fd, buf, bytes,
+			     log.region + VFMIG_DIRTY_BITMAP_OFFSET + iova / 4096 / 8);
+	if (n < 0) {
+		printf("dlfault: error: %s\n", strerror(err ? -err : errno));
+	} else {
+		printf("dlfault: read %zd:", n);
+		for (uint64_t b = 0; b < (uint64_t)n * 8; b++)
+			if (buf[b / 8] >> (b % 8) & 1)
+				printf(" 0x%llx", (unsigned long long)(iova + b * 4096));
+		printf("\n");
+	}
+	munmap(buf, bytes);
 }
 
 static void op_dlstop(int fd, const char *via)
@@ -446,6 +480,8 @@ int dma_op(int device_fd, int container, uint64_t bar0, int argc, char **argv)
 		op_dlreport(device_fd, argv[1], N(2), N(3), N(4));
 	else if (argc == 2 && !strcmp(argv[0], "dlstop"))
 		op_dlstop(device_fd, argv[1]);
+	else if (argc == 3 && !strcmp(argv[0], "dlfault"))
+		op_dlfault(device_fd, N(1), N(2));
 	else if (argc == 4 && !strcmp(argv[0], "dlrace"))
 		op_dlrace(device_fd, argv[1], bar0, N(2), N(3));
 	else if (argc == 2 && !strcmp(argv[0], "treport"))

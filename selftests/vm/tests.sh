@@ -864,6 +864,28 @@ t_dirty_concurrent_marks_lose_nothing() {
 	done
 }
 
+# A region read that faults part-way returns what it copied; the pages of
+# the chunk that faulted and of the chunks never reached (their groups of
+# 4096 pages already moved aside for the report) come in later reports,
+# also when the next one starts inside such a group.
+t_dirty_region_read_fault_loses_nothing() {
+	local out
+	load bpf/test_dirty.bpf.o --bdf "$A"
+	# 6 GiB at 4 KiB: a 192 KiB bitmap, three of the region's 64 KiB
+	# chunks.  Pages 1196100 and 1200000 share a group; 1198080 is between.
+	out=$($OPS "$A" "dlstart region 4096 1 0 0x180000000 0" \
+		"wr 0 0x100 8 0x5000" "wr 0 0x100 8 0x927c0000" "wr 0 0x100 8 0x124044000" \
+		"wr 0 0x100 8 0x124f80000" "dlfault 0 0x180000000" \
+		"dlreport region 0x124800000 0x5b800000 4096" \
+		"dlreport region 0 0x180000000 4096" \
+		"dlreport region 0 0x180000000 4096" "dlstop region")
+	assert_eq "the read stops at the fault, with the first chunk" \
+		"read 65536: 0x5000" "$(answer 6 "$out")"
+	assert_eq "a report from inside the group" "0x124f80000+0x1000" "$(answer 7 "$out")"
+	assert_eq "the rest next" "0x927c0000+0x1000 0x124044000+0x1000" "$(answer 8 "$out")"
+	assert_eq "and once" clean "$(answer 9 "$out")"
+}
+
 # A program that stops while logging: reports fail rather than miss pages.
 t_dirty_program_gone_fails_reports() {
 	local out
@@ -923,6 +945,7 @@ TESTS=(
 	t_dirty_vfmig_ctl
 	t_dirty_log_edge_cases
 	t_dirty_concurrent_marks_lose_nothing
+	t_dirty_region_read_fault_loses_nothing
 	t_dirty_program_gone_fails_reports
 )
 
