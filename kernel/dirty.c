@@ -41,7 +41,7 @@
 static unsigned int vfmig_max_dirty_mb = 64;
 module_param_named(max_dirty_mb, vfmig_max_dirty_mb, uint, 0644);
 MODULE_PARM_DESC(max_dirty_mb,
-		 "Most MiB of dirty bitmap per device (64: 2 TiB of IOVA at 4 KiB)");
+		 "Most MiB of dirty bitmap per device (64: 2 TiB of IOVA at 4 KiB), kept twice");
 
 /*
  * Pages one summary bit stands for: 64 words of a span's bitmap, so a

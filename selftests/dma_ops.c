@@ -396,7 +396,14 @@ static void op_treport(int fd, uint64_t gib)
 	t.copy = malloc(t.bytes);
 	memset(t.bitmap, 0x5a, t.bytes);
 	memset(t.copy, 0, t.bytes);
+	/* The baseline moves most with the host's noise: 25 runs. */
 	copy = best_of_5(memcpy_once, &t);
+	for (int i = 0; i < 4; i++) {
+		double c = best_of_5(memcpy_once, &t);
+
+		if (c >= 0 && c < copy)
+			copy = c;
+	}
 	for (enum dirty_via via = DIRTY_VIA_UAPI; via <= DIRTY_VIA_REGION; via++) {
 		__u64 page = 4096;
 		double clean, dirty;
