@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # `make bench`, inside the VM, figures as ratios measured side by side:
+# - 4-byte register accesses on vfmig-pci (a program passing them, a
+#   program with a window beside them, no program) against vfio-pci;
 # - migration data_fd throughput for a synthetic program with 64 MiB of
-#   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth;
+#   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth and
+#   the kernel's own copy of as many bytes;
 # - DMA logging: reading the dirty bitmap of 64 GiB of IOVA at 4 KiB pages
-#   (2 MiB of bitmap) clean and all dirty, beside a memcpy of 2 MiB; and the
-#   cost of one bpf_vfmig_mark_dirty() call (bpf/test_dirty.bpf.o);
+#   (2 MiB of bitmap) clean and all dirty, by each way the kernel offers,
+#   beside a memcpy of 2 MiB; and the cost of one bpf_vfmig_mark_dirty()
+#   call (bpf/test_dirty.bpf.o);
 # - QEMU 10 migrating a VM that owns a vfmig edu device beside the same VM
-#   without it: total time, downtime and device state bytes QEMU reports.
+#   without it, three times each: total time, downtime and device state
+#   bytes QEMU reports; with IOMMUFD, through iommufd and the device's log.
 # Figures under TCG are only comparable with each other.
 set -euo pipefail
 
@@ -31,10 +36,10 @@ verdict() {
 	}'
 }
 
-# versus NAME VALUE: a figure against the kernel's own copy of the same
-# bytes (selftests/vfio-ops kcopy), which costs what it would on hardware
-# relative to the path measured, where guest memcpy (vector code, native
-# under TCG) does not: no target, the reading the closing figures rest on.
+# versus NAME VALUE: a figure against the kernel's own copy of as many
+# bytes (selftests/vfio-ops kcopy).  TCG slows the kernel's copies and the
+# path measured alike, but not glibc's vector memcpy, so this unit shows
+# what vfmig adds over the kernel's floor; it has no target.
 versus() {
 	awk -v n="$1" -v v="$2" 'BEGIN { printf "bench:   %-56s %7.3f (against the kernel'"'"'s own copy)\n", n, v }'
 }
