@@ -349,10 +349,12 @@ static int report_once(void *arg)
 {
 	struct treport *t = arg;
 
-	memset(t->bitmap, 0, t->bytes);
-	if (t->log.via == DIRTY_VIA_REGION)	/* the region's own bitmap, as is */
+	/* The region's own bitmap, as is: the read writes every byte. */
+	if (t->log.via == DIRTY_VIA_REGION)
 		return pread(t->log.fd, t->bitmap, t->bytes, t->log.region +
 			     VFMIG_DIRTY_BITMAP_OFFSET) == (ssize_t)t->bytes ? 0 : -1;
+	/* The uAPI only sets bits: its user clears the bitmap first. */
+	memset(t->bitmap, 0, t->bytes);
 	return dirty_log_report(&t->log, 0, t->length, 4096, t->bitmap);
 }
 
