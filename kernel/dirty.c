@@ -383,6 +383,18 @@ static void vfmig_group_pages(struct vfmig_dirty_log *log,
 }
 
 /*
+ * Group [@g_first, @g_last] lies wholly inside @w and holds no page kept:
+ * a report may take all of it and clear its summary for good.
+ */
+static bool vfmig_group_whole(const struct vfmig_dirty_window *w,
+			      u64 g_first, u64 g_last)
+{
+	return g_first >= w->first && g_last < w->end &&
+	       !(w->keep1 >= g_first && w->keep1 <= g_last) &&
+	       !(w->keep2 >= g_first && w->keep2 <= g_last);
+}
+
+/*
  * Take the bits of @s in window @w: first the groups flipped for it, from
  * their drained bitmap; then the groups marked since, or only partly in
  * the window, atomically.  A clean stretch costs a bit per group.
@@ -420,9 +432,7 @@ static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
 		vfmig_dirty_take_words(log, s, vfmig_group_bits(s, g), false, lo, hi + 1,
 				       w->keep1, w->keep2, sink);
 		/* Pages of the group left out of this window, or kept. */
-		if (lo != g_first || hi != g_last ||
-		    (w->keep1 >= lo && w->keep1 <= hi) ||
-		    (w->keep2 >= lo && w->keep2 <= hi))
+		if (!vfmig_group_whole(w, g_first, g_last))
 			set_bit(g, s->summary);
 	}
 	vfmig_sink_flush(log, s, sink);
@@ -477,18 +487,14 @@ static int vfmig_dirty_begin(struct vfmig_device *mdev,
 	}
 	for (; i < log->nr && log->spans[i].iova <= last; i++) {
 		struct vfmig_dirty_span *s = &log->spans[i];
-		u64 g, g_first, g_last;
+		u64 g, g_end, g_first, g_last;
 
 		vfmig_dirty_window(log, s, iova, last, &w);
-		for (g = find_next_bit(s->summary, DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP),
-				       w.first / VFMIG_DIRTY_GROUP);
-		     g < DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP);
-		     g = find_next_bit(s->summary, DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP),
-				       g + 1)) {
+		g_end = DIV_ROUND_UP(w.end, VFMIG_DIRTY_GROUP);
+		for (g = find_next_bit(s->summary, g_end, w.first / VFMIG_DIRTY_GROUP);
+		     g < g_end; g = find_next_bit(s->summary, g_end, g + 1)) {
 			vfmig_group_pages(log, s, g, &g_first, &g_last);
-			if (g_first < w.first || g_last >= w.end ||
-			    (w.keep1 >= g_first && w.keep1 <= g_last) ||
-			    (w.keep2 >= g_first && w.keep2 <= g_last) ||
+			if (!vfmig_group_whole(&w, g_first, g_last) ||
 			    test_bit(g, s->flipped))
 				continue;	/* taken atomically */
 			/* The summary first: a mark after it sets it again. */
