@@ -138,23 +138,6 @@ static const struct bpf_verifier_ops vfmig_verifier_ops = {
 	.btf_struct_access = vfmig_ops_btf_struct_access,
 };
 
-/* Region hooks run under RCU in the access path: they must not sleep. */
-static int vfmig_ops_check_member(const struct btf_type *t,
-				  const struct btf_member *member,
-				  const struct bpf_prog *prog)
-{
-	u32 moff = __btf_member_bit_offset(t, member) / 8;
-
-	switch (moff) {
-	case offsetof(struct vfmig_ops, region_read):
-	case offsetof(struct vfmig_ops, region_write):
-		if (prog->sleepable)
-			return -EINVAL;
-		break;
-	}
-	return 0;
-}
-
 static bool vfmig_bdf_valid(const char *bdf)
 {
 	unsigned int dom, bus, dev, fn;
@@ -630,7 +613,6 @@ static struct vfmig_ops vfmig_cfi_stubs = {
 static struct bpf_struct_ops bpf_vfmig_ops = {
 	.verifier_ops = &vfmig_verifier_ops,
 	.init = vfmig_ops_init,
-	.check_member = vfmig_ops_check_member,
 	.init_member = vfmig_ops_init_member,
 	.validate = vfmig_ops_validate,
 	.reg = vfmig_reg,

@@ -132,6 +132,11 @@ static void vfmig_close_device(struct vfio_device *vdev)
  * @size: 1, 2, 4 or 8, with @pos a multiple of it
  * @iswrite: a write
  *
+ * Runs in the user's process context (its read or write of the region),
+ * holding nothing but @mdev->srcu: a hook may be sleepable (one that reads
+ * guest memory with bpf_vfmig_dma_read() must be); a non-sleepable one
+ * runs under the trampoline's RCU, where the kfuncs never wait.
+ *
  * Return: the bytes handled, 0 when the program passed the piece to
  * vfio-pci, or -errno.
  */

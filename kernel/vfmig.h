@@ -159,9 +159,12 @@ struct vfmig_pci_id {
  *         any shadow of its registers
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
- * callbacks are only ever appended.  Region hooks run under RCU and must
- * not sleep; they return 0 when they handled the access, %VFMIG_PASS to
- * let vfio-pci perform it, or a negative errno for the caller.  Migration
+ * callbacks are only ever appended.  Region hooks run in the process
+ * context of the user's region access and may be sleepable (a hook that
+ * reads guest memory with bpf_vfmig_dma_read() must be); a non-sleepable
+ * hook runs under RCU, where kfuncs fail rather than wait.  They return 0
+ * when they handled the access, %VFMIG_PASS to let vfio-pci perform it,
+ * or a negative errno for the caller.  Migration
  * callbacks run in process context under the device's state mutex, may
  * sleep, and return 0 or a negative errno, which sends the device to the
  * ERROR state.  A device offers migration if its program has save and load.
