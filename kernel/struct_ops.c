@@ -36,27 +36,50 @@ module_param_named(wait_for_program_ms, vfmig_wait_for_program_ms, uint, 0644);
 MODULE_PARM_DESC(wait_for_program_ms,
 		 "How long the first open of a device bound since this was set waits for its program (attached by udev running vfmig-load apply); 0, the default: no wait");
 
+/* Woken by an attach, by user space saying none comes, or by unbind. */
+static bool vfmig_wait_over(struct vfmig_device *mdev)
+{
+	return rcu_access_pointer(mdev->binding) ||
+	       !READ_ONCE(mdev->awaiting_program) || READ_ONCE(mdev->removed);
+}
+
 /**
  * vfmig_wait_for_program() - let a newly bound device's program attach first
  * @mdev: the device being opened
  *
- * Context: process, the VFIO core's dev_set lock held (attaching does not
- * take it).
- * Return: 0 once a program is attached or none is awaited; -ETIMEDOUT
- * (with the reason in last_error) when none came in time, so the VMM fails
- * rather than run the device unserved; -ERESTARTSYS on a signal.
+ * The wait gives up the VFIO core's dev_set lock, so the other devices of
+ * the set (functions sharing a slot or bus reset) open and close
+ * meanwhile.  That is safe: the core has already counted this open
+ * (open_count is 1), so a second open of this device cannot begin a first
+ * open (cdev: refused; group: the group lock, still held, waits), and a
+ * sibling's close or hot reset sees the device in use.  The group lock
+ * stays held: other devices of the same IOMMU group, which go to the same
+ * user anyway, wait.  An unbind ends the wait at once.
+ *
+ * Context: process, the VFIO core's dev_set lock held (dropped while
+ * waiting, held again on return); attaching takes neither.
+ * Return: 0 once a program is attached or none is awaited (or
+ * wait_for_program_ms is 0 now); -ETIMEDOUT (with the reason in
+ * last_error) when none came in time, so the VMM fails rather than run
+ * the device unserved; -ENODEV when the device is being unbound;
+ * -ERESTARTSYS on a signal.
  */
 int vfmig_wait_for_program(struct vfmig_device *mdev)
 {
+	struct mutex *set_lock = &mdev->core.vdev.dev_set->lock;
 	unsigned int ms = READ_ONCE(vfmig_wait_for_program_ms);
 	long left;
 
-	if (!READ_ONCE(mdev->awaiting_program))
-		return 0;
+	lockdep_assert_held(set_lock);
+	if (!ms || vfmig_wait_over(mdev))
+		return READ_ONCE(mdev->removed) ? -ENODEV : 0;
+	mutex_unlock(set_lock);
 	left = wait_event_interruptible_timeout(mdev->program_wq,
-						rcu_access_pointer(mdev->binding) ||
-						!READ_ONCE(mdev->awaiting_program),
+						vfmig_wait_over(mdev),
 						msecs_to_jiffies(ms));
+	mutex_lock(set_lock);
+	if (READ_ONCE(mdev->removed))
+		return -ENODEV;
 	if (left < 0)
 		return left;
 	if (!left) {
@@ -534,7 +557,8 @@ void vfmig_device_detach_all(struct vfmig_device *mdev)
 	struct vfmig_binding *b;
 
 	mutex_lock(&mdev->lock);
-	mdev->removed = true;
+	WRITE_ONCE(mdev->removed, true);
+	wake_up_all(&mdev->program_wq);	/* an open waiting for a program */
 	b = vfmig_publish(mdev, NULL);
 	if (b) {
 		vfmig_call_exit(b, VFMIG_EXIT_DEVICE_GONE, 0);

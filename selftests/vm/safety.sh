@@ -426,6 +426,48 @@ t_sriov_pf_like_vfio_pci() {
 	assert_eq "vfmig-pci as vfio-pci" "${results[0]}" "${results[1]}"
 }
 
+# Milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# vfmig.wait_for_program_ms (issue 19, item 5).  Set back to 0 after a
+# bind, it means no wait: the first open succeeds at once.  While an open
+# waits, another device opens.  An unbind ends a waiting open at once
+# (within 1 s, not the whole wait), with ENODEV.
+t_wait_for_program_zero_and_unbind() {
+	local out start took pid
+	trap 'echo 0 >"$WAIT_PARAM"' EXIT
+	echo 10000 >"$WAIT_PARAM"
+	rebind_now "$A"
+	assert_eq "awaiting after bind" 1 "$(sysattr "$A" awaiting_program)"
+	echo 0 >"$WAIT_PARAM"
+	start=$(now_ms)
+	out=$($OPS "$A" 'rd 0 0 4' 2>&1) || fail "parameter back to 0: open failed: $out"
+	took=$(($(now_ms) - start))
+	assert_eq "parameter back to 0: opens" 0x10000ed "$(answer 1 "$out")"
+	[ "$took" -lt 1000 ] || fail "parameter back to 0: the open took $took ms"
+
+	echo 10000 >"$WAIT_PARAM"
+	rebind_now "$A"
+	$OPS "$A" 'rd 0 0 4' >"$TMP/wait.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || fail "the open did not wait: $(cat "$TMP/wait.out")"
+	# Another device opens meanwhile (here its own dev_set and group; the
+	# wait leaves the dev_set lock to siblings that share one).
+	start=$(now_ms)
+	out=$($OPS "$B" 'rd 0 0 4' 2>&1) || fail "B's open failed while A waited: $out"
+	took=$(($(now_ms) - start))
+	[ "$took" -lt 3000 ] || fail "B's open waited for A's: $took ms"
+	start=$(now_ms)
+	echo "$A" >"$SYS/$A/driver/unbind"
+	wait "$pid" && fail "the open of an unbound device succeeded: $(cat "$TMP/wait.out")"
+	took=$(($(now_ms) - start))
+	echo "    unbind during a waiting open: open ended and unbind returned in $took ms"
+	[ "$took" -lt 1000 ] || fail "unbind and the waiting open took $took ms"
+	assert_has "the open fails with ENODEV" "No such device" "$(cat "$TMP/wait.out")"
+	echo 0 >"$WAIT_PARAM"
+}
+
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
@@ -471,4 +513,5 @@ SAFETY_TESTS=(
 	t_replace_old_exit_errors
 	t_open_close_reset_notified
 	t_every_stream_byte_flipped
+	t_wait_for_program_zero_and_unbind
 )
