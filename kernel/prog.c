@@ -44,19 +44,79 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 			b->ops->name, err);
 }
 
-/**
- * vfmig_sleepable_begin() - a sleepable callback of @b is about to run
- * @b: the binding
- *
- * Gives the call its budget for bpf_vfmig_usleep(): VFMIG_MAX_WAIT_MS in
- * all, so a program polling its device with a wait in a loop still returns
- * in bounded time.  Calls that overlap (a reset notification during a
- * migration arc) share the latest budget.
+/*
+ * A sleepable callback running, with its own budget for
+ * bpf_vfmig_usleep(): VFMIG_MAX_WAIT_MS from its start, so a program
+ * polling its device with a wait in a loop still returns in bounded time.
+ * It lives on the caller's stack from vfmig_call_begin() to
+ * vfmig_call_end().
  */
-void vfmig_sleepable_begin(struct vfmig_binding *b)
+struct vfmig_call {
+	struct list_head node;		/* in vfmig_binding::calls */
+	struct task_struct *task;
+	u64 deadline;			/* ktime ns */
+};
+
+/*
+ * The kfunc reads one deadline per binding: the nearest of the calls
+ * running, so no call waits past its own budget, whatever else starts
+ * meanwhile (a dirty report during a save cannot lengthen the save's
+ * waits while it holds the state mutex).  With none running (a region
+ * hook, whose waits would hold up attach and detach), there is no budget.
+ */
+static void vfmig_calls_changed(struct vfmig_binding *b)
 {
-	WRITE_ONCE(b->wait_until,
-		   ktime_get_ns() + (u64)VFMIG_MAX_WAIT_MS * NSEC_PER_MSEC);
+	struct vfmig_call *c;
+	u64 until = U64_MAX;
+
+	lockdep_assert_held(&b->calls_lock);
+	list_for_each_entry(c, &b->calls, node)
+		until = min(until, c->deadline);
+	WRITE_ONCE(b->wait_until, list_empty(&b->calls) ? 0 : until);
+}
+
+static void vfmig_call_begin(struct vfmig_binding *b, struct vfmig_call *c)
+{
+	c->task = current;
+	c->deadline = ktime_get_ns() + (u64)VFMIG_MAX_WAIT_MS * NSEC_PER_MSEC;
+	spin_lock(&b->calls_lock);
+	list_add(&c->node, &b->calls);
+	vfmig_calls_changed(b);
+	spin_unlock(&b->calls_lock);
+}
+
+static void vfmig_call_end(struct vfmig_binding *b, struct vfmig_call *c)
+{
+	spin_lock(&b->calls_lock);
+	list_del(&c->node);
+	vfmig_calls_changed(b);
+	spin_unlock(&b->calls_lock);
+}
+
+/**
+ * vfmig_call_deadline() - the wait budget of the calling task's callback
+ * @b: the binding whose program is running
+ *
+ * Each invocation of a sleepable callback has its own budget; this finds
+ * the one of the innermost callback the current task runs.
+ *
+ * Return: its deadline in ktime ns, or 0 (no budget) when the task runs
+ * no sleepable callback of @b.
+ */
+u64 vfmig_call_deadline(struct vfmig_binding *b)
+{
+	struct vfmig_call *c;
+	u64 deadline = 0;
+
+	spin_lock(&b->calls_lock);
+	list_for_each_entry(c, &b->calls, node) {
+		if (c->task == current) {
+			deadline = c->deadline;
+			break;
+		}
+	}
+	spin_unlock(&b->calls_lock);
+	return deadline;
 }
 
 /* A broken contract: stop the program, say which callback did what. */
@@ -94,13 +154,15 @@ static int vfmig_prog_ret(struct vfmig_binding *b, const char *cb, int ret)
  */
 int vfmig_call_init(struct vfmig_binding *b)
 {
+	struct vfmig_call c;
 	int ret;
 
 	if (!b->ops->init)
 		return 0;
 	WRITE_ONCE(b->in_init, true);
-	vfmig_sleepable_begin(b);
+	vfmig_call_begin(b, &c);
 	ret = b->ops->init(&b->dev);
+	vfmig_call_end(b, &c);
 	WRITE_ONCE(b->in_init, false);
 	if (ret > 0 || ret < -VFMIG_MAX_PROG_ERRNO)
 		vfmig_prog_broke(b, "init", ret);
@@ -116,6 +178,7 @@ int vfmig_call_init(struct vfmig_binding *b)
 void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
 {
 	struct vfmig_exit_info info = { .reason = reason, .error = error };
+	struct vfmig_call c;
 
 	if (b->error) {
 		info.error = b->error;
@@ -124,8 +187,9 @@ void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
 	}
 	if (!b->ops->exit)
 		return;
-	vfmig_sleepable_begin(b);
+	vfmig_call_begin(b, &c);
 	b->ops->exit(&b->dev, &info);
+	vfmig_call_end(b, &c);
 }
 
 /**
@@ -162,11 +226,15 @@ int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
  */
 int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
 {
+	struct vfmig_call c;
+	int ret;
+
 	if (!b->ops->set_state)		/* validate() requires it */
 		return -EINVAL;
-	vfmig_sleepable_begin(b);
-	return vfmig_prog_ret(b, "set_state",
-			      b->ops->set_state(&b->dev, from, to));
+	vfmig_call_begin(b, &c);
+	ret = b->ops->set_state(&b->dev, from, to);
+	vfmig_call_end(b, &c);
+	return vfmig_prog_ret(b, "set_state", ret);
 }
 
 /**
@@ -178,8 +246,13 @@ int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
  */
 int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
 {
-	vfmig_sleepable_begin(b);
-	return vfmig_prog_ret(b, "save", b->ops->save(&b->dev, stream));
+	struct vfmig_call c;
+	int ret;
+
+	vfmig_call_begin(b, &c);
+	ret = b->ops->save(&b->dev, stream);
+	vfmig_call_end(b, &c);
+	return vfmig_prog_ret(b, "save", ret);
 }
 
 /**
@@ -191,8 +264,13 @@ int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
  */
 int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
 {
-	vfmig_sleepable_begin(b);
-	return vfmig_prog_ret(b, "load", b->ops->load(&b->dev, stream));
+	struct vfmig_call c;
+	int ret;
+
+	vfmig_call_begin(b, &c);
+	ret = b->ops->load(&b->dev, stream);
+	vfmig_call_end(b, &c);
+	return vfmig_prog_ret(b, "load", ret);
 }
 
 /**
@@ -204,11 +282,15 @@ int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
  */
 u64 vfmig_call_state_size(struct vfmig_binding *b)
 {
-	u64 max = (u64)READ_ONCE(vfmig_max_state_mb) << 20;
+	u64 max = (u64)READ_ONCE(vfmig_max_state_mb) << 20, size;
+	struct vfmig_call c;
 
 	if (!b->ops->state_size)
 		return 0;
-	return min(b->ops->state_size(&b->dev), max);
+	vfmig_call_begin(b, &c);
+	size = b->ops->state_size(&b->dev);
+	vfmig_call_end(b, &c);
+	return min(size, max);
 }
 
 /**
@@ -223,12 +305,15 @@ u64 vfmig_call_state_size(struct vfmig_binding *b)
 int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
 			 u64 page_size)
 {
+	struct vfmig_call c;
+	int ret;
+
 	if (!b->ops->log_start)
 		return 0;
-	vfmig_sleepable_begin(b);
-	return vfmig_prog_ret(b, "log_start",
-			      b->ops->log_start(&b->dev, iova, length,
-						page_size));
+	vfmig_call_begin(b, &c);
+	ret = b->ops->log_start(&b->dev, iova, length, page_size);
+	vfmig_call_end(b, &c);
+	return vfmig_prog_ret(b, "log_start", ret);
 }
 
 /**
@@ -237,10 +322,13 @@ int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
  */
 void vfmig_call_log_stop(struct vfmig_binding *b)
 {
+	struct vfmig_call c;
+
 	if (!b->ops->log_stop)
 		return;
-	vfmig_sleepable_begin(b);
+	vfmig_call_begin(b, &c);
 	b->ops->log_stop(&b->dev);
+	vfmig_call_end(b, &c);
 }
 
 /**
@@ -253,11 +341,15 @@ void vfmig_call_log_stop(struct vfmig_binding *b)
  */
 int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length)
 {
+	struct vfmig_call c;
+	int ret;
+
 	if (!b->ops->log_report)
 		return 0;
-	vfmig_sleepable_begin(b);
-	return vfmig_prog_ret(b, "log_report",
-			      b->ops->log_report(&b->dev, iova, length));
+	vfmig_call_begin(b, &c);
+	ret = b->ops->log_report(&b->dev, iova, length);
+	vfmig_call_end(b, &c);
+	return vfmig_prog_ret(b, "log_report", ret);
 }
 
 /* Run a notification of the device's current program, if it serves. */
@@ -265,6 +357,7 @@ static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
 {
 	void (*cb)(struct vfmig_dev *dev) = NULL;
 	struct vfmig_binding *b;
+	struct vfmig_call c;
 	int idx;
 
 	idx = srcu_read_lock(&mdev->srcu);
@@ -282,8 +375,9 @@ static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
 			break;
 		}
 		if (cb) {
-			vfmig_sleepable_begin(b);
+			vfmig_call_begin(b, &c);
 			cb(&b->dev);
+			vfmig_call_end(b, &c);
 		}
 	}
 	srcu_read_unlock(&mdev->srcu, idx);

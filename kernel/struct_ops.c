@@ -337,6 +337,8 @@ static struct vfmig_binding *vfmig_binding_create(struct vfmig_ops *ops,
 	if (!b)
 		return ERR_PTR(-ENOMEM);
 	b->ops = ops;
+	spin_lock_init(&b->calls_lock);
+	INIT_LIST_HEAD(&b->calls);
 
 	mutex_lock(&vfmig_lock);
 	if (vfmig_binding_of(ops)) {

@@ -235,9 +235,11 @@ struct vfmig_binding {
 	bool in_init;			/* init() runs: windows may be added */
 	bool stopping;			/* being detached: stream kfuncs fail */
 	int error;			/* first error the program reported */
-	u64 wait_until;			/* ktime ns: bpf_vfmig_usleep() budget
-					 * of the sleepable call running
+	u64 wait_until;			/* ktime ns: bpf_vfmig_usleep() budget,
+					 * the nearest end of @calls' budgets
 					 */
+	spinlock_t calls_lock;		/* @calls, @wait_until */
+	struct list_head calls;		/* sleepable callbacks running */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
 	unsigned int nr_regions;
@@ -428,7 +430,7 @@ void vfmig_device_detach_all(struct vfmig_device *mdev);
 
 /* prog.c: every call into a program, and what each callback may return */
 void vfmig_binding_fail(struct vfmig_binding *b, int err);
-void vfmig_sleepable_begin(struct vfmig_binding *b);
+u64 vfmig_call_deadline(struct vfmig_binding *b);
 int vfmig_call_init(struct vfmig_binding *b);
 void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error);
 int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,

@@ -468,6 +468,28 @@ t_wait_for_program_zero_and_unbind() {
 	echo 0 >"$WAIT_PARAM"
 }
 
+# Each callback invocation has its own bpf_vfmig_usleep() budget (issue 19,
+# item 6): a save() that waits in a loop ends by its 1 s budget, however
+# many dirty reports (each a log_report() call) run meanwhile for 4 s.
+t_budget_per_invocation() {
+	local out waits ns err reports
+	rm -rf "$HP"
+	mkdir -p "$HP"
+	$ATT -p "$HP" bpf/test_budget.bpf.o "$A" >/dev/null || fail "attach-test test_budget"
+	out=$($OPS "$A" "dlstart auto 4096 1 0 0x10000 0" \
+		"sh end=\$((\$(date +%s) + 4)); (while [ \$(date +%s) -lt \$end ]; do $CTL dirty report --fd \$VFIO_DEVICE_FD --range 0:0x10000 >/dev/null 2>&1; done) & echo \$! >$TMP/reporter.pid" \
+		'sleep 200' 'mig stop' 'mig stop-copy' "sh kill \$(cat $TMP/reporter.pid)" \
+		'mig stop' 'dlstop auto' 2>&1)
+	assert_eq "log started" "ok page 0x1000" "$(answer 1 "$out")"
+	assert_has "save succeeded" "mig stop-copy: " "$out"
+	read -r waits ns err reports <<<"$(hvar save_waits save_ns save_err reports)"
+	echo "    save waited $waits times, $((ns / 1000000)) ms; $reports reports meanwhile"
+	[ "$reports" -gt 1 ] || fail "no dirty reports ran during the save ($reports)"
+	assert_eq "the save's wait ends with ETIMEDOUT" -110 "$err"
+	[ "$ns" -lt 1500000000 ] || fail "save waited $((ns / 1000000)) ms: over its 1 s budget"
+	hdetach
+}
+
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
@@ -514,4 +536,5 @@ SAFETY_TESTS=(
 	t_open_close_reset_notified
 	t_every_stream_byte_flipped
 	t_wait_for_program_zero_and_unbind
+	t_budget_per_invocation
 )
