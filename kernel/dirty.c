@@ -30,6 +30,7 @@
 #include <linux/iova_bitmap.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -727,6 +728,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 	struct vfmig_bitmap_sink bs = { .sink.put = vfmig_bitmap_put };
 	struct vfmig_dirty_log *log;
 	size_t done = 0;
+	u64 top;		/* the last page IOVA holds */
 	int ret = 0;
 
 	bs.sink.words = kvzalloc(VFMIG_DIRTY_CHUNK, GFP_KERNEL_ACCOUNT);
@@ -740,9 +742,9 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		goto out;
 	}
 	bs.shift = log->shift;
+	top = U64_MAX >> log->shift;
 	if (!iswrite) {
 		u64 first = pos * BITS_PER_BYTE, end = first + (u64)count * BITS_PER_BYTE;
-		u64 top = U64_MAX >> log->shift;	/* the last page IOVA holds */
 
 		if (first <= top) {
 			ret = vfmig_dirty_begin(mdev, log, first << log->shift,
@@ -756,19 +758,39 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		size_t n = min_t(size_t, count - done, VFMIG_DIRTY_CHUNK);
 		u64 pages = (u64)n * BITS_PER_BYTE, first, last;
 
+		/*
+		 * One read covers up to 64 TiB of IOVA at 4 KiB: a long loop,
+		 * which yields and which a kill ends.  What earlier chunks
+		 * took goes to a process that will never see it: the log
+		 * says marks may be lost.
+		 */
+		if (fatal_signal_pending(current)) {
+			if (!iswrite && done) {
+				log->lost = true;
+				vfmig_set_error(mdev, "dirty log: a report was killed: marks may be lost");
+			}
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
 		first = (pos + done) * BITS_PER_BYTE;
 		/* IOVA past 2^64 is never logged: those bits are zero. */
-		if (first < (U64_MAX >> log->shift) - pages) {
+		if (first <= top) {
+			/* The last page of the chunk, or of IOVA space. */
+			last = first + min(pages - 1, top - first);
 			bs.sink.first = first;
 			bs.sink.iova = first << log->shift;
-			last = ((first + pages) << log->shift) - 1;
-			bs.sink.last = last;
+			bs.sink.last = (last << log->shift) | (log->page_size - 1);
 			bs.sink.touched = iswrite;
 			if (iswrite) {
 				if (copy_from_user(bs.sink.words, buf + done, n)) {
 					ret = -EFAULT;
 					break;
 				}
+				/* Bits past the top of IOVA space mean nothing. */
+				if (last - first < pages - 1)
+					bitmap_clear(bs.sink.words, last - first + 1,
+						     pages - 1 - (last - first));
 				vfmig_dirty_put_back(mdev, log, &bs);
 			} else {
 				vfmig_dirty_take(log, &bs.sink);
@@ -794,7 +816,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 out:
 	mutex_unlock(&mdev->dirty_lock);
 	kvfree(bs.sink.words);
-	return done ?: ret;
+	return ret == -EINTR ? ret : done ?: ret;
 }
 
 static ssize_t vfmig_dirty_region_rw(struct vfio_pci_core_device *core,

@@ -490,6 +490,44 @@ t_budget_per_invocation() {
 	hdetach
 }
 
+# The vfmig region's dirty report (issue 19, item 8): the last page below
+# 2^64 is reported, and the largest report one read asks for (64 TiB of
+# IOVA at 4 KiB) ends at once when its reader is killed; the log then says
+# marks may be lost.
+t_dirty_region_top_and_kill() {
+	local out top=0xffffffffc0000000 idx killed took
+	load bpf/test_dirty.bpf.o --bdf "$A"
+	out=$($OPS "$A" "dlstart region 0x40000000 1 $top 0x40000000 0" \
+		"wr 0 0x100 8 0xfffffffffffff000" \
+		"dlreport region $top 0x40000000 0x40000000" \
+		"dlreport region $top 0x40000000 0x40000000" 'dlstop region')
+	assert_eq "the top GiB logged" "ok page 0x40000000" "$(answer 1 "$out")"
+	assert_eq "the last page below 2^64 reported" "$top+0x40000000" "$(answer 3 "$out")"
+	assert_eq "then clean" clean "$(answer 4 "$out")"
+
+	idx=$(answer 1 "$($OPS "$A" 'find 0x8000ffff 1')")
+	[[ $idx =~ ^[0-9]+$ ]] || fail "no dirty region: $idx"
+	# Uninterrupted, the read takes 15.7 s under TCG (one run).
+	cat >"$TMP/kill.sh" <<-EOF
+	python3 selftests/vm/dirty_bigread.py $idx $TMP/started >/dev/null &
+	pid=\$!
+	while [ ! -e $TMP/started ]; do sleep 0.05; done
+	sleep 0.2
+	start=\$(date +%s%N)
+	kill -9 \$pid
+	wait \$pid
+	echo "killed after \$(((\$(date +%s%N) - start) / 1000000)) ms"
+	EOF
+	killed=$($OPS "$A" "dlstart region 4096 1 0 0x10000 0" "sh sh $TMP/kill.sh" \
+		'dlreport region 0 0x10000 4096' 'dlstop region')
+	took=$(sed -n 's/^killed after \([0-9]*\) ms$/\1/p' <<<"$killed")
+	echo "    killed during the read: gone after $took ms"
+	[ -n "$took" ] || fail "no kill: $killed"
+	[ "$took" -lt 3000 ] || fail "the killed report ran on for $took ms"
+	assert_has "then reports fail" "dlreport: error: Input/output error" "$killed"
+	assert_has "saying why" "a report was killed" "$(sysattr "$A" last_error)"
+}
+
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
@@ -537,4 +575,5 @@ SAFETY_TESTS=(
 	t_every_stream_byte_flipped
 	t_wait_for_program_zero_and_unbind
 	t_budget_per_invocation
+	t_dirty_region_top_and_kill
 )
