@@ -4,7 +4,10 @@
  * udev runs it on every bind to and unbind from vfmig-pci (90-vfmig.rules).
  * Stale pins of a device that was unbound go first, so they never block
  * the next attach; a device with no configured program is told so
- * (awaiting_program), so its first open does not wait for one.
+ * (awaiting_program), so its first open does not wait for one.  The
+ * configuration and the objects it names must be root's alone
+ * (check_trusted()): udev runs this as root, and what it loads runs in
+ * the kernel.
  *
  * release: give a device back to the driver it had before `bind`.
  */
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bdf.h"
 #include "checks.h"
@@ -70,6 +74,8 @@ static int apply_device(const struct cli_args *args, const char *config, const c
 	bool bound;
 	int err;
 
+	if (access(config, F_OK) == 0 && check_trusted(config, "configuration"))
+		return EXIT_FAIL;
 	bound = !device_program(bdf, running, sizeof(running));
 	/* Pins with no program behind them: the device went away meanwhile. */
 	if (!running[0] && pins_remove(bdf) > 0)
@@ -89,6 +95,9 @@ static int apply_device(const struct cli_args *args, const char *config, const c
 	}
 	if (err)
 		return err;
+	/* Root loads it into the kernel: only what only root could have put there. */
+	if (check_trusted(program, "program"))
+		return EXIT_FAIL;
 
 	sub_args(&sub, args, program, bdf);
 	if (!running[0])

@@ -42,7 +42,7 @@ static void reprobe(const char *bdf)
  */
 int bind_record_path(char path[PATH_MAX], const char *bdf)
 {
-	const char *root = getenv("VFMIG_SYSFS_ROOT");
+	const char *root = test_env("VFMIG_SYSFS_ROOT");
 	int n = snprintf(path, PATH_MAX, "%s/run/vfmig/%s.driver", root ? root : "", bdf);
 
 	if (n < 0 || n >= PATH_MAX) {

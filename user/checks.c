@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -35,6 +38,13 @@ int check_admin(void)
 		    " token are not enough)");
 }
 
+/* The module, from the directory of a vfmig-load run in the source tree. */
+#ifdef VFMIG_TEST_BUILD
+#define KO_FROM_EXE	"%s/../../../kernel/vfmig.ko"	/* user/build/test/ */
+#else
+#define KO_FROM_EXE	"%s/../kernel/vfmig.ko"
+#endif
+
 /* Run from a source tree (user/vfmig-load beside kernel/vfmig.ko)? */
 static bool in_source_tree(char module[PATH_MAX])
 {
@@ -49,7 +59,7 @@ static bool in_source_tree(char module[PATH_MAX])
 	if (!slash)
 		return false;
 	*slash = '\0';
-	if (snprintf(module, PATH_MAX, "%s/../kernel/vfmig.ko", exe) >= PATH_MAX)
+	if (snprintf(module, PATH_MAX, KO_FROM_EXE, exe) >= PATH_MAX)
 		return false;
 	return access(module, R_OK) == 0;
 }
@@ -126,4 +136,72 @@ int check_idle(const char *bdf)
 		return 0;
 	return fail("%s has stale pins in %s (" PROG_NAME
 		    " unload --bdf %s first)", bdf, dir, bdf);
+}
+
+/* Why @path (a directory above the file, or the file) is unsafe, or NULL. */
+static const char *untrusted(const char *path, bool dir, char fix[PATH_MAX + 64])
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return NULL;	/* the open that follows says what is missing */
+	if (S_ISLNK(st.st_mode)) {
+		if (st.st_uid) {
+			snprintf(fix, PATH_MAX + 64, "chown -h root %s", path);
+			return "is a symlink not owned by root";
+		}
+		return NULL;	/* the resolved path is checked too */
+	}
+	if (st.st_uid) {
+		snprintf(fix, PATH_MAX + 64, "chown root %s", path);
+		return "is not owned by root";
+	}
+	if (!dir && !S_ISREG(st.st_mode)) {
+		snprintf(fix, PATH_MAX + 64, "name a regular file");
+		return "is not a regular file";
+	}
+	if (dir && (st.st_mode & S_ISVTX) && (st.st_mode & S_IWOTH))
+		return NULL;	/* /tmp: only root replaces root's files */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(fix, PATH_MAX + 64, "chmod go-w %s", path);
+		return "is writable by group or others";
+	}
+	return NULL;
+}
+
+/* @path and each directory above it, as spelled. */
+static int check_chain(const char *path, const char *what, const char *file)
+{
+	char part[PATH_MAX], fix[PATH_MAX + 64];
+	const char *why;
+	char *slash;
+
+	if (snprintf(part, sizeof(part), "%s", path) >= (int)sizeof(part))
+		return fail("%s %s: path too long", what, file);
+	why = untrusted(part, false, fix);
+	if (why)
+		return fail("refusing %s %s: it %s (%s)", what, file, why, fix);
+	while ((slash = strrchr(part, '/'))) {
+		slash[slash == part] = '\0';	/* "/x" leaves "/" */
+		why = untrusted(part, true, fix);
+		if (why)
+			return fail("refusing %s %s: its directory %s %s (%s)", what, file,
+				    part, why, fix);
+		if (slash == part)
+			break;
+	}
+	return 0;
+}
+
+int check_trusted(const char *path, const char *what)
+{
+	char resolved[PATH_MAX];
+
+	if (path[0] != '/')
+		return fail("%s %s: an absolute path is needed", what, path);
+	if (check_chain(path, what, path))
+		return EXIT_FAIL;
+	if (!realpath(path, resolved))
+		return 0;	/* missing: the open that follows says so */
+	return strcmp(resolved, path) ? check_chain(resolved, what, path) : 0;
 }

@@ -17,6 +17,15 @@ int check_bpffs(void);
 /* No program attached to @bdf and nothing left pinned for it. */
 int check_idle(const char *bdf);
 
+/*
+ * @path (what: "program", "configuration") is safe for root to act on:
+ * a regular file owned by root and writable by no one else, in
+ * directories, up to /, that no one but root can change (a world-writable
+ * directory only with the sticky bit, as /tmp: others cannot replace
+ * root's files there).  Checked as given and with symlinks resolved.
+ */
+int check_trusted(const char *path, const char *what);
+
 /* "BDF already runs program NAME (...)", also for EBUSY from the kernel. */
 int fail_busy(const char *bdf);
 

@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 
 #include "pins.h"
+#include "sysfs.h"
 #include "vfmig.h"
 
 #define PIN_ROOT_SUBDIR	"vfmig"		/* VFMIG_PIN_ROOT below the bpffs root */
@@ -17,14 +18,12 @@
 /*
  * VFMIG_BPFFS_ROOT replaces "/sys/fs/bpf" so the host unit tests can use a
  * plain directory in /tmp; it also turns the bpffs magic check into a
- * "directory exists" check, since a directory in /tmp is no bpffs.  It is
- * not meant for anything else.
+ * "directory exists" check, since a directory in /tmp is no bpffs.  Test
+ * builds only (see test_env()).
  */
 static const char *bpffs_override(void)
 {
-	const char *root = getenv("VFMIG_BPFFS_ROOT");
-
-	return root && *root ? root : NULL;
+	return test_env("VFMIG_BPFFS_ROOT");
 }
 
 const char *bpffs_root(void)

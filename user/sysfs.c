@@ -11,13 +11,32 @@
 #include "vfmig.h"
 
 /*
+ * The tools run as root (udev runs vfmig-load apply): a variable that moves
+ * where they read and write would let whoever sets it steer them.  Only
+ * the test build (VFMIG_TEST_BUILD: build/test/, what the host unit tests
+ * run) reads VFMIG_SYSFS_ROOT and VFMIG_BPFFS_ROOT; the tools built to be
+ * installed ignore them.
+ */
+const char *test_env(const char *name)
+{
+#ifdef VFMIG_TEST_BUILD
+	const char *value = getenv(name);
+
+	return value && *value ? value : NULL;
+#else
+	(void)name;
+	return NULL;
+#endif
+}
+
+/*
  * VFMIG_SYSFS_ROOT replaces "/sys" so the host unit tests can point the
- * loader at a fake tree in /tmp (this host cannot load vfmig.ko).  It is
- * not meant for anything else.
+ * loader at a fake tree in /tmp (this host cannot load vfmig.ko); test
+ * builds only.
  */
 const char *sysfs_root(void)
 {
-	const char *root = getenv("VFMIG_SYSFS_ROOT");
+	const char *root = test_env("VFMIG_SYSFS_ROOT");
 
 	return root && *root ? root : "/sys";
 }

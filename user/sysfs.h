@@ -12,6 +12,9 @@
 /* "/sys", or $VFMIG_SYSFS_ROOT (host unit tests only, see sysfs.c). */
 const char *sysfs_root(void);
 
+/* $NAME in the test build (non-empty), else NULL: installed tools ignore it. */
+const char *test_env(const char *name);
+
 /* Formats ROOT/FMT... into a PATH_MAX buffer; -ENAMETOOLONG if it can't. */
 int sysfs_path(char path[PATH_MAX], const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -195,19 +195,16 @@ static void read_file(const char *path, char *text, size_t size)
 		close(fd);
 }
 
-/* Runs vfmig-load in the fake tree with the given (NULL-terminated) args. */
-static void run_loader(struct run *run, ...)
+/* Runs @loader in the fake tree with the (NULL-terminated) args of @ap. */
+static void vrun(struct run *run, const char *loader, va_list ap)
 {
 	char out_path[PATH_MAX], err_path[PATH_MAX];
-	char *argv[16] = { (char *)unit_loader };
+	char *argv[16] = { (char *)loader };
 	int argc = 1, status;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, run);
 	while (argc < 15 && (argv[argc] = va_arg(ap, char *)))
 		argc++;
-	va_end(ap);
 	argv[argc] = NULL;
 	strcpy(out_path, tree_path("stdout"));
 	strcpy(err_path, tree_path("stderr"));
@@ -219,7 +216,7 @@ static void run_loader(struct run *run, ...)
 		setenv("VFMIG_BPFFS_ROOT", tree.bpffs, 1);
 		if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
 			_exit(127);
-		execv(unit_loader, argv);
+		execv(loader, argv);
 		_exit(127);
 	}
 	run->status = -1;
@@ -227,6 +224,26 @@ static void run_loader(struct run *run, ...)
 		run->status = WEXITSTATUS(status);
 	read_file(out_path, run->out, sizeof(run->out));
 	read_file(err_path, run->err, sizeof(run->err));
+}
+
+/* Runs vfmig-load in the fake tree with the given (NULL-terminated) args. */
+static void run_loader(struct run *run, ...)
+{
+	va_list ap;
+
+	va_start(ap, run);
+	vrun(run, unit_loader, ap);
+	va_end(ap);
+}
+
+/* The same with the build to install, which must ignore the fake tree. */
+static void run_installed(struct run *run, ...)
+{
+	va_list ap;
+
+	va_start(ap, run);
+	vrun(run, unit_installed_loader, ap);
+	va_end(ap);
 }
 
 static char *object(const char *name)
@@ -491,4 +508,107 @@ void test_cli_status_unknown_device(void)
 		return;
 	run_loader(&run, "status", "--bdf", "00:05.0", NULL);
 	expect_failure(&run, 1, "vfmig-load: no PCI device 0000:00:05.0 (see lspci -D)");
+}
+
+/* Copies the test object @name to ROOT/@rel, mode @mode; returns its path. */
+static char *fake_object(const char *name, const char *rel, mode_t mode)
+{
+	static char path[PATH_MAX];
+	char data[1 << 16];
+	int in = open(object(name), O_RDONLY), out;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", tree.root, rel);
+	make_parents(path);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while (in >= 0 && out >= 0 && (n = read(in, data, sizeof(data))) > 0)
+		ASSERT_TRUE(write(out, data, n) == n);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	ASSERT_TRUE(chmod(path, mode) == 0);
+	return path;
+}
+
+/* "vfmig-load apply --bdf BDF --config @config" fails naming @message. */
+static void expect_apply_refused(const char *config, const char *message)
+{
+	struct run run;
+
+	run_loader(&run, "apply", "--bdf", BDF, "--config", config, NULL);
+	expect_failure(&run, 1, message);
+}
+
+/*
+ * udev runs apply as root: an object or configuration that anyone but
+ * root could have written, or that sits in a directory anyone but root
+ * can change, is refused with a message naming the file and the fix.
+ */
+void test_cli_apply_refuses_untrusted_files(void)
+{
+	char conf[PATH_MAX], line[PATH_MAX + 32], message[3 * PATH_MAX];
+	char *obj;
+	struct run run;
+
+	if (!fake_tree(FAKE_READY))
+		return;
+	fake_entry("0x1234\n", "sys/bus/pci/devices/%s/vendor", BDF);
+	fake_entry("0x11e8\n", "sys/bus/pci/devices/%s/device", BDF);
+	fake_entry("0x1af4\n", "sys/bus/pci/devices/%s/subsystem_vendor", BDF);
+	fake_entry("0x1100\n", "sys/bus/pci/devices/%s/subsystem_device", BDF);
+	fake_entry("0x00ff00\n", "sys/bus/pci/devices/%s/class", BDF);
+	obj = fake_object("ops.bpf.o", "lib/ops.bpf.o", 0666);
+	snprintf(line, sizeof(line), BDF " %s\n", obj);
+	fake_entry(line, "devices.conf");
+	snprintf(conf, sizeof(conf), "%s/devices.conf", tree.root);
+	ASSERT_TRUE(chmod(conf, 0644) == 0);
+
+	snprintf(message, sizeof(message), "vfmig-load: refusing program %s: it is writable"
+		 " by group or others (chmod go-w %s)", obj, obj);
+	expect_apply_refused(conf, message);
+
+	ASSERT_TRUE(chmod(obj, 0644) == 0);
+	ASSERT_TRUE(chown(obj, 1000, 0) == 0);
+	snprintf(message, sizeof(message), "vfmig-load: refusing program %s: it is not owned"
+		 " by root (chown root %s)", obj, obj);
+	expect_apply_refused(conf, message);
+
+	ASSERT_TRUE(chown(obj, 0, 0) == 0);
+	ASSERT_TRUE(chmod(tree_path("lib"), 0777) == 0);
+	snprintf(message, sizeof(message), "vfmig-load: refusing program %s: its directory"
+		 " %s/lib is writable by group or others", obj, tree.root);
+	expect_apply_refused(conf, message);
+
+	ASSERT_TRUE(chmod(tree_path("lib"), 0755) == 0);
+	ASSERT_TRUE(chmod(conf, 0666) == 0);
+	snprintf(message, sizeof(message), "vfmig-load: refusing configuration %s: it is"
+		 " writable by group or others", conf);
+	expect_apply_refused(conf, message);
+
+	/* All root's: apply goes on to load it (which fails here: no kernel). */
+	ASSERT_TRUE(chmod(conf, 0644) == 0);
+	run_loader(&run, "apply", "--bdf", BDF, "--config", conf, NULL);
+	ASSERT_TRUE(!strstr(run.err, "refusing"));
+}
+
+/*
+ * The tools built to be installed ignore VFMIG_SYSFS_ROOT and
+ * VFMIG_BPFFS_ROOT: the fake tree the test build serves, with the program
+ * "unit_only" on BDF, never reaches them.
+ */
+void test_cli_installed_ignores_test_roots(void)
+{
+	struct run test, installed;
+
+	if (!unit_installed_loader || !fake_tree(FAKE_MODULE))
+		return;
+	fake_device(BDF, "vfmig-pci", "unit_only");
+	run_loader(&test, "status", "--bdf", BDF, NULL);
+	ASSERT_INT(test.status, 0);
+	ASSERT_CONTAINS(test.out, "unit_only");
+	run_installed(&installed, "status", "--bdf", BDF, NULL);
+	ASSERT_TRUE(!strstr(installed.out, "unit_only"));
+	ASSERT_TRUE(!strstr(installed.out, tree.root) && !strstr(installed.err, tree.root));
+	ASSERT_TRUE(installed.status != 0 || strcmp(installed.out, test.out));
 }

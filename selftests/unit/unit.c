@@ -9,6 +9,7 @@
 #include "unit.h"
 
 const char *unit_loader;
+const char *unit_installed_loader;	/* the build to install, or NULL */
 const char *unit_objects;
 
 static int failures;	/* of the running test */
@@ -60,6 +61,8 @@ static const struct {
 	TEST(test_cli_bind_writes_sysfs),
 	TEST(test_cli_status_json),
 	TEST(test_cli_status_unknown_device),
+	TEST(test_cli_apply_refuses_untrusted_files),
+	TEST(test_cli_installed_ignores_test_roots),
 	TEST(test_crc32c_known_answer),
 	TEST(test_stream_header_layout),
 	TEST(test_stream_valid_single_unit),
@@ -122,12 +125,14 @@ int main(int argc, char **argv)
 {
 	int passed = 0, failed = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s VFMIG_LOAD OBJECTS_DIR\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s VFMIG_LOAD OBJECTS_DIR [INSTALLED_VFMIG_LOAD]\n",
+			argv[0]);
 		return 2;
 	}
 	unit_loader = argv[1];
 	unit_objects = argv[2];
+	unit_installed_loader = argc == 4 ? argv[3] : NULL;
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		failures = 0;

@@ -18,6 +18,7 @@
  */
 extern const char *unit_loader;
 extern const char *unit_objects;
+extern const char *unit_installed_loader;	/* the build to install, or NULL */
 
 bool unit_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -95,6 +96,8 @@ void test_cli_unload_removes_pins(void);
 void test_cli_bind_writes_sysfs(void);
 void test_cli_status_json(void);
 void test_cli_status_unknown_device(void);
+void test_cli_apply_refuses_untrusted_files(void);
+void test_cli_installed_ignores_test_roots(void);
 
 /* stream_test.c */
 void test_crc32c_known_answer(void);
