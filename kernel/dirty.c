@@ -440,6 +440,25 @@ static void vfmig_dirty_take_span(struct vfmig_dirty_log *log,
 }
 
 /*
+ * The device's program and the generation it was published with, read as
+ * one: vfmig_publish() changes both under @mdev->trap_lock.  A program
+ * read with the generation of another would let a log started with one
+ * program be reported by the next without saying marks may be lost.
+ * With @mdev->srcu read-held.
+ */
+static struct vfmig_binding *vfmig_dirty_binding(struct vfmig_device *mdev,
+						 u32 *generation)
+{
+	struct vfmig_binding *b;
+
+	down_read(&mdev->trap_lock);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	*generation = mdev->binding_generation;
+	up_read(&mdev->trap_lock);
+	return b;
+}
+
+/*
  * Start a report of [@iova, @last]: the program's log_report() (a hardware
  * tracker marks what its device logged), then each marked group wholly
  * inside the window is flipped: its summary cleared first, its marks sent
@@ -455,13 +474,12 @@ static int vfmig_dirty_begin(struct vfmig_device *mdev,
 	struct vfmig_binding *b;
 	bool flipped = false;
 	int idx, ret = 0;
-	u32 i;
+	u32 i, gen;
 
 	lockdep_assert_held(&mdev->dirty_lock);
 	idx = srcu_read_lock(&mdev->srcu);
-	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (!log->lost && (!b || READ_ONCE(b->error) ||
-			   log->generation != READ_ONCE(mdev->binding_generation))) {
+	b = vfmig_dirty_binding(mdev, &gen);
+	if (!log->lost && (!b || READ_ONCE(b->error) || log->generation != gen)) {
 		vfmig_set_error(mdev, "dirty log: its program stopped, marks may be lost: restart the log, treat all as dirty");
 		log->lost = true;
 	}
@@ -561,6 +579,7 @@ static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
 	struct vfmig_dirty_log *log;
 	struct vfmig_binding *b;
 	int idx;
+	u32 gen;
 
 	lockdep_assert_held(&mdev->dirty_lock);
 	log = rcu_replace_pointer(mdev->dirty_log, NULL,
@@ -568,8 +587,8 @@ static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
 	if (!log)
 		return;
 	idx = srcu_read_lock(&mdev->srcu);
-	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (b && log->generation == mdev->binding_generation)
+	b = vfmig_dirty_binding(mdev, &gen);
+	if (b && log->generation == gen)
 		vfmig_call_log_stop(b);
 	srcu_read_unlock(&mdev->srcu, idx);
 	synchronize_srcu(&vfmig_dirty_srcu);	/* no mark_dirty() still in it */
@@ -600,13 +619,12 @@ static int vfmig_dirty_start(struct vfmig_device *mdev,
 		return PTR_ERR(log);
 
 	idx = srcu_read_lock(&mdev->srcu);
-	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	b = vfmig_dirty_binding(mdev, &log->generation);
 	if (!b || READ_ONCE(b->error) || !(b->ops->flags & VFMIG_F_DIRTY_LOG)) {
 		vfmig_set_error(mdev, "dirty log: no program logs this device's DMA: attach one with VFMIG_F_DIRTY_LOG");
 		ret = -ENODEV;
 		goto out;
 	}
-	log->generation = READ_ONCE(mdev->binding_generation);
 	for (i = 0; i < log->nr && !ret; i++) {
 		struct vfmig_dirty_span *s = &log->spans[i];
 

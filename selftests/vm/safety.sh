@@ -528,6 +528,34 @@ t_dirty_region_top_and_kill() {
 	assert_has "saying why" "a report was killed" "$(sysattr "$A" last_error)"
 }
 
+# A dirty log started while the program is replaced (issue 19, item 4):
+# the log records the generation of the program it started with, read
+# with the binding as one, so every report after a replace is either an
+# error (marks may be lost) or holds the marks, never a silent miss.
+t_dirty_start_racing_replace() {
+	local i out start report held=0 refused=0 pid
+	load bpf/test_dirty.bpf.o --bdf "$A"
+	(for i in $(seq 15); do
+		$LOAD replace bpf/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
+	done) &
+	pid=$!
+	for i in $(seq 15); do
+		out=$($OPS "$A" "dlstart region 4096 1 0x100000 0x10000 0" \
+			"wr 0 0x100 8 0x105000" "dlreport region 0x100000 0x10000 4096" \
+			'dlstop region')
+		start=$(answer 1 "$out") report=$(answer 3 "$out")
+		[ "$start" = "ok page 0x1000" ] || fail "start $i: $start"
+		case $report in
+		0x105000+0x1000) held=$((held + 1)) ;;
+		"error: Input/output error") refused=$((refused + 1)) ;;
+		*) fail "report $i after a start racing a replace: $report" ;;
+		esac
+	done
+	wait "$pid" || fail "replacing test_dirty failed"
+	echo "    15 reports: $held held the mark, $refused said marks may be lost"
+	assert_has "replaced" "replaced test_dirty" "$(dmesg | tail -n 40)"
+}
+
 # Tests that need the VM with the SR-IOV NIC, and the stress run, which
 # check.sh boots apart (the second tier's with kmemleak on).
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
@@ -576,4 +604,5 @@ SAFETY_TESTS=(
 	t_wait_for_program_zero_and_unbind
 	t_budget_per_invocation
 	t_dirty_region_top_and_kill
+	t_dirty_start_racing_replace
 )
