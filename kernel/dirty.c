@@ -778,15 +778,9 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 
 		/*
 		 * One read covers up to 64 TiB of IOVA at 4 KiB: a long loop,
-		 * which yields and which a kill ends.  What earlier chunks
-		 * took goes to a process that will never see it: the log
-		 * says marks may be lost.
+		 * which yields and which a kill ends.
 		 */
 		if (fatal_signal_pending(current)) {
-			if (!iswrite && done) {
-				log->lost = true;
-				vfmig_set_error(mdev, "dirty log: a report was killed: marks may be lost");
-			}
 			ret = -EINTR;
 			break;
 		}
@@ -828,6 +822,11 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 		if (bs.sink.touched)
 			memset(bs.sink.words, 0, n);
 		done += n;
+	}
+	/* What a killed read took goes to a process that never sees it. */
+	if (ret == -EINTR && !iswrite && done) {
+		log->lost = true;
+		vfmig_set_error(mdev, "dirty log: a report was killed: marks may be lost");
 	}
 	if (!iswrite)
 		vfmig_dirty_end(log);
