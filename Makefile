@@ -96,7 +96,11 @@ BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard b
 
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-Wall -Werror -c $< -o $@
+		$(BPF_CFLAGS) -Wall -Werror -c $< -o $@
+
+# igbvf exchanges read-to-clear bits atomically with the guest's reads:
+# atomic exchange and fetch-or are BPF ISA v3 (Linux 5.12).
+bpf/igbvf.bpf.o: BPF_CFLAGS = -mcpu=v3
 
 # edu without PRE_COPY, so tests see QEMU do a plain stop-and-copy.
 bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)

@@ -1,39 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vfmig program for the Intel 82576 VF (8086:10ca), as QEMU's igb models
- * it: an SR-IOV NIC VF made live-migratable without a vendor driver.
+ * it: an SR-IOV NIC VF made live-migratable without a vendor driver, for
+ * the guest's own driver (Linux's igbvf) as much as for our test payload.
  *
  * What state a NIC VF has, and where it lives:
  * - registers that read back as written: ring bases, lengths, heads and
- *   tails, queue enables, interrupt routing (IVAR), moderation (EITR),
- *   auto-clear and auto-mask.  save() reads them, load() writes them.
+ *   tails, queue enables, buffer sizes (SRRCTL), DCA_TXCTRL, PSRTYPE,
+ *   interrupt routing (IVAR), moderation (EITR), auto-clear and auto-mask.
+ *   save() reads them, load() writes them.
  * - registers that do not: the interrupt mask (EIMS reads back the last
  *   value written, not the mask; EIMC clears bits), the causes (EICR
  *   clears when read) and the mailbox status (V2PMAILBOX clears PFSTS,
  *   PFACK and RSTD when read).  They are trapped: writes build a shadow,
  *   and a read the program makes for itself keeps the bits it cleared
- *   until the guest reads them.
- * - state held by the PF's driver on the VF's behalf: its MAC filter,
- *   multicast list, VLANs, frame size, promiscuity.  The VF set them
- *   through the mailbox, so the program records the guest's requests
- *   (the words in VMBMEM when the guest rings REQ) and load() replays them
- *   to the destination's PF: VF reset, then each request, answered by the
- *   PF driver as the source's once was.  Idempotent requests keep their
- *   last instance (VLANs one per id), so the history stays bounded.
- * - memory the device writes by DMA: RX buffers, RX descriptor write-back,
- *   TX descriptor and head write-back.  The RX buffers are known only from
- *   the descriptors the guest posts, so a write of RDT (the doorbell) is
- *   trapped and the newly posted descriptors are read through the IOMMU
- *   (bpf_vfmig_dma_read()); each report marks every buffer posted, a
- *   buffer reposted is marked first, and the rings are marked whole.
+ *   until the guest reads them (an atomic exchange: the guest's read and
+ *   save() may race).
+ * - the statistics counters (VFGPRC...), which the guest's driver reads as
+ *   free-running 32-bit counters (a value lower than the last is a wrap):
+ *   the destination's restart from its own values, so their reads are
+ *   trapped and carry an offset that keeps what the guest reads going on
+ *   from what it read on the source.
+ * - state held by the PF's driver on the VF's behalf: its MAC address and
+ *   unicast filters, multicast list, VLANs, frame size.  The VF set them
+ *   through the mailbox, so the program records the guest's requests (the
+ *   words in VMBMEM when the guest rings REQ) and the PF's answers (VMBMEM
+ *   when the guest ACKs the reply), and load() replays them to the
+ *   destination's PF: VF reset, then each request.  Every answer must be
+ *   the one the source's PF gave (the MAC a VF reset returns, an ACK or a
+ *   NACK), else load() fails and the source runs on: a destination PF
+ *   whose administrator set another MAC or VLAN for the VF, or with no
+ *   filter slot left, cannot serve the guest.  Requests that replace an
+ *   earlier one keep their last instance (the MAC, the multicast list, the
+ *   frame size, a VLAN per id, a unicast filter per address; a filter
+ *   clear drops the filters before it), so the history stays bounded.  A
+ *   request the guest made but whose answer it had not read when the VM
+ *   stopped is replayed last, and the destination's answer is left for
+ *   the guest to read.
+ * - memory the device writes by DMA: RX buffers (and header buffers when
+ *   SRRCTL asks for header split), RX descriptor write-back, TX descriptor
+ *   and head write-back.  The RX buffers are known only from the
+ *   descriptors the guest posts, so a write of RDT (the doorbell) is
+ *   trapped by a sleepable hook that reads the newly posted descriptors
+ *   (bpf_vfmig_dma_read(), any page size); each report marks every buffer
+ *   posted, a buffer reposted is marked first, and the rings are marked
+ *   whole.  A descriptor it cannot read, or a ring access it cannot follow,
+ *   makes every later report fail until the ring is set up again: the
+ *   migration fails visibly rather than lose a page.
  *
  * Stopping: leaving a running state disables the RX queues (TX sends only
  * when the guest writes TDT, which a stopped guest does not), so no DMA
- * lands after the last report and RDH stays what save() read; a return to
- * running (a cancelled migration) enables them again.
+ * lands after the last report and RDH stays what save() read.  load()
+ * leaves them disabled and the pending causes unraised (a device in STOP
+ * makes no DMA and raises no interrupt); the return to running enables
+ * them and raises the causes, as it does after a cancelled migration.
  *
- * Relies on the model: 4-byte register accesses, one-buffer advanced RX
- * descriptors (no header split), at most 512 descriptors a ring, a PF
+ * Relies on the model: 4-byte register accesses, advanced RX descriptors
+ * (one buffer or header split), at most 4096 descriptors a ring, a PF
  * driver that answers the mailbox within the load() wait budget.
  */
 #include "vfmig.bpf.h"
@@ -43,6 +66,7 @@
 #define CTRL_RST		0x04000000
 #define VMBMEM			0x0800
 #define VMBMEM_WORDS		16
+#define PSRTYPE			0x0f0c
 #define V2PMAILBOX		0x0c40
 #define EIMS			0x1524
 #define EIMC			0x1528
@@ -55,6 +79,11 @@
 #define IVAR_MISC		0x1740
 #define EIRQ_MASK		0x7	/* three MSI-X vectors */
 
+/* Statistics: VFGPRC, VFGPTC, VFGORC, VFGOTC, VFMPRC and the loopback ones. */
+#define STATS			0x0f10
+#define STATS_END		0x0f54
+#define NSTATS			9
+
 /* Queue q's registers: RX at 0x2800 + 0x100 q, TX at 0x3800 + 0x100 q. */
 #define NQ			2
 #define RXQ(q)			(0x2800 + 0x100 * (q))
@@ -64,12 +93,17 @@
 #define DLEN			0x08
 #define SRRCTL			0x0c
 #define DH			0x10
+#define DCA_TXCTRL		0x14
 #define DT			0x18
 #define DCTL			0x28
 #define TDWBAL			0x38
 #define TDWBAH			0x3c
 #define QUEUE_ENABLE		0x02000000
-#define SRRCTL_BSIZE_MASK	0x7f	/* KiB */
+#define SRRCTL_BSIZEPKT(v)	((v) & 0x7f)		/* KiB */
+#define SRRCTL_BSIZEHDR(v)	(((v) >> 8) & 0x3f)	/* 64 bytes */
+#define SRRCTL_DESCTYPE(v)	((v) & 0x0e000000)
+#define DESCTYPE_HDR_SPLIT	0x04000000
+#define DESCTYPE_SPLIT_ALWAYS	0x0a000000
 #define DESC_SIZE		16
 
 /* V2PMAILBOX bits; these three clear when read. */
@@ -89,24 +123,37 @@
 #define VF_SET_LPE		0x05
 #define VF_SET_PROMISC		0x06
 #define MSG_TYPE(w)		((w) & 0xffff)
+#define MSG_INFO(w)		(((w) >> 16) & 0xff)
+#define MAC_FILTER_CLR		0x01	/* MSG_INFO of VF_SET_MAC_ADDR */
+#define MAC_FILTER_ADD		0x02
 #define MSG_ACK			0x80000000
+#define MSG_NACK		0x40000000
+#define ANSWER_WORDS		3	/* a VF reset's: status and the MAC */
 
-#define MAX_MSGS		16
-#define MAX_RXD			512
-#define IGBVF_VERSION		1
+#define MAX_MSGS		32
+#define MAX_RXD			4096
+#define IGBVF_VERSION		2
 
-/* One RX queue as the program follows it, to find what the device wrote. */
+/*
+ * One RX queue as the program follows it, to find what the device
+ * writes: the packet buffer, and the header buffer with header split, of
+ * each descriptor posted (0: none).
+ */
 struct rxq_track {
 	__u64 base;		/* RDBAL/RDBAH as the guest wrote them */
 	__u32 len;		/* RDLEN */
 	__u32 srrctl;
 	__u32 rdt;		/* tail the posted buffers are known up to */
-	__u32 untracked;	/* ring too long to follow: reports fail */
-	__u64 buf[MAX_RXD];	/* buffer of each descriptor, 0: none */
+	__u32 lost;		/* a buffer is unknown: reports fail */
+	__u64 pkt[MAX_RXD];
+	__u64 hdr[MAX_RXD];
 };
 
+/* A request the guest sent the PF, and the answer it read. */
 struct mbx_msg {
 	__u32 w[VMBMEM_WORDS];
+	__u32 answer[ANSWER_WORDS];
+	__u32 answered;
 };
 
 /* What the device cannot tell the program itself. */
@@ -119,11 +166,25 @@ struct igbvf_shadow {
 	__u32 eims_seen;	/* the guest wrote EIMS since attach */
 	__u32 reset_seen;	/* the guest sent VF_RESET */
 	__u32 nr_msgs;
+	__u32 kept;		/* record_request(): entries kept so far */
 	__u32 history_full;	/* more requests than MAX_MSGS: cannot save */
-	__u32 quiesced;		/* RX disabled by set_state */
-	__u32 rxdctl[NQ];	/* RXDCTL before quiescing */
+	__u32 untracked;	/* an access the program could not follow */
+	__u32 inflight;		/* 1 + slot of the request awaiting its
+				 * answer, MAX_MSGS + 1 for a VF reset
+				 */
+	__u32 inflight_pfack;	/* the guest saw the PF take it */
+	__u32 quiesced;		/* RX disabled by set_state or load */
+	__u32 rxdctl[NQ];	/* RXDCTL to restore when running again */
+	__u32 eics_on_run;	/* causes to raise when running again */
 	__u32 restored;		/* load() calls that succeeded */
-	__u32 replay_nacks;	/* replayed requests the PF refused */
+	__u32 mismatch_request;	/* replay: the request whose answer differed */
+	__u32 mismatch_source;	/* ... the source PF's answer */
+	__u32 mismatch_dest;	/* ... the destination PF's */
+	__u32 reset_answer[ANSWER_WORDS];
+	__u32 reset_answered;
+	__u32 stat_off[NSTATS];	/* added to the counters the guest reads */
+	__u32 stat_last[NSTATS]; /* what it read last */
+	__u32 requests[8];	/* requests the guest sent, by type */
 	struct mbx_msg msgs[MAX_MSGS];
 	struct rxq_track rxq[NQ];
 };
@@ -131,18 +192,24 @@ struct igbvf_shadow {
 /* Migration payload, version IGBVF_VERSION. */
 struct igbvf_queue_state {
 	__u32 rx[7];		/* RDBAL RDBAH RDLEN SRRCTL RDH RDT RXDCTL */
-	__u32 tx[8];		/* TDBAL TDBAH TDLEN TDH TDT TXDCTL TDWBAL/H */
+	__u32 tx[9];		/* TDBAL TDBAH TDLEN TDH TDT TXDCTL TDWBAL/H
+				 * DCA_TXCTRL
+				 */
 };
 
 struct igbvf_state {
 	struct igbvf_queue_state q[NQ];
-	__u32 eiac, eiam, eitr[3], ivar0, ivar_misc;
+	__u32 eiac, eiam, eitr[3], ivar0, ivar_misc, psrtype;
 	__u32 eims, eims_written, eims_seen, eicr_pending;
 	__u32 vmbmem[VMBMEM_WORDS];	/* as the device holds it */
 	__u32 mbx_pending;
 	__u32 reset_seen;
 	__u32 nr_msgs;
-	__u32 pad;
+	__u32 inflight;
+	__u32 inflight_pfack;
+	__u32 reset_answer[ANSWER_WORDS];
+	__u32 reset_answered;
+	__u32 stats[NSTATS];	/* the counters as the guest read them */
 	struct mbx_msg msgs[MAX_MSGS];
 };
 
@@ -173,7 +240,40 @@ static __u32 tx_reg(int i)
 	case 4: return DT;
 	case 5: return DCTL;
 	case 6: return TDWBAL;
-	default: return TDWBAH;
+	case 7: return TDWBAH;
+	default: return DCA_TXCTRL;
+	}
+}
+
+/* The statistics counter at @off, 0 to NSTATS - 1, or -1. */
+static int stat_index(__u64 off)
+{
+	switch (off) {
+	case 0xf10: return 0;	/* VFGPRC */
+	case 0xf14: return 1;	/* VFGPTC */
+	case 0xf18: return 2;	/* VFGORC */
+	case 0xf34: return 3;	/* VFGOTC */
+	case 0xf3c: return 4;	/* VFMPRC */
+	case 0xf40: return 5;	/* VFGPRLBC */
+	case 0xf44: return 6;	/* VFGPTLBC */
+	case 0xf48: return 7;	/* VFGORLBC */
+	case 0xf50: return 8;	/* VFGOTLBC */
+	}
+	return -1;
+}
+
+static __u32 stat_reg(int i)
+{
+	switch (i) {
+	case 0: return 0xf10;
+	case 1: return 0xf14;
+	case 2: return 0xf18;
+	case 3: return 0xf34;
+	case 4: return 0xf3c;
+	case 5: return 0xf40;
+	case 6: return 0xf44;
+	case 7: return 0xf48;
+	default: return 0xf50;
 	}
 }
 
@@ -223,17 +323,21 @@ static int wr32(struct vfmig_dev *dev, __u64 off, __u32 v)
 SEC("struct_ops.s/init")
 int BPF_PROG(igbvf_init, struct vfmig_dev *dev)
 {
-	return bpf_vfmig_trap_window(dev, BAR, VMBMEM, VMBMEM_WORDS * 4) ?:
-	       bpf_vfmig_trap_window(dev, BAR, V2PMAILBOX, 4) ?:
-	       bpf_vfmig_trap_window(dev, BAR, EIMS, 8) ?:
-	       bpf_vfmig_trap_window(dev, BAR, EICR, 4) ?:
-	       bpf_vfmig_trap_window(dev, BAR, RXQ(0), DT + 4) ?:
-	       bpf_vfmig_trap_window(dev, BAR, RXQ(1), DT + 4);
+	int err, q;
+
+	err = bpf_vfmig_trap_window(dev, BAR, VMBMEM, VMBMEM_WORDS * 4);
+	err = err ?: bpf_vfmig_trap_window(dev, BAR, V2PMAILBOX, 4);
+	err = err ?: bpf_vfmig_trap_window(dev, BAR, STATS, STATS_END - STATS);
+	err = err ?: bpf_vfmig_trap_window(dev, BAR, EIMS, 8);
+	err = err ?: bpf_vfmig_trap_window(dev, BAR, EICR, 4);
+	for (q = 0; q < NQ && !err; q++)
+		err = bpf_vfmig_trap_window(dev, BAR, RXQ(q), DT + 4);
+	return err;
 }
 
 /* ---- mailbox history ------------------------------------------------ */
 
-/* Requests that replace the previous one of their kind (a VLAN: its id). */
+/* Requests that replace the previous one of their kind. */
 static bool same_request(const __u32 *a, const __u32 *b)
 {
 	__u32 type = MSG_TYPE(a[0]);
@@ -242,7 +346,11 @@ static bool same_request(const __u32 *a, const __u32 *b)
 		return false;
 	switch (type) {
 	case VF_SET_MAC_ADDR:
-		return (a[0] & 0xffffff) == (b[0] & 0xffffff);
+		/* The MAC itself, a filter clear, or a filter per address. */
+		if (MSG_INFO(a[0]) != MSG_INFO(b[0]))
+			return false;
+		return MSG_INFO(a[0]) != MAC_FILTER_ADD ||
+		       (a[1] == b[1] && (a[2] & 0xffff) == (b[2] & 0xffff));
 	case VF_SET_VLAN:
 		return (a[1] & 0xfff) == (b[1] & 0xfff);
 	case VF_SET_MULTICAST:
@@ -253,66 +361,205 @@ static bool same_request(const __u32 *a, const __u32 *b)
 	return false;
 }
 
+/* A unicast filter request, or a clear of them all. */
+static bool uc_filter(const __u32 *w)
+{
+	return MSG_TYPE(w[0]) == VF_SET_MAC_ADDR && MSG_INFO(w[0]);
+}
+
+struct history_ctx {
+	struct igbvf_shadow *s;
+	__u32 found;		/* the slot found */
+};
+
+/*
+ * bpf_loop callback: keep entry @k unless it is a unicast filter.  The
+ * count kept is in the map, where the verifier does not follow it.
+ */
+static long keep_unless_filter(__u64 k, void *data)
+{
+	struct igbvf_shadow *s = ((struct history_ctx *)data)->s;
+	__u32 n = s->kept;
+
+	if (k >= s->nr_msgs)
+		return 1;
+	if (uc_filter(s->msgs[k & (MAX_MSGS - 1)].w))
+		return 0;
+	if (n != k)
+		s->msgs[n & (MAX_MSGS - 1)] = s->msgs[k & (MAX_MSGS - 1)];
+	s->kept = n + 1;
+	return 0;
+}
+
+/* bpf_loop callback: is entry @k replaced by the request in the mailbox? */
+static long find_same(__u64 k, void *data)
+{
+	struct history_ctx *c = data;
+	struct igbvf_shadow *s = c->s;
+
+	if (k >= s->nr_msgs)
+		return 1;
+	if (!same_request(s->msgs[k & (MAX_MSGS - 1)].w, s->vmbmem))
+		return 0;
+	c->found = k;
+	return 1;
+}
+
 /* The guest rang REQ: remember the request it put in the mailbox. */
 static void record_request(struct igbvf_shadow *s)
 {
-	__u32 i, n = s->nr_msgs, slot = n;
+	struct history_ctx c = { .s = s };
+	__u32 n, slot;
 
+	s->inflight_pfack = 0;
+	s->requests[MSG_TYPE(s->vmbmem[0]) & 7]++;
 	if (MSG_TYPE(s->vmbmem[0]) == VF_RESET) {
 		s->reset_seen = 1;
+		s->reset_answered = 0;
 		s->nr_msgs = 0;
 		s->history_full = 0;
+		s->inflight = MAX_MSGS + 1;
 		return;
 	}
-	for (i = 0; i < MAX_MSGS && i < n; i++)
-		if (same_request(s->msgs[i].w, s->vmbmem)) {
-			slot = i;
-			break;
-		}
+	/* A filter clear: the filters requested before it are gone. */
+	if (uc_filter(s->vmbmem) && MSG_INFO(s->vmbmem[0]) == MAC_FILTER_CLR) {
+		s->kept = 0;
+		bpf_loop(MAX_MSGS, keep_unless_filter, &c, 0);
+		s->nr_msgs = s->kept;
+	}
+	n = s->nr_msgs;
+	c.found = n;
+	bpf_loop(MAX_MSGS, find_same, &c, 0);
+	slot = c.found;
 	if (slot >= MAX_MSGS) {
 		s->history_full = 1;
+		s->inflight = 0;
 		return;
 	}
 	__builtin_memcpy(s->msgs[slot].w, s->vmbmem, sizeof(s->vmbmem));
+	s->msgs[slot].answered = 0;
 	if (slot == n)
 		s->nr_msgs = n + 1;
+	s->inflight = slot + 1;
+}
+
+/* The guest ACKs the PF's message: if it answers the request, keep it. */
+static void record_answer(struct vfmig_dev *dev, struct igbvf_shadow *s)
+{
+	__u32 a[ANSWER_WORDS] = {}, slot = s->inflight, type;
+	int i;
+
+	if (!slot)
+		return;
+	for (i = 0; i < ANSWER_WORDS; i++)
+		if (rd32(dev, VMBMEM + 4 * i, &a[i]))
+			return;
+	if (slot == MAX_MSGS + 1) {
+		if (MSG_TYPE(a[0]) != VF_RESET)
+			return;
+		__builtin_memcpy(s->reset_answer, a, sizeof(a));
+		s->reset_answered = 1;
+		s->inflight = 0;
+		return;
+	}
+	slot = (slot - 1) & (MAX_MSGS - 1);
+	type = MSG_TYPE(s->msgs[slot].w[0]);
+	/* A PF message of its own (a link change) is not the answer. */
+	if (MSG_TYPE(a[0]) != type || !(a[0] & (MSG_ACK | MSG_NACK)))
+		return;
+	__builtin_memcpy(s->msgs[slot].answer, a, sizeof(a));
+	s->msgs[slot].answered = 1;
+	s->inflight = 0;
+}
+
+struct copy_ctx {
+	struct mbx_msg *to;
+	const struct mbx_msg *from;
+};
+
+static long copy_msg(__u64 k, void *data)
+{
+	struct copy_ctx *c = data;
+
+	c->to[k & (MAX_MSGS - 1)] = c->from[k & (MAX_MSGS - 1)];
+	return 0;
+}
+
+/* The history, into or out of the stream (too big for one memcpy). */
+static void copy_msgs(struct mbx_msg *to, const struct mbx_msg *from)
+{
+	struct copy_ctx c = { .to = to, .from = from };
+
+	bpf_loop(MAX_MSGS, copy_msg, &c, 0);
 }
 
 /* ---- RX buffers, for dirty tracking --------------------------------- */
 
-static __u64 buf_size(struct rxq_track *r)
+static bool header_split(const struct rxq_track *r)
 {
-	__u32 kib = r->srrctl & SRRCTL_BSIZE_MASK;
+	__u32 type = SRRCTL_DESCTYPE(r->srrctl);
+
+	return type == DESCTYPE_HDR_SPLIT || type == DESCTYPE_SPLIT_ALWAYS;
+}
+
+static __u64 pkt_size(const struct rxq_track *r)
+{
+	__u32 kib = SRRCTL_BSIZEPKT(r->srrctl);
 
 	return kib ? kib * 1024 : 2048;
+}
+
+static __u64 hdr_size(const struct rxq_track *r)
+{
+	__u32 n = SRRCTL_BSIZEHDR(r->srrctl);
+
+	return n ? n * 64 : 1024;
+}
+
+/* The buffers of descriptor @i were (or may have been) written. */
+static void mark_desc(struct vfmig_dev *dev, struct rxq_track *r, __u32 i,
+		      __u64 pkt_len, __u64 hdr_len)
+{
+	__u64 pkt = r->pkt[i & (MAX_RXD - 1)], hdr = r->hdr[i & (MAX_RXD - 1)];
+
+	if (pkt)
+		bpf_vfmig_mark_dirty(dev, pkt, pkt_len);
+	if (hdr)
+		bpf_vfmig_mark_dirty(dev, hdr, hdr_len);
 }
 
 struct post_ctx {
 	struct vfmig_dev *dev;
 	struct rxq_track *r;
-	__u32 i;		/* next descriptor */
-	__u32 end;		/* stop before it */
+	__u64 pkt_len;		/* packet buffer size */
+	__u64 hdr_len;		/* header buffer size */
+	__u64 split;		/* descriptors carry a header buffer */
+	__u32 from;		/* first descriptor posted */
 	__u32 n;		/* descriptors in the ring */
 };
 
-/* bpf_loop callback: learn the buffer of one newly posted descriptor. */
+/*
+ * bpf_loop callback: learn the buffers of the @k-th newly posted
+ * descriptor.  The index comes from @k, not from a count kept in @data,
+ * which the verifier would follow through every turn of the loop.
+ */
 static long post_one(__u64 k, void *data)
 {
 	struct post_ctx *c = data;
 	struct rxq_track *r = c->r;
-	__u32 i = c->i & (MAX_RXD - 1);
-	__u64 addr = 0;
+	__u64 desc[2] = {};
+	__u32 i = c->from + k;
 
-	if (c->i == c->end)
-		return 1;
-	/* The old buffer was consumed: the device wrote it. */
-	if (r->buf[i])
-		bpf_vfmig_mark_dirty(c->dev, r->buf[i], buf_size(r));
-	if (bpf_vfmig_dma_read(c->dev, r->base + (__u64)c->i * DESC_SIZE,
-			       &addr, sizeof(addr)))
-		addr = 0;
-	r->buf[i] = addr;
-	c->i = c->i + 1 < c->n ? c->i + 1 : 0;
+	if (i >= c->n)
+		i -= c->n;
+	i &= MAX_RXD - 1;
+	/* The old buffers were consumed: the device wrote them. */
+	mark_desc(c->dev, r, i, c->pkt_len, c->hdr_len);
+	if (bpf_vfmig_dma_read(c->dev, r->base + (__u64)i * DESC_SIZE,
+			       desc, sizeof(desc)))
+		r->lost = 1;
+	r->pkt[i] = desc[0];
+	r->hdr[i] = desc[1] & c->split;
 	return 0;
 }
 
@@ -324,35 +571,48 @@ static void rx_posted(struct vfmig_dev *dev, struct rxq_track *r, __u32 from,
 
 	c.n = r->len / DESC_SIZE;
 	r->rdt = to;
-	if (!c.n || r->untracked || from >= c.n || to >= c.n)
+	if (!c.n)
 		return;
-	c.i = from;
-	c.end = to;
-	bpf_loop(MAX_RXD, post_one, &c, 0);
+	/* A tail the device cannot use, or a ring too long to follow. */
+	if (c.n > MAX_RXD || from >= c.n || to >= c.n) {
+		r->lost = 1;
+		return;
+	}
+	c.pkt_len = pkt_size(r);
+	c.hdr_len = hdr_size(r);
+	c.split = header_split(r) ? ~0ULL : 0;
+	c.from = from;
+	bpf_loop(to >= from ? to - from : to + c.n - from, post_one, &c, 0);
 }
 
-static long clear_buf(__u64 k, void *data)
+static long clear_desc(__u64 k, void *data)
 {
 	struct rxq_track *r = *(struct rxq_track **)data;
 
-	r->buf[k & (MAX_RXD - 1)] = 0;
+	r->pkt[k & (MAX_RXD - 1)] = 0;
+	r->hdr[k & (MAX_RXD - 1)] = 0;
 	return 0;
 }
 
+/* A new ring: the device owns none of its buffers until they are posted. */
 static void rx_ring_changed(struct rxq_track *r)
 {
-	r->untracked = r->len / DESC_SIZE > MAX_RXD;
+	r->lost = 0;
 	r->rdt = 0;
-	bpf_loop(MAX_RXD, clear_buf, &r, 0);
+	bpf_loop(MAX_RXD, clear_desc, &r, 0);
 }
 
 /* ---- region hooks --------------------------------------------------- */
 
-static int rx_write(struct vfmig_dev *dev, struct igbvf_shadow *s, __u32 q,
-		    __u32 reg, __u32 v)
+/* The RX queue whose registers @off is in (the window holds both). */
+static struct rxq_track *rxq_at(struct igbvf_shadow *s, __u64 off)
 {
-	struct rxq_track *r = &s->rxq[q & 1];
+	return off >= RXQ(1) ? &s->rxq[1] : &s->rxq[0];
+}
 
+static void rx_write(struct vfmig_dev *dev, struct rxq_track *r, __u32 reg,
+		     __u32 v)
+{
 	switch (reg) {
 	case DBAL:
 		r->base = (r->base & ~0xffffffffULL) | (v & ~0x7fU);
@@ -373,45 +633,57 @@ static int rx_write(struct vfmig_dev *dev, struct igbvf_shadow *s, __u32 q,
 		rx_posted(dev, r, r->rdt, v & 0xffff);
 		break;
 	}
-	return VFMIG_PASS;
 }
 
-SEC("struct_ops/region_write")
-int BPF_PROG(igbvf_write, struct vfmig_dev *dev, struct vfmig_access *acc)
+/* One 4-byte register write of the guest's, before the device sees it. */
+static void reg_write(struct vfmig_dev *dev, struct igbvf_shadow *s,
+		      __u64 off, __u32 v)
 {
-	struct igbvf_shadow *s = shadow();
-	__u64 off = acc->offset;
-	__u32 v = acc->value;
-
-	if (!s)
-		return VFMIG_PASS;
 	if (off >= VMBMEM && off < VMBMEM + VMBMEM_WORDS * 4) {
-		__u32 w = (off - VMBMEM) / 4;
-
-		if (acc->size == 4 || acc->size == 8)
-			s->vmbmem[w & (VMBMEM_WORDS - 1)] = v;
-		if (acc->size == 8)
-			s->vmbmem[(w + 1) & (VMBMEM_WORDS - 1)] = acc->value >> 32;
-		return VFMIG_PASS;
+		s->vmbmem[((off - VMBMEM) / 4) & (VMBMEM_WORDS - 1)] = v;
+		return;
 	}
-	if (acc->size != 4)
-		return VFMIG_PASS;
 	switch (off) {
 	case V2PMAILBOX:
+		if (v & MBX_ACK)
+			record_answer(dev, s);
 		if (v & MBX_REQ)
 			record_request(s);
-		return VFMIG_PASS;
+		return;
 	case EIMS:
 		s->eims |= v & EIRQ_MASK;
 		s->eims_written = v;
 		s->eims_seen = 1;
-		return VFMIG_PASS;
+		return;
 	case EIMC:
 		s->eims &= ~v;
-		return VFMIG_PASS;
+		return;
 	}
 	if (off >= RXQ(0) && off < RXQ(NQ))
-		return rx_write(dev, s, (off - RXQ(0)) / 0x100, off & 0xff, v);
+		rx_write(dev, rxq_at(s, off), off & 0xff, v);
+}
+
+/*
+ * Sleepable: a doorbell reads the descriptors it posts.  Every write is
+ * passed on to the device once the shadow has seen it; an 8-byte write is
+ * two registers, a narrower one of a followed register cannot be followed.
+ */
+SEC("struct_ops.s/region_write")
+int BPF_PROG(igbvf_write, struct vfmig_dev *dev, struct vfmig_access *acc)
+{
+	struct igbvf_shadow *s = shadow();
+	__u64 off = acc->offset;
+
+	if (!s)
+		return VFMIG_PASS;
+	if (acc->size == 4 || acc->size == 8)
+		reg_write(dev, s, off, acc->value);
+	if (acc->size == 8)
+		reg_write(dev, s, off + 4, acc->value >> 32);
+	if (acc->size < 4 && off >= RXQ(0) && off < RXQ(NQ))
+		rxq_at(s, off)->lost = 1;
+	else if (acc->size < 4)
+		s->untracked = 1;
 	return VFMIG_PASS;
 }
 
@@ -427,8 +699,23 @@ static int read_clear(struct vfmig_dev *dev, struct vfmig_access *acc,
 
 	if (rd32(dev, acc->offset, &v))
 		return VFMIG_PASS;
-	acc->value = v | *pending;
-	*pending = 0;
+	acc->value = v | __sync_lock_test_and_set(pending, 0);
+	return 0;
+}
+
+/* A counter as the guest follows it: the device's, plus the offset. */
+static int read_stat(struct vfmig_dev *dev, struct igbvf_shadow *s,
+		     struct vfmig_access *acc, int i)
+{
+	__u32 v = 0;
+
+	i &= 0xf;
+	if (i >= NSTATS)
+		return VFMIG_PASS;
+	/* Busy (a reset): what it read last, never a value that goes back. */
+	if (!rd32(dev, acc->offset, &v))
+		s->stat_last[i] = v + s->stat_off[i];
+	acc->value = s->stat_last[i];
 	return 0;
 }
 
@@ -436,12 +723,23 @@ SEC("struct_ops/region_read")
 int BPF_PROG(igbvf_read, struct vfmig_dev *dev, struct vfmig_access *acc)
 {
 	struct igbvf_shadow *s = shadow();
+	int i;
 
-	if (!s || acc->size != 4)
+	if (!s)
 		return VFMIG_PASS;
+	if (acc->size != 4) {
+		/* A read-to-clear register read some other way. */
+		if (acc->offset <= V2PMAILBOX + 3 &&
+		    acc->offset + acc->size > V2PMAILBOX)
+			s->untracked = 1;
+		return VFMIG_PASS;
+	}
 	switch (acc->offset) {
 	case V2PMAILBOX:
-		return read_clear(dev, acc, &s->mbx_pending);
+		i = read_clear(dev, acc, &s->mbx_pending);
+		if (!i && s->inflight && (acc->value & MBX_PFACK))
+			s->inflight_pfack = 1;
+		return i;
 	case EICR:
 		return read_clear(dev, acc, &s->eicr_pending);
 	case EIMS:
@@ -450,7 +748,8 @@ int BPF_PROG(igbvf_read, struct vfmig_dev *dev, struct vfmig_access *acc)
 		acc->value = s->eims_written;
 		return 0;
 	}
-	return VFMIG_PASS;
+	i = stat_index(acc->offset);
+	return i < 0 ? VFMIG_PASS : read_stat(dev, s, acc, i);
 }
 
 /* ---- stopping ------------------------------------------------------- */
@@ -461,6 +760,22 @@ static bool running(__u32 state)
 	       state == VFIO_DEVICE_STATE_PRE_COPY;
 }
 
+/* Running again (after load, or a cancelled migration): RX and causes. */
+static int resume(struct vfmig_dev *dev, struct igbvf_shadow *s)
+{
+	int q, err = 0;
+
+	for (q = 0; q < NQ && !err && s->quiesced; q++)
+		err = wr32(dev, RXQ(q) + DCTL, s->rxdctl[q]);
+	if (!err && s->eics_on_run)
+		err = wr32(dev, EICS, s->eics_on_run);
+	if (err)
+		return err;
+	s->quiesced = 0;
+	s->eics_on_run = 0;
+	return 0;
+}
+
 SEC("struct_ops.s/set_state")
 int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 {
@@ -469,12 +784,9 @@ int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 
 	if (!s || running(from) == running(to))
 		return 0;
-	for (q = 0; q < NQ && !err; q++) {
-		if (running(to)) {
-			if (s->quiesced)
-				err = wr32(dev, RXQ(q) + DCTL, s->rxdctl[q]);
-			continue;
-		}
+	if (running(to))
+		err = resume(dev, s);
+	for (q = 0; q < NQ && !err && !running(to); q++) {
 		err = rd32(dev, RXQ(q) + DCTL, &s->rxdctl[q]);
 		if (!err && (s->rxdctl[q] & QUEUE_ENABLE))
 			err = wr32(dev, RXQ(q) + DCTL,
@@ -483,7 +795,8 @@ int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 	/* Memory decoding off (a VMM setting up): nothing to quiesce. */
 	if (err)
 		return err == -EIO ? 0 : err;
-	s->quiesced = !running(to);
+	if (!running(to))
+		s->quiesced = 1;
 	return 0;
 }
 
@@ -499,7 +812,7 @@ static int save_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 		if (err)
 			return err;
 	}
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 9; i++) {
 		err = rd32(dev, TXQ(q) + tx_reg(i), &qs->tx[i]);
 		if (err)
 			return err;
@@ -509,18 +822,48 @@ static int save_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 	return 0;
 }
 
+/*
+ * What only the stopped device can give: the read-to-clear bits move to
+ * the shadow (atomically: a guest's read may race a save), the counters
+ * as the guest would read them.
+ */
+static int save_final(struct vfmig_dev *dev, struct igbvf_shadow *s,
+		      struct igbvf_state *st)
+{
+	__u32 v = 0;
+	int i, err;
+
+	err = rd32(dev, V2PMAILBOX, &v);
+	if (err)
+		return err;
+	__sync_fetch_and_or(&s->mbx_pending, v & MBX_R2C);
+	v = 0;
+	err = rd32(dev, EICR, &v);
+	if (err)
+		return err;
+	__sync_fetch_and_or(&s->eicr_pending, v & EIRQ_MASK);
+	for (i = 0; i < NSTATS; i++) {
+		err = rd32(dev, stat_reg(i), &v);
+		if (err)
+			return err;
+		st->stats[i] = v + s->stat_off[i];
+	}
+	return 0;
+}
+
 SEC("struct_ops.s/save")
 int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
 	struct igbvf_shadow *s = shadow();
 	struct igbvf_state *st = scratch();
-	__u32 v = 0;
 	int i, err;
 
 	if (!s || !st)
 		return -ENOENT;
 	if (s->history_full)
 		return -ENOSPC;
+	if (s->untracked)
+		return -EOPNOTSUPP;
 	err = save_queue(dev, s, &st->q[0], 0) ?:
 	      save_queue(dev, s, &st->q[1], 1) ?:
 	      rd32(dev, EIAC, &st->eiac) ?:
@@ -529,17 +872,12 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	      rd32(dev, EITR0 + 4, &st->eitr[1]) ?:
 	      rd32(dev, EITR0 + 8, &st->eitr[2]) ?:
 	      rd32(dev, IVAR0, &st->ivar0) ?:
-	      rd32(dev, IVAR_MISC, &st->ivar_misc);
+	      rd32(dev, IVAR_MISC, &st->ivar_misc) ?:
+	      rd32(dev, PSRTYPE, &st->psrtype);
 	for (i = 0; i < VMBMEM_WORDS && !err; i++)
 		err = rd32(dev, VMBMEM + 4 * i, &st->vmbmem[i]);
-	/* Read-to-clear: the bits move to the shadow, for the guest. */
-	if (!err)
-		err = rd32(dev, V2PMAILBOX, &v);
-	s->mbx_pending |= v & MBX_R2C;
-	v = 0;
-	if (!err)
-		err = rd32(dev, EICR, &v);
-	s->eicr_pending |= v & EIRQ_MASK;
+	if (!err && stream->phase == VFMIG_SAVE_FINAL)
+		err = save_final(dev, s, st);
 	if (err)
 		return err;
 	st->eims = s->eims;
@@ -549,7 +887,12 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	st->mbx_pending = s->mbx_pending;
 	st->reset_seen = s->reset_seen;
 	st->nr_msgs = s->nr_msgs;
-	__builtin_memcpy(st->msgs, s->msgs, sizeof(st->msgs));
+	st->inflight = s->inflight;
+	st->inflight_pfack = s->inflight_pfack;
+	__builtin_memcpy(st->reset_answer, s->reset_answer,
+			 sizeof(st->reset_answer));
+	st->reset_answered = s->reset_answered;
+	copy_msgs(st->msgs, s->msgs);
 	return bpf_vfmig_stream_write(stream, st, sizeof(*st));
 }
 
@@ -589,8 +932,12 @@ static int mbx_wait(struct mbx_wait_ctx *c, __u32 bit)
 	return c->err;
 }
 
-/* Send one request as the guest did; the PF's first answer word. */
-static int mbx_call(struct vfmig_dev *dev, const __u32 *msg, __u32 *answer)
+/*
+ * Send one request as the guest did; the PF's answer.  With @keep, the
+ * answer stays in the mailbox unacknowledged, for the guest to read.
+ */
+static int mbx_call(struct vfmig_dev *dev, const __u32 *msg, __u32 *answer,
+		    bool keep)
 {
 	struct mbx_wait_ctx c = { .dev = dev };
 	int i, err;
@@ -600,46 +947,78 @@ static int mbx_call(struct vfmig_dev *dev, const __u32 *msg, __u32 *answer)
 		err = wr32(dev, VMBMEM + 4 * i, msg[i]);
 	err = err ?: wr32(dev, V2PMAILBOX, MBX_REQ) ?:
 	      mbx_wait(&c, MBX_PFACK) ?:
-	      mbx_wait(&c, MBX_PFSTS) ?:
-	      wr32(dev, V2PMAILBOX, MBX_VFU) ?:
-	      rd32(dev, VMBMEM, answer) ?:
-	      wr32(dev, V2PMAILBOX, MBX_ACK);
-	return err;
+	      mbx_wait(&c, MBX_PFSTS);
+	for (i = 0; i < ANSWER_WORDS && !err; i++)
+		err = rd32(dev, VMBMEM + 4 * i, &answer[i]);
+	if (err || keep)
+		return err;
+	return wr32(dev, V2PMAILBOX, MBX_VFU) ?: wr32(dev, V2PMAILBOX, MBX_ACK);
 }
 
 struct replay_ctx {
 	struct vfmig_dev *dev;
 	struct igbvf_state *st;
 	struct igbvf_shadow *s;
+	__u32 skip;		/* slot replayed last, or MAX_MSGS */
 	int err;
 };
+
+/* The destination PF must answer as the source's did. */
+static int same_answer(struct igbvf_shadow *s, const __u32 *msg,
+		       const __u32 *was, const __u32 *got, __u32 words)
+{
+	__u32 i;
+
+	for (i = 0; i < ANSWER_WORDS && i < words; i++)
+		if (was[i] != got[i]) {
+			s->mismatch_request = msg[0];
+			s->mismatch_source = was[i];
+			s->mismatch_dest = got[i];
+			bpf_printk("igbvf: request %x answered %x on the source, %x here",
+				   msg[0], was[i], got[i]);
+			return -EPROTO;
+		}
+	return 0;
+}
+
+/* Replay slot @i (the in-flight one with @keep) and check its answer. */
+static int replay_slot(struct replay_ctx *c, __u32 i, bool keep)
+{
+	struct mbx_msg *m = &c->st->msgs[i & (MAX_MSGS - 1)];
+	__u32 answer[ANSWER_WORDS] = {};
+	int err;
+
+	err = mbx_call(c->dev, m->w, answer, keep);
+	if (err)
+		return err;
+	if (MSG_TYPE(answer[0]) != MSG_TYPE(m->w[0]))
+		return -EPROTO;
+	return m->answered ? same_answer(c->s, m->w, m->answer, answer, 1) : 0;
+}
 
 static long replay_one(__u64 k, void *data)
 {
 	struct replay_ctx *c = data;
-	__u32 i = k & (MAX_MSGS - 1), answer = 0;
 
 	if (k >= c->st->nr_msgs)
 		return 1;
-	c->err = mbx_call(c->dev, c->st->msgs[i].w, &answer);
-	if (c->err)
-		return 1;
-	if (MSG_TYPE(answer) != MSG_TYPE(c->st->msgs[i].w[0])) {
-		c->err = -EPROTO;
-		return 1;
-	}
-	if (!(answer & MSG_ACK))
-		c->s->replay_nacks++;
-	return 0;
+	if (k == c->skip)
+		return 0;
+	c->err = replay_slot(c, k, false);
+	return c->err ? 1 : 0;
 }
 
-/* Rebuild the PF's view of this VF: reset it, then each request. */
+/*
+ * Rebuild the PF's view of this VF: reset it, then each request, the one
+ * the guest awaits an answer to last, its answer left for the guest.
+ */
 static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 			  struct igbvf_shadow *s)
 {
-	__u32 reset[VMBMEM_WORDS] = { VF_RESET };
-	struct replay_ctx c = { .dev = dev, .st = st, .s = s };
-	__u32 answer = 0, v = 0;
+	__u32 reset[VMBMEM_WORDS] = { VF_RESET }, answer[ANSWER_WORDS] = {};
+	struct replay_ctx c = { .dev = dev, .st = st, .s = s, .skip = MAX_MSGS };
+	bool reset_inflight = st->inflight == MAX_MSGS + 1;
+	__u32 v = 0;
 	int err;
 
 	/* A reset, and whatever status the PF left, are not the guest's. */
@@ -647,15 +1026,27 @@ static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 	      rd32(dev, V2PMAILBOX, &v);
 	if (err || !st->reset_seen)
 		return err;
-	err = mbx_call(dev, reset, &answer);
+	err = mbx_call(dev, reset, answer, reset_inflight);
 	if (err)
 		return err;
-	if (MSG_TYPE(answer) != VF_RESET)
+	if (MSG_TYPE(answer[0]) != VF_RESET)
 		return -EPROTO;
+	if (st->reset_answered)
+		err = same_answer(s, reset, st->reset_answer, answer,
+				  ANSWER_WORDS);
+	if (err || reset_inflight)
+		return err;
+	if (st->inflight)
+		c.skip = st->inflight - 1;
 	bpf_loop(MAX_MSGS, replay_one, &c, 0);
-	return c.err ?: rd32(dev, V2PMAILBOX, &v);
+	if (c.err)
+		return c.err;
+	if (st->inflight)
+		return replay_slot(&c, st->inflight - 1, true);
+	return rd32(dev, V2PMAILBOX, &v);
 }
 
+/* Queue registers, RX left disabled until the device runs. */
 static int load_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 		      struct igbvf_queue_state *qs, int q)
 {
@@ -670,12 +1061,13 @@ static int load_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 		err = wr32(dev, TXQ(q) + tx_reg(i), qs->tx[i]);
 	err = err ?: wr32(dev, TXQ(q) + TDWBAL, qs->tx[6]) ?:
 	      wr32(dev, TXQ(q) + TDWBAH, qs->tx[7]) ?:
+	      wr32(dev, TXQ(q) + DCA_TXCTRL, qs->tx[8]) ?:
 	      wr32(dev, TXQ(q) + DT, qs->tx[4]) ?:
 	      wr32(dev, TXQ(q) + DCTL, qs->tx[5]) ?:
-	      wr32(dev, RXQ(q) + DT, qs->rx[5]) ?:
-	      wr32(dev, RXQ(q) + DCTL, qs->rx[6]);
+	      wr32(dev, RXQ(q) + DT, qs->rx[5]);
 	if (err)
 		return err;
+	s->rxdctl[q & 1] = qs->rx[6];
 
 	/* Follow the buffers the device owns here too. */
 	r->base = (__u64)qs->rx[1] << 32 | qs->rx[0];
@@ -686,6 +1078,7 @@ static int load_queue(struct vfmig_dev *dev, struct igbvf_shadow *s,
 	return 0;
 }
 
+/* Interrupt set-up; the causes pending are raised when the device runs. */
 static int load_irq(struct vfmig_dev *dev, struct igbvf_state *st)
 {
 	return wr32(dev, EITR0, st->eitr[0]) ?:
@@ -697,8 +1090,51 @@ static int load_irq(struct vfmig_dev *dev, struct igbvf_state *st)
 	       wr32(dev, EIAM, st->eiam) ?:
 	       wr32(dev, EIMC, EIRQ_MASK) ?:
 	       wr32(dev, EIMS, st->eims) ?:
-	       /* Pending causes raised again: the guest is interrupted. */
-	       (st->eicr_pending ? wr32(dev, EICS, st->eicr_pending) : 0);
+	       wr32(dev, PSRTYPE, st->psrtype);
+}
+
+/* Counters go on from what the guest read on the source. */
+static int load_stats(struct vfmig_dev *dev, struct igbvf_state *st,
+		      struct igbvf_shadow *s)
+{
+	__u32 v = 0;
+	int i, err;
+
+	for (i = 0; i < NSTATS; i++) {
+		err = rd32(dev, stat_reg(i), &v);
+		if (err)
+			return err;
+		s->stat_off[i] = st->stats[i] - v;
+		s->stat_last[i] = st->stats[i];
+	}
+	return 0;
+}
+
+/* The shadow follows the guest's state as it was on the source. */
+static void load_shadow(struct igbvf_state *st, struct igbvf_shadow *s)
+{
+	__builtin_memcpy(s->vmbmem, st->vmbmem, sizeof(s->vmbmem));
+	copy_msgs(s->msgs, st->msgs);
+	__builtin_memcpy(s->reset_answer, st->reset_answer,
+			 sizeof(s->reset_answer));
+	s->reset_answered = st->reset_answered;
+	s->nr_msgs = st->nr_msgs;
+	s->reset_seen = st->reset_seen;
+	s->history_full = 0;
+	s->untracked = 0;
+	s->inflight = st->inflight;
+	s->inflight_pfack = st->inflight_pfack;
+	s->mbx_pending = st->mbx_pending;
+	/* The answer awaited is the destination PF's, left in the mailbox. */
+	if (st->inflight)
+		s->mbx_pending |= MBX_PFSTS |
+				  (st->inflight_pfack ? 0 : MBX_PFACK);
+	s->eicr_pending = 0;
+	s->eics_on_run = st->eicr_pending;
+	s->eims = st->eims;
+	s->eims_written = st->eims_written;
+	s->eims_seen = st->eims_seen;
+	s->quiesced = 1;
 }
 
 SEC("struct_ops.s/load")
@@ -718,29 +1154,21 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 		if (stream->pos == stream->length)
 			break;
 	}
-	if (stream->pos != stream->length || st->nr_msgs > MAX_MSGS)
+	if (stream->pos != stream->length || st->nr_msgs > MAX_MSGS ||
+	    (st->inflight > st->nr_msgs && st->inflight != MAX_MSGS + 1))
 		return -EINVAL;
 
 	err = replay_mailbox(dev, st, s);
-	for (i = 0; i < VMBMEM_WORDS && !err; i++)
+	/* The mailbox as the guest left it, unless an answer awaits it. */
+	for (i = 0; i < VMBMEM_WORDS && !err && !st->inflight; i++)
 		err = wr32(dev, VMBMEM + 4 * i, st->vmbmem[i]);
 	err = err ?: load_queue(dev, s, &st->q[0], 0) ?:
 	      load_queue(dev, s, &st->q[1], 1) ?:
-	      load_irq(dev, st);
+	      load_irq(dev, st) ?:
+	      load_stats(dev, st, s);
 	if (err)
 		return err;
-
-	__builtin_memcpy(s->vmbmem, st->vmbmem, sizeof(s->vmbmem));
-	__builtin_memcpy(s->msgs, st->msgs, sizeof(s->msgs));
-	s->nr_msgs = st->nr_msgs;
-	s->reset_seen = st->reset_seen;
-	s->history_full = 0;
-	s->mbx_pending = st->mbx_pending;
-	s->eicr_pending = 0;
-	s->eims = st->eims;
-	s->eims_written = st->eims_written;
-	s->eims_seen = st->eims_seen;
-	s->quiesced = 0;
+	load_shadow(st, s);
 	s->restored++;
 	return 0;
 }
@@ -750,15 +1178,15 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 struct mark_ctx {
 	struct vfmig_dev *dev;
 	struct rxq_track *r;
+	__u64 pkt_len;
+	__u64 hdr_len;
 };
 
 static long mark_buf(__u64 k, void *data)
 {
 	struct mark_ctx *c = data;
-	__u64 addr = c->r->buf[k & (MAX_RXD - 1)];
 
-	if (addr)
-		bpf_vfmig_mark_dirty(c->dev, addr, buf_size(c->r));
+	mark_desc(c->dev, c->r, k, c->pkt_len, c->hdr_len);
 	return 0;
 }
 
@@ -787,8 +1215,11 @@ int BPF_PROG(igbvf_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 		return -ENOENT;
 	for (q = 0; q < NQ; q++) {
 		c.r = &s->rxq[q];
-		if (c.r->untracked)
-			return -EOPNOTSUPP;
+		/* A buffer the device may write is unknown: say so. */
+		if (c.r->lost)
+			return -EIO;
+		c.pkt_len = pkt_size(c.r);
+		c.hdr_len = hdr_size(c.r);
 		bpf_loop(MAX_RXD, mark_buf, &c, 0);
 		err = err ?: mark_ring(dev, RXQ(q)) ?: mark_ring(dev, TXQ(q)) ?:
 		      rd32(dev, TXQ(q) + TDWBAL, &lo) ?:
