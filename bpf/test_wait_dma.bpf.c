@@ -5,7 +5,7 @@
  *
  * DMA reads: an 8-byte write to BAR 0 offset 0x100 (a register edu does
  * not have) sets an IOVA; an 8-byte read of 0x100 returns the 8 bytes the
- * device sees there (from the region hook, under RCU), or fails with the
+ * device sees there (from the region hook, a sleepable one), or fails with the
  * kfunc's error; a read of 0x108 returns the error of a read of size
  * 0x108's last write (0 or > VFMIG_MAX_DMA_READ: refused) at that IOVA.
  *
@@ -50,7 +50,7 @@ struct {
 	__type(value, __u8[VFMIG_MAX_DMA_READ + 8]);
 } big SEC(".maps");
 
-SEC("struct_ops/region_read")
+SEC("struct_ops.s/region_read")
 int BPF_PROG(wd_read, struct vfmig_dev *dev, struct vfmig_access *acc)
 {
 	__u64 v = 0;

@@ -94,8 +94,12 @@ extern int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, __u64 iova,
 				__u64 len) __ksym;
 
 /*
- * Memory as the device sees it, by IOVA (descriptor rings, say): from any
- * callback, at most VFMIG_MAX_DMA_READ bytes; -EFAULT where unmapped.
+ * Memory as the device sees it, by IOVA (descriptor rings, say), through
+ * the VFIO core's access path for the device's user, any page size: from
+ * sleepable callbacks only (a region hook that needs it is declared
+ * SEC("struct_ops.s/region_write")), at most VFMIG_MAX_DMA_READ bytes;
+ * -EFAULT where unmapped.  A read that fails is data the program does not
+ * have: report it (a failed dirty report), never guess.
  */
 extern int bpf_vfmig_dma_read(struct vfmig_dev *dev, __u64 iova, void *buf,
 			      __u32 buf__sz) __ksym;

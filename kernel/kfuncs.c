@@ -17,8 +17,9 @@
  * - config access respects a reset's pci_cfg_access_lock();
  * - from sleepable callbacks these kfuncs wait for a reset in progress;
  *   from region hooks (under RCU) they cannot, and fail with -EBUSY;
- * - device memory is read only where the device's own IOMMU domain maps
- *   it, a page at a time, holding the page.
+ * - guest memory is read only through the VFIO core's own access path for
+ *   the device's user (its type1 container or iommufd IOAS), which
+ *   excludes concurrent unmaps.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -609,29 +610,81 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 	return 0;
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD)
 /*
- * Copy @len bytes at @iova, all in one IOMMU page, from the memory the
- * device sees.  The page is held while copied, and the translation is
- * checked again once it is held: a page unmapped and freed meanwhile is
- * never read.
+ * iommufd gives a driver no access of the IOAS behind the HWPT its user
+ * attached (QEMU always attaches an HWPT): translate through the domain
+ * and hold the page's folio (a tail page of a THP or hugetlb folio has no
+ * count of its own), then translate again.  An unmap clears the IOMMU
+ * mapping before it unpins the page, so a translation that still holds
+ * once the folio is held proves the page was the device's meanwhile.  The
+ * walk itself is not ordered against an unmap freeing page tables: the
+ * remaining gap of this backend (kernel/README "Safety").
  */
-static int vfmig_dma_copy(struct iommu_domain *domain, u64 iova, void *dst,
-			  u32 len)
+static int vfmig_iommufd_read_page(struct iommu_domain *domain, u64 iova,
+				   void *dst, u32 len)
 {
 	phys_addr_t phys = iommu_iova_to_phys(domain, iova);
+	struct folio *folio;
 	struct page *page;
 	int ret = 0;
 
-	if (!phys || !pfn_valid(PHYS_PFN(phys)))
+	page = phys ? pfn_to_online_page(PHYS_PFN(phys)) : NULL;
+	if (!page || is_zone_device_page(page))
 		return -EFAULT;
-	page = pfn_to_page(PHYS_PFN(phys));
-	if (is_zone_device_page(page) || !get_page_unless_zero(page))
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
 		return -EFAULT;
-	if (iommu_iova_to_phys(domain, iova) == phys)
-		memcpy_from_page(dst, page, offset_in_page(phys), len);
-	else
+	if (page_folio(page) != folio ||
+	    iommu_iova_to_phys(domain, iova) != phys)
 		ret = -EAGAIN;
-	put_page(page);
+	else
+		memcpy_from_page(dst, page, offset_in_page(phys), len);
+	folio_put(folio);
+	return ret;
+}
+
+static int vfmig_iommufd_dma_read(struct vfmig_device *mdev, u64 iova,
+				  void *dst, u32 len)
+{
+	struct iommu_domain *domain;
+	u32 done = 0, n;
+	int ret = 0;
+
+	/* Only a domain the device's user owns: never the kernel's own. */
+	domain = iommu_get_domain_for_dev(&mdev->core.pdev->dev);
+	if (!domain || domain->type != IOMMU_DOMAIN_UNMANAGED)
+		return -EFAULT;
+	while (done < len && !ret) {
+		n = min_t(u64, len - done,
+			  PAGE_SIZE - offset_in_page(iova + done));
+		ret = vfmig_iommufd_read_page(domain, iova + done, dst + done,
+					      n);
+		done += n;
+	}
+	return ret;
+}
+#endif
+
+/*
+ * A read the device's user could stall (a page it made fault forever, say,
+ * with userfaultfd) would hold the device's SRCU and keep a detach waiting:
+ * guest memory mapped for DMA is pinned and present, so the copy is made
+ * without faulting pages in, and a page that is not present fails.
+ */
+static int vfmig_dma_copy(struct vfmig_device *mdev, u64 iova, void *dst,
+			  u32 len)
+{
+	int ret;
+
+	pagefault_disable();
+#if IS_ENABLED(CONFIG_IOMMUFD)
+	if (mdev->core.vdev.iommufd_device)
+		ret = vfmig_iommufd_dma_read(mdev, iova, dst, len);
+	else
+#endif
+		ret = vfio_dma_rw(&mdev->core.vdev, iova, dst, len, false);
+	pagefault_enable();
 	return ret;
 }
 
@@ -644,48 +697,39 @@ static int vfmig_dma_copy(struct iommu_domain *domain, u64 iova, void *dst,
  *
  * For programs that must know what the device was told through memory: a
  * NIC's descriptor rings hold the buffer addresses it will write.  Reads
- * through the IOMMU domain the device's user attached (type1 container
- * or iommufd), so only memory the device itself may reach; never sleeps,
- * from any callback.  Memory the user unmaps meanwhile is not read.
+ * through the VFIO core's own access path for the device's user: the type1
+ * container's (vfio_dma_rw(), under the container's lock, so a concurrent
+ * unmap either precedes or follows the read) or, with iommufd, an access
+ * of the device's IOAS; so only memory the device itself may reach, of any
+ * page size (small, transparent huge or hugetlb pages).
+ *
+ * Context: sleepable callbacks only (the verifier refuses it elsewhere),
+ * region hooks included when they are sleepable; the read is made from the
+ * calling task for the device's user (its VMM's threads, or a kernel
+ * worker), not from another process.
  *
  * Return: 0; -EINVAL for a size out of range or a wrapping range; -ENODEV
  * while the device is closed or its user changes its IOMMU domain; -EFAULT
- * where the device has no mapping, or maps something other than RAM;
- * -EAGAIN if a page was unmapped while being read.  On error @buf is
- * zeroed.
+ * where the device has no mapping, the memory is not present, or the
+ * calling task is another process than the device's user.  On error @buf
+ * is zeroed: a program must treat it as a read it could not make (a dirty
+ * log it cannot complete reports pages lost), never as data.
  */
 __bpf_kfunc int bpf_vfmig_dma_read(struct vfmig_dev *dev, u64 iova,
 				   void *buf, u32 buf__sz)
 {
 	struct vfmig_device *mdev = dev_to_vfmig(dev);
-	struct iommu_domain *domain;
-	u32 done = 0, n;
-	int idx, ret = 0;
+	int idx, ret;
 
 	if (!buf__sz || buf__sz > VFMIG_MAX_DMA_READ ||
 	    iova + buf__sz - 1 < iova)
 		return -EINVAL;
 	/* close_device and a domain change wait for this section. */
 	idx = srcu_read_lock(&mdev->srcu);
-	if (!READ_ONCE(mdev->barmap_ready) || READ_ONCE(mdev->dma_changing)) {
+	if (!READ_ONCE(mdev->barmap_ready) || READ_ONCE(mdev->dma_changing))
 		ret = -ENODEV;
-		goto out;
-	}
-	/* Only a domain the device's user owns: never the kernel's own. */
-	domain = iommu_get_domain_for_dev(&mdev->core.pdev->dev);
-	if (!domain || domain->type != IOMMU_DOMAIN_UNMANAGED) {
-		ret = -EFAULT;
-		goto out;
-	}
-	while (done < buf__sz) {
-		n = min_t(u64, buf__sz - done,
-			  PAGE_SIZE - offset_in_page(iova + done));
-		ret = vfmig_dma_copy(domain, iova + done, buf + done, n);
-		if (ret)
-			break;
-		done += n;
-	}
-out:
+	else
+		ret = vfmig_dma_copy(mdev, iova, buf, buf__sz) ? -EFAULT : 0;
 	srcu_read_unlock(&mdev->srcu, idx);
 	if (ret)
 		memset(buf, 0, buf__sz);
@@ -707,7 +751,7 @@ BTF_ID_FLAGS(func, bpf_vfmig_stream_write_bar, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_error, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_mark_dirty, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_usleep, KF_TRUSTED_ARGS | KF_SLEEPABLE)
-BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

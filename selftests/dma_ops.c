@@ -2,9 +2,18 @@
 /*
  * The DMA and dirty-log operations of vfio-ops (see vfio_ops.c):
  *
- *   map IOVA LEN             mmap LEN bytes of anonymous memory and
+ *   map IOVA LEN [KIND]      mmap LEN bytes of anonymous memory and
  *                            VFIO_IOMMU_MAP_DMA them at IOVA, so the device
- *                            can DMA there
+ *                            can DMA there; KIND is small (4 KiB pages,
+ *                            the default), thp (2 MiB aligned, madvised
+ *                            huge, prints the AnonHugePages it got) or
+ *                            hugetlb (MAP_HUGETLB, 2 MiB pages)
+ *   unmap IOVA LEN           VFIO_IOMMU_UNMAP_DMA and munmap a mapping
+ *   dmarace IOVA N           one thread maps and unmaps 2 MiB (THP) at IOVA
+ *                            N times while another reads its first 8 bytes
+ *                            through BAR 0 0x100 of bpf/test_wait_dma.bpf.o:
+ *                            prints how many reads saw the memory, how many
+ *                            failed, and how many saw anything else
  *   fill IOVA LEN BYTE       memset mapped memory
  *   buf IOVA LEN             print mapped memory as hex bytes
  *   dlstart VIA PAGE N IOVA LEN STRIDE
@@ -72,34 +81,170 @@ static uint8_t *mapped(uint64_t iova, uint64_t len)
 	return NULL;
 }
 
-static void op_map(int container, uint64_t iova, uint64_t len)
+#define HUGE_2M		(2ULL << 20)
+
+/* Anonymous memory of the kind asked for, or MAP_FAILED. */
+static void *map_memory(uint64_t len, const char *kind)
+{
+	uint8_t *mem;
+
+	if (!strcmp(kind, "hugetlb"))
+		return mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (strcmp(kind, "thp"))
+		return mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* 2 MiB aligned, so the first fault of each 2 MiB is a huge page. */
+	mem = mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return mem;
+	mem = (uint8_t *)(((uintptr_t)mem + HUGE_2M - 1) & ~(HUGE_2M - 1));
+	madvise(mem, len, MADV_HUGEPAGE);
+	memset(mem, 0, len);
+	return mem;
+}
+
+/* kB of AnonHugePages in the VMA at @addr, from smaps; -1 if not found. */
+static long anon_huge_kb(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, lo, hi;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	long kb = -1;
+	bool in = false;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int map_at(int container, uint64_t iova, uint64_t len, void *mem)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)mem,
 		.iova = iova,
 		.size = len,
 	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+static int unmap_at(int container, uint64_t iova, uint64_t len)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = len,
+	};
+
+	return ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}
+
+static void op_map(int container, uint64_t iova, uint64_t len, const char *kind)
+{
 	void *mem;
+	int err;
 
 	printf("map 0x%llx 0x%llx: ", (unsigned long long)iova, (unsigned long long)len);
 	if (nr_maps == sizeof(maps) / sizeof(maps[0])) {
 		printf("error: too many mappings\n");
 		return;
 	}
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = map_memory(len, kind);
 	if (mem == MAP_FAILED) {
 		printf("error: %s\n", strerror(errno));
 		return;
 	}
-	map.vaddr = (uintptr_t)mem;
-	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map)) {
-		printf("error: %s\n", strerror(errno));
+	err = map_at(container, iova, len, mem);
+	if (err) {
+		printf("error: %s\n", strerror(-err));
 		munmap(mem, len);
 		return;
 	}
 	maps[nr_maps++] = (struct mapping){ iova, len, mem };
-	printf("ok\n");
+	if (!strcmp(kind, "thp"))
+		printf("ok, AnonHugePages %ld kB\n", anon_huge_kb(mem));
+	else
+		printf("ok\n");
+}
+
+static void op_unmap(int container, uint64_t iova, uint64_t len)
+{
+	int err = unmap_at(container, iova, len);
+
+	for (unsigned int i = 0; !err && i < nr_maps; i++)
+		if (maps[i].iova == iova) {
+			munmap(maps[i].mem, maps[i].len);
+			maps[i] = maps[--nr_maps];
+			break;
+		}
+	printf("unmap 0x%llx: %s\n", (unsigned long long)iova, err ? strerror(-err) : "ok");
+}
+
+/* bpf/test_wait_dma.bpf.o: an 8-byte write here sets the IOVA a read of it reads. */
+#define DMA_READ_REGISTER	0x100
+
+struct dmarace {
+	int container;
+	uint64_t iova;
+	uint64_t n;
+	volatile bool done;
+	uint64_t cycles;
+};
+
+static void *dmarace_mapper(void *arg)
+{
+	struct dmarace *r = arg;
+	uint8_t *mem = map_memory(HUGE_2M, "thp");
+
+	if (mem == MAP_FAILED) {
+		r->done = true;
+		return NULL;
+	}
+	memset(mem, 0x5a, HUGE_2M);
+	for (uint64_t i = 0; i < r->n; i++) {
+		if (map_at(r->container, r->iova, HUGE_2M, mem))
+			break;
+		unmap_at(r->container, r->iova, HUGE_2M);
+		r->cycles++;
+	}
+	r->done = true;
+	return NULL;
+}
+
+static void op_dmarace(int fd, int container, uint64_t bar0, uint64_t iova, uint64_t n)
+{
+	struct dmarace r = { .container = container, .iova = iova, .n = n };
+	uint64_t seen = 0, failed = 0, wrong = 0, v;
+	pthread_t t;
+
+	if (pwrite(fd, &iova, 8, bar0 + DMA_READ_REGISTER) != 8 ||
+	    pthread_create(&t, NULL, dmarace_mapper, &r)) {
+		printf("dmarace: error: %s\n", strerror(errno));
+		return;
+	}
+	while (!r.done) {
+		if (pread(fd, &v, 8, bar0 + DMA_READ_REGISTER) != 8)
+			failed++;
+		else if (v == 0x5a5a5a5a5a5a5a5aULL)
+			seen++;
+		else
+			wrong++;
+	}
+	pthread_join(t, NULL);
+	printf("dmarace: %llu cycles, %llu reads saw the memory, %llu failed, %llu saw other bytes\n",
+	       (unsigned long long)r.cycles, (unsigned long long)seen,
+	       (unsigned long long)failed, (unsigned long long)wrong);
 }
 
 static void op_fill(uint64_t iova, uint64_t len, int byte)
@@ -477,8 +622,12 @@ static void op_tmark(int fd, uint64_t bar0, uint64_t n)
 int dma_op(int device_fd, int container, uint64_t bar0, int argc, char **argv)
 {
 #define N(i) strtoull(argv[i], NULL, 0)
-	if (argc == 3 && !strcmp(argv[0], "map"))
-		op_map(container, N(1), N(2));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[0], "map"))
+		op_map(container, N(1), N(2), argc == 4 ? argv[3] : "small");
+	else if (argc == 3 && !strcmp(argv[0], "unmap"))
+		op_unmap(container, N(1), N(2));
+	else if (argc == 3 && !strcmp(argv[0], "dmarace"))
+		op_dmarace(device_fd, container, bar0, N(1), N(2));
 	else if (argc == 4 && !strcmp(argv[0], "fill"))
 		op_fill(N(1), N(2), N(3));
 	else if (argc == 3 && !strcmp(argv[0], "buf"))

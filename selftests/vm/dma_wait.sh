@@ -42,6 +42,49 @@ t_dma_read_sees_device_memory() {
 	hdetach
 }
 
+# Guest RAM on huge pages (QEMU madvises its RAM huge; hugetlbfs backs it
+# on request): every offset of a 2 MiB THP and of a hugetlb page reads
+# right, within a 4 KiB page, across 4 KiB and across two huge pages.
+t_dma_read_huge_pages() {
+	local out kind base i
+	local -a offs=(0 0x1000 0x100ffc 0x1ffff8 0x1ffffc 0x3ffff8)
+	local -a want=(0x3333333333333333 0x3333333333333333 0x3333333333333333
+		       0x3333333333333333 0x4444444433333333 0x4444444444444444)
+	echo 8 >/proc/sys/vm/nr_hugepages
+	wdattach >/dev/null
+	for kind in thp hugetlb; do
+		base=$([ $kind = thp ] && echo 0x200000 || echo 0x800000)
+		local ops=("map $base 0x400000 $kind" "fill $base 0x200000 0x33"
+			   "fill $((base + 0x200000)) 0x200000 0x44")
+		for i in "${offs[@]}"; do
+			ops+=("wr 0 0x100 8 $((base + i))" "rd 0 0x100 8")
+		done
+		out=$($OPS "$A" "${ops[@]}")
+		case $kind in
+		thp) assert_has "THP backs the mapping" "AnonHugePages 4096 kB" "$(answer 1 "$out")" ;;
+		*) assert_eq "hugetlb mapping" ok "$(answer 1 "$out")" ;;
+		esac
+		for i in "${!offs[@]}"; do
+			assert_eq "$kind +${offs[i]}" "${want[i]}" "$(answer $((5 + 2 * i)) "$out")"
+		done
+	done
+	echo 0 >/proc/sys/vm/nr_hugepages
+	hdetach
+}
+
+# A mapping unmapped and mapped again while a hook reads it: each read
+# sees the memory or fails cleanly (KASAN's tier checks no freed page or
+# page table is read).
+t_dma_read_races_unmap() {
+	local out
+	wdattach >/dev/null
+	out=$($OPS "$A" 'dmarace 0x400000 2000')
+	echo "    $out"
+	assert_has "the race ran" "2000 cycles" "$out"
+	assert_has "no read saw other bytes" " 0 saw other bytes" "$out"
+	hdetach
+}
+
 # A program that waits in a loop is stopped by the budget: about
 # VFMIG_MAX_WAIT_MS of waiting, then -ETIMEDOUT, and the arc completes.
 t_usleep_bounded() {
@@ -63,4 +106,5 @@ t_usleep_bounded() {
 	hdetach
 }
 
-DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_usleep_bounded)
+DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_dma_read_huge_pages
+		t_dma_read_races_unmap t_usleep_bounded)
