@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """Read the largest dirty report one read(2) can ask for: 0x7ffff000 bytes
 of the vfmig region's bitmap (64 TiB of IOVA at 4 KiB), from the device fd
-in $VFIO_DEVICE_FD (run from vfio-ops "sh").  The buffer is one 64 KiB
-memfd page range mapped again and again, so the read costs no memory.
+in $VFIO_DEVICE_FD (run from vfio-ops "sh").  The buffer is one 16 MiB
+memfd mapped again and again (128 times), so the read costs little memory
+and the process few mappings to tear down when killed.
 
 Usage: dirty_bigread.py REGION_INDEX STARTED_FILE
 Writes STARTED_FILE just before the read; prints "read N bytes in S s"."""
@@ -13,7 +14,7 @@ import sys
 import time
 
 COUNT = 0x7ffff000
-CHUNK = 0x10000
+CHUNK = 16 << 20
 PROT_RW, MAP_SHARED, MAP_PRIVATE, MAP_FIXED = 3, 1, 2, 0x10
 MAP_ANONYMOUS, MAP_NORESERVE = 0x20, 0x4000
 
