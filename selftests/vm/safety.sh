@@ -432,7 +432,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # vfmig.wait_for_program_ms (issue 19, item 5).  Set back to 0 after a
 # bind, it means no wait: the first open succeeds at once.  While an open
 # waits, another device opens.  An unbind ends a waiting open at once
-# (within 1 s, not the whole wait), with ENODEV.
+# (within 5 s, not the whole wait of 60 s), with ENODEV.
 t_wait_for_program_zero_and_unbind() {
 	local out start took pid
 	trap 'echo 0 >"$WAIT_PARAM"' EXIT
@@ -446,7 +446,8 @@ t_wait_for_program_zero_and_unbind() {
 	assert_eq "parameter back to 0: opens" 0x10000ed "$(answer 1 "$out")"
 	echo "    parameter back to 0: opened in $took ms"
 
-	echo 10000 >"$WAIT_PARAM"
+	# Long enough for B's open on the KASAN tier (6 s there).
+	echo 60000 >"$WAIT_PARAM"
 	rebind_now "$A"
 	$OPS "$A" 'rd 0 0 4' >"$TMP/wait.out" 2>&1 &
 	pid=$!
@@ -457,13 +458,14 @@ t_wait_for_program_zero_and_unbind() {
 	start=$(now_ms)
 	out=$($OPS "$B" 'rd 0 0 4' 2>&1) || fail "B's open failed while A waited: $out"
 	took=$(($(now_ms) - start))
-	[ "$took" -lt 3000 ] || fail "B's open waited for A's: $took ms"
+	echo "    B opened in $took ms while A waited"
+	kill -0 "$pid" 2>/dev/null || fail "B's open waited for A's: $took ms"
 	start=$(now_ms)
 	echo "$A" >"$SYS/$A/driver/unbind"
 	wait "$pid" && fail "the open of an unbound device succeeded: $(cat "$TMP/wait.out")"
 	took=$(($(now_ms) - start))
 	echo "    unbind during a waiting open: open ended and unbind returned in $took ms"
-	[ "$took" -lt 1000 ] || fail "unbind and the waiting open took $took ms"
+	[ "$took" -lt 5000 ] || fail "unbind and the waiting open took $took ms"
 	assert_has "the open fails with ENODEV" "No such device" "$(cat "$TMP/wait.out")"
 	echo 0 >"$WAIT_PARAM"
 }
@@ -482,12 +484,14 @@ t_budget_per_invocation() {
 	cat >"$TMP/reporter.py" <<-EOF
 	import os, time
 	fd, end = int(os.environ["VFIO_DEVICE_FD"]), time.monotonic() + 4
+	os.pread(fd, 8, ($idx << 40) + 4096)
+	open("$TMP/reporting", "w").close()
 	while time.monotonic() < end:
 	    os.pread(fd, 8, ($idx << 40) + 4096)
 	EOF
 	out=$($OPS "$A" "dlstart region 4096 1 0 0x10000 0" \
 		"sh python3 $TMP/reporter.py 2>$TMP/reporter.err & echo \$! >$TMP/reporter.pid" \
-		'sleep 200' 'mig stop' 'mig stop-copy' "sh kill \$(cat $TMP/reporter.pid)" \
+		"sh while [ ! -e $TMP/reporting ]; do sleep 0.05; done" 'mig stop' 'mig stop-copy' "sh kill \$(cat $TMP/reporter.pid)" \
 		'mig stop' 'dlstop region' 2>&1)
 	assert_eq "log started" "ok page 0x1000" "$(answer 1 "$out")"
 	assert_has "save succeeded" "mig stop-copy: " "$out"
@@ -540,7 +544,7 @@ t_dirty_region_top_and_kill() {
 	took=$(sed -n 's/^killed after \([0-9]*\) ms$/\1/p' <<<"$killed")
 	echo "    killed during the read: gone after $took ms"
 	[ -n "$took" ] || fail "no kill: $killed"
-	[ "$took" -lt 3000 ] || fail "the killed report ran on for $took ms"
+	[ "$took" -lt 5000 ] || fail "the killed report ran on for $took ms"
 	assert_has "then reports fail" "dlreport: error: Input/output error" "$killed"
 	assert_has "saying why" "a report was killed" "$(sysattr "$A" last_error)"
 }
