@@ -298,6 +298,15 @@ static long vfmig_reset(struct vfmig_device *mdev, unsigned long arg)
 	return ret;
 }
 
+/*
+ * An ioeventfd makes vfio-pci write the BAR itself when the eventfd is
+ * signalled (KVM signals it on a guest's MMIO write), so the write would
+ * never reach a program's trap window: a swallowed write would land, and
+ * a shadow or the dirty log would miss it.  Programs attach and declare
+ * windows at any time, so no ioeventfd is ever taken (as nvgrace-gpu
+ * does): the VMM then performs the write through the region, where the
+ * hooks see it.  QEMU falls back so for any error.
+ */
 static long vfmig_ioctl(struct vfio_device *vdev, unsigned int cmd,
 			unsigned long arg)
 {
@@ -305,6 +314,8 @@ static long vfmig_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return vfmig_region_info(to_vfmig(vdev), (void __user *)arg);
 	if (cmd == VFIO_DEVICE_RESET)
 		return vfmig_reset(to_vfmig(vdev), arg);
+	if (cmd == VFIO_DEVICE_IOEVENTFD)
+		return -ENOTTY;
 	return vfio_pci_core_ioctl(vdev, cmd, arg);
 }
 

@@ -17,6 +17,10 @@
  *   mrd OFF                4-byte read through the last mapping at OFF
  *   sh CMD                 run CMD with the device still open
  *   sleep MS               pause
+ *   ioeventfd IDX OFF SIZE VAL
+ *                          VFIO_DEVICE_IOEVENTFD: an eventfd that writes
+ *                          VAL to the region when signalled; if the
+ *                          device takes it, signal it once and wait 50 ms
  *   mfeat                  migration flags (VFIO_DEVICE_FEATURE_MIGRATION)
  *   msize                  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
  *   mstate                 the migration state
@@ -66,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -234,6 +239,31 @@ static void op_find(uint32_t type, uint32_t subtype)
 	}
 	printf("none\n");
 	free(info);
+}
+
+static void op_ioeventfd(unsigned int index, uint64_t off, size_t size,
+			 uint64_t val)
+{
+	struct vfio_device_ioeventfd ev = {
+		.argsz = sizeof(ev),
+		.flags = size,	/* VFIO_DEVICE_IOEVENTFD_8..64 are 1..8 */
+		.offset = region_offset(index) + off,
+		.data = val,
+	};
+	uint64_t one = 1;
+
+	printf("ioeventfd 0x%llx: ", (unsigned long long)off);
+	ev.fd = eventfd(0, EFD_CLOEXEC);
+	if (ev.fd < 0 || ioctl(device_fd, VFIO_DEVICE_IOEVENTFD, &ev)) {
+		printf("error: %s\n", errname(errno));
+		if (ev.fd >= 0)
+			close(ev.fd);
+		return;
+	}
+	if (write(ev.fd, &one, sizeof(one)) != sizeof(one))
+		printf("signal: %s, ", errname(errno));
+	usleep(50000);
+	printf("ok\n");
 }
 
 static void op_rd(unsigned int index, uint64_t off, size_t size)
@@ -841,6 +871,8 @@ static int run(char *op)
 		op_mrd(N(1));
 	else if (argc == 2 && !strcmp(argv[0], "sleep"))
 		usleep(N(1) * 1000);
+	else if (argc == 5 && !strcmp(argv[0], "ioeventfd"))
+		op_ioeventfd(N(1), N(2), N(3), N(4));
 	else if (argc == 1 && !strcmp(argv[0], "mfeat"))
 		op_mfeat();
 	else if (argc == 1 && !strcmp(argv[0], "msize"))
