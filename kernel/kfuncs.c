@@ -588,21 +588,26 @@ __bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
  * @usecs: 1 to %VFMIG_MAX_USLEEP microseconds
  *
  * For a program that polls its device for an answer that takes time (a
- * mailbox reply from a PF driver, a queue draining).  A callback may wait
- * %VFMIG_MAX_WAIT_MS in all, however often it calls this, so a poll loop
- * ends in bounded time; a signal to the calling task ends the wait early.
+ * mailbox reply from a PF driver, a queue draining).  Each invocation of a
+ * callback may wait %VFMIG_MAX_WAIT_MS in all, however often it calls
+ * this, so a poll loop ends in bounded time; what other callbacks run
+ * meanwhile neither shortens nor lengthens it.  A signal to the calling
+ * task ends the wait early.  A region hook has no budget.
  *
  * Return: 0 after the wait; -EINVAL for a @usecs out of range; -ETIMEDOUT
- * once the callback's budget is spent (without waiting); -EINTR if a
- * signal is pending.
+ * once the callback's budget is spent, or from a region hook (without
+ * waiting); -EINTR if a signal is pending.
  */
 __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 {
 	struct vfmig_binding *b = dev_to_binding(dev);
+	u64 until;
 
 	if (!usecs || usecs > VFMIG_MAX_USLEEP)
 		return -EINVAL;
-	if (ktime_get_ns() >= READ_ONCE(b->wait_until))
+	/* The calling task's own invocation: its budget, none in a hook. */
+	until = vfmig_call_deadline(b);
+	if (!until || ktime_get_ns() >= until)
 		return -ETIMEDOUT;
 	if (signal_pending(current))
 		return -EINTR;
