@@ -23,11 +23,12 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 # debhelper, dh-dkms and linux-headers-amd64 (6.12, from backports) build
 # the .debs (debian/control).  libvirt 11 (backports: 9.0 knows no VFIO
 # variant drivers) for the libvirt tests; Debian packs its QEMU driver as a
-# plug-in of the monolithic libvirtd.
+# plug-in of the monolithic libvirtd.  ethtool goes into the Linux guest
+# of the NIC tests (selftests/guest), which reads its VF's counters with it.
 BASE_PKGS=(make gcc clang llvm dwarves pkg-config libelf-dev zlib1g-dev
 	   flex bison bc libssl-dev
 	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3
-	   dkms man-db debhelper dh-dkms)
+	   dkms man-db debhelper dh-dkms ethtool)
 BPO_PKGS=(libbpf-dev bpftool qemu-system-x86 linux-headers-amd64
 	  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 

@@ -50,10 +50,12 @@ nic_count() { nic_lines "$1" | tail -n1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # the VF's MSI-X table to a BAR of its own: the part of BAR3 left beside
 # it is not page-sized, and the legacy container's dirty bitmap, which
 # QEMU also asks for the BARs it maps for peer-to-peer, fails on it.
-# NIC_QEMU_ARGS: more QEMU arguments for every payload VM of a test.
+# NIC_QEMU_ARGS: more QEMU arguments for every payload VM of a test;
+# NIC_GUEST: the kernel it boots (the Linux guest's: linux_guest.sh).
 NIC_QEMU_ARGS=()
+NIC_GUEST=build/igbvf_payload.elf
 nic_vm() {
-	VM_PAYLOAD=build/igbvf_payload.elf VM_DEV_OPTS=,x-msix-relocation=bar2 \
+	VM_PAYLOAD=$NIC_GUEST VM_DEV_OPTS=,x-msix-relocation=bar2 \
 		vm_start "$@" ${NIC_QEMU_ARGS[@]+"${NIC_QEMU_ARGS[@]}"}
 }
 

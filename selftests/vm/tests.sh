@@ -953,6 +953,8 @@ TESTS=(
 . selftests/vm/safety.sh
 # shellcheck source=selftests/vm/nic.sh
 . selftests/vm/nic.sh
+# shellcheck source=selftests/vm/linux_guest.sh
+. selftests/vm/linux_guest.sh
 # shellcheck source=selftests/vm/dma_wait.sh
 . selftests/vm/dma_wait.sh
 # shellcheck source=selftests/vm/traps.sh
