@@ -237,6 +237,30 @@ t_nic_qemu_incoming_another_program_refused() {
 	vm_stop src
 }
 
+# A destination PF that cannot serve the guest as the source did (its
+# administrator gave VF1 a MAC): load() refuses the replay and says why.
+# QEMU gets there only as the destination starts, after the source
+# stopped (it then resets the destination's device): the management layer
+# resumes the source, which pings on with its VF as it was.
+t_nic_destination_pf_differs() {
+	local info
+	nic_setup
+	ip link set "$PFIF" vf 1 mac 02:11:22:33:44:55 || fail "admin MAC"
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	info=$(nic_migrate src dst "$VF1")
+	assert_has "VF1 says why" "program igbvf failed resuming -> stop: -71" \
+		"$(sysattr "$VF1" last_error)"
+	vm_stop dst
+	vm_qmp src cont >/dev/null
+	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
+	vm_stop src
+	ip link set "$PFIF" vf 1 mac 00:00:00:00:00:00
+}
+
 # The counters since the payload last came up (they restart at a reset).
 nic_since_ready() {	# nic_since_ready NAME FIELD
 	awk '/^READY/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' \

@@ -583,7 +583,8 @@ t_dirty_start_racing_replace() {
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
 	   t_nic_qemu_incoming_another_program_refused
-	   t_nic_reset_during_and_after_migration t_lockdown_refuses_attach)
+	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
+	   t_lockdown_refuses_attach)
 STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
