@@ -17,9 +17,10 @@
  * - config access respects a reset's pci_cfg_access_lock();
  * - from sleepable callbacks these kfuncs wait for a reset in progress;
  *   from region hooks (under RCU) they cannot, and fail with -EBUSY;
- * - guest memory is read only through the VFIO core's own access path for
- *   the device's user (its type1 container or iommufd IOAS), which
- *   excludes concurrent unmaps.
+ * - guest memory is read only where the device's user mapped it for the
+ *   device: through the type1 container's own access path, which excludes
+ *   concurrent unmaps, or, on iommufd, through the device's domain with
+ *   the page's folio held.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -624,7 +625,7 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
  * mapping before it unpins the page, so a translation that still holds
  * once the folio is held proves the page was the device's meanwhile.  The
  * walk itself is not ordered against an unmap freeing page tables: the
- * remaining gap of this backend (kernel/README "Safety").
+ * remaining gap of this backend (README, "Safety").
  */
 static int vfmig_iommufd_read_page(struct iommu_domain *domain, u64 iova,
 				   void *dst, u32 len)
@@ -702,11 +703,13 @@ static int vfmig_dma_copy(struct vfmig_device *mdev, u64 iova, void *dst,
  *
  * For programs that must know what the device was told through memory: a
  * NIC's descriptor rings hold the buffer addresses it will write.  Reads
- * through the VFIO core's own access path for the device's user: the type1
- * container's (vfio_dma_rw(), under the container's lock, so a concurrent
- * unmap either precedes or follows the read) or, with iommufd, an access
- * of the device's IOAS; so only memory the device itself may reach, of any
- * page size (small, transparent huge or hugetlb pages).
+ * only memory the device itself may reach, of any page size (small,
+ * transparent huge or hugetlb pages): on the type1 container through its
+ * own access path (vfio_dma_rw(), under the container's lock, so a
+ * concurrent unmap either precedes or follows the read); on iommufd,
+ * which offers a driver no access of the IOAS behind an HWPT, through the
+ * device's domain, the page's folio held and the translation checked
+ * again once it is.
  *
  * Context: sleepable callbacks only (the verifier refuses it elsewhere),
  * region hooks included when they are sleepable; the read is made from the
