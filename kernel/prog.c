@@ -57,31 +57,12 @@ struct vfmig_call {
 	u64 deadline;			/* ktime ns */
 };
 
-/*
- * The kfunc reads one deadline per binding: the nearest of the calls
- * running, so no call waits past its own budget, whatever else starts
- * meanwhile (a dirty report during a save cannot lengthen the save's
- * waits while it holds the state mutex).  With none running (a region
- * hook, whose waits would hold up attach and detach), there is no budget.
- */
-static void vfmig_calls_changed(struct vfmig_binding *b)
-{
-	struct vfmig_call *c;
-	u64 until = U64_MAX;
-
-	lockdep_assert_held(&b->calls_lock);
-	list_for_each_entry(c, &b->calls, node)
-		until = min(until, c->deadline);
-	WRITE_ONCE(b->wait_until, list_empty(&b->calls) ? 0 : until);
-}
-
 static void vfmig_call_begin(struct vfmig_binding *b, struct vfmig_call *c)
 {
 	c->task = current;
 	c->deadline = ktime_get_ns() + (u64)VFMIG_MAX_WAIT_MS * NSEC_PER_MSEC;
 	spin_lock(&b->calls_lock);
 	list_add(&c->node, &b->calls);
-	vfmig_calls_changed(b);
 	spin_unlock(&b->calls_lock);
 }
 
@@ -89,7 +70,6 @@ static void vfmig_call_end(struct vfmig_binding *b, struct vfmig_call *c)
 {
 	spin_lock(&b->calls_lock);
 	list_del(&c->node);
-	vfmig_calls_changed(b);
 	spin_unlock(&b->calls_lock);
 }
 

@@ -235,10 +235,7 @@ struct vfmig_binding {
 	bool in_init;			/* init() runs: windows may be added */
 	bool stopping;			/* being detached: stream kfuncs fail */
 	int error;			/* first error the program reported */
-	u64 wait_until;			/* ktime ns: bpf_vfmig_usleep() budget,
-					 * the nearest end of @calls' budgets
-					 */
-	spinlock_t calls_lock;		/* @calls, @wait_until */
+	spinlock_t calls_lock;		/* @calls */
 	struct list_head calls;		/* sleepable callbacks running */
 	unsigned int nr_traps;
 	struct vfmig_trap traps[VFMIG_MAX_TRAPS];
