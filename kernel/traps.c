@@ -270,8 +270,8 @@ long vfmig_region_info(struct vfmig_device *mdev, void __user *arg)
 
 	/*
 	 * trap_lock (not RCU): building the answer may sleep.  Never held
-	 * across a user copy: mmap takes it under mmap_lock, and a copy may
-	 * fault and take mmap_lock (an inversion lockdep reports).
+	 * across a user copy: a fault takes it under the mapping's locks,
+	 * which a copy that faults would take under it.
 	 */
 	down_read(&mdev->trap_lock);
 	b = rcu_dereference_protected(mdev->binding,
@@ -364,16 +364,20 @@ int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma)
 	u32 index = vfmig_vma_index(vma);
 	int ret;
 
-	down_read(&mdev->trap_lock);
+	/*
+	 * No trap_lock here: vfio-pci-core's mmap write-locks the new vma,
+	 * and the fault path takes trap_lock under the vma's lock.  None is
+	 * needed either: the vma is not linked (no fault, no zap can reach
+	 * it) until this returns, and it populates nothing itself, so every
+	 * page of it faults through vfmig_fault() under the current windows.
+	 */
 	ret = vfio_pci_core_mmap(&mdev->core.vdev, vma);
 	if (ret || index > VFIO_PCI_BAR5_REGION_INDEX)
-		goto out;
+		return ret;
 
 	/* Every BAR mapping faults through us, so windows added later hold. */
 	cmpxchg(&vfmig_core_vm_ops, NULL, vma->vm_ops);
 	if (vma->vm_ops == vfmig_core_vm_ops)
 		vma->vm_ops = &vfmig_vm_ops;
-out:
-	up_read(&mdev->trap_lock);
-	return ret;
+	return 0;
 }
