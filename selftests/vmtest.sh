@@ -175,9 +175,12 @@ build_initramfs() {
 # The per-run directory lives in the repository, the one place the guest
 # can write to that the host sees.
 make_rundir() {
-	local q arg
-	mkdir -p "$REPO/.cache/vmtest"
-	RUNDIR=$(mktemp -d "$REPO/.cache/vmtest/run.XXXXXX")
+	local q arg base=$REPO/.cache/vmtest
+	# The guest sees the repository share only: a worktree whose .cache
+	# links to another's cannot keep the run directory there.
+	[ ! -L "$REPO/.cache" ] || base=$REPO/build/vmtest
+	mkdir -p "$base"
+	RUNDIR=$(mktemp -d "$base/run.XXXXXX")
 	echo "$REPO" >"$RUNDIR/repo"
 	echo "$MODDIR" >"$RUNDIR/moddir"
 	q=
