@@ -85,10 +85,16 @@ define kmod_for_kernel	# $(1): module's directory, $(2): the kernel's cache dire
 	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(1)/kernel/
 	$(MAKE) -C $(2)/build M=$(CURDIR)/$(1)/kernel modules
 endef
+# Each only once its kernel exists: with no release both would name
+# build/kmod//kernel/vfmig.ko, and make would warn of the second recipe.
+ifneq ($(TK_REL),)
 $(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(TESTKERNEL)/.done
 	$(call kmod_for_kernel,$(TK_KMOD),$(TESTKERNEL))
+endif
+ifneq ($(BK_REL),)
 $(BK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(BENCHKERNEL)/.done
 	$(call kmod_for_kernel,$(BK_KMOD),$(BENCHKERNEL))
+endif
 
 # One header with the kernel's and the module's types, never committed.
 $(BUILD)/vmlinux.h: kernel/vfmig.ko
@@ -253,4 +259,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
 	$(MAKE) -C user clean
 	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test \
-		selftests/attach-test
+		selftests/attach-test selftests/bench-host

@@ -4,9 +4,9 @@
  * NEW in with bpf_link_update() on the same link (the module's .update),
  * pin the link at PIN and exit, so the VM test can look at the device.
  *
- * One process does both loads: a struct_ops link can only be updated with
- * a map whose value libbpf built, which a later process would have to
- * rebuild by hand (see PLATFORM.md); vfmig-load has no replace verb yet.
+ * One process does both loads: libbpf builds a struct_ops map's kernel
+ * value only in the process that attaches it, so this is the plain libbpf
+ * way; `vfmig-load replace` rebuilds that value itself (user/replace.c).
  */
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,8 @@
  * updates a link only if it created it; this process did not.  So the
  * value is built here as the kernel lays it out, bpf_struct_ops_vfmig_ops
  * from the module's BTF: the object's data members copied by name, each
- * callback slot holding its program's fd (PLATFORM.md).
+ * callback slot holding its program's fd, as bpf_map_update_elem() of a
+ * struct_ops map takes it.
  */
 #include <errno.h>
 #include <stdio.h>
