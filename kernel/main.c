@@ -94,8 +94,14 @@ static void vfmig_remove(struct pci_dev *pdev)
 	list_del(&mdev->node);
 	mutex_unlock(&vfmig_lock);
 
-	vfmig_device_detach_all(mdev);
+	/*
+	 * Unregistering waits for the user to close the device (a guest may
+	 * ignore the unplug request for long): until then its trap windows
+	 * must hold, so the program goes only after.
+	 */
+	vfmig_device_removing(mdev);
 	vfio_pci_core_unregister_device(core);
+	vfmig_device_detach_all(mdev);
 	vfio_put_device(&core->vdev);
 }
 

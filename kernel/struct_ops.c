@@ -549,8 +549,24 @@ static int vfmig_update(void *kdata, void *old_kdata, struct bpf_link *link)
 }
 
 /**
- * vfmig_device_detach_all() - stop the device's program as it is unbound
+ * vfmig_device_removing() - refuse new programs as the device is unbound
  * @mdev: the device being removed
+ *
+ * The program stays attached: its windows must hold until the user closes
+ * the device, which unregistering waits for.  Only a new attach or replace
+ * is refused, and an open waiting for a program gives up.
+ */
+void vfmig_device_removing(struct vfmig_device *mdev)
+{
+	mutex_lock(&mdev->lock);
+	WRITE_ONCE(mdev->removed, true);
+	wake_up_all(&mdev->program_wq);	/* an open waiting for a program */
+	mutex_unlock(&mdev->lock);
+}
+
+/**
+ * vfmig_device_detach_all() - stop the device's program once it is unbound
+ * @mdev: the device being removed, no longer open by anyone
  *
  * The link stays until user space drops it; its unreg() is then a no-op.
  */
@@ -559,8 +575,6 @@ void vfmig_device_detach_all(struct vfmig_device *mdev)
 	struct vfmig_binding *b;
 
 	mutex_lock(&mdev->lock);
-	WRITE_ONCE(mdev->removed, true);
-	wake_up_all(&mdev->program_wq);	/* an open waiting for a program */
 	b = vfmig_publish(mdev, NULL);
 	if (b) {
 		vfmig_call_exit(b, VFMIG_EXIT_DEVICE_GONE, 0);

@@ -423,6 +423,7 @@ int vfmig_struct_ops_register(void);
 extern unsigned int vfmig_wait_for_program_ms;
 int vfmig_wait_for_program(struct vfmig_device *mdev);
 void vfmig_stop_awaiting(struct vfmig_device *mdev);
+void vfmig_device_removing(struct vfmig_device *mdev);
 void vfmig_device_detach_all(struct vfmig_device *mdev);
 
 /* prog.c: every call into a program, and what each callback may return */
