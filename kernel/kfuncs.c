@@ -10,7 +10,8 @@
  *   on and the device is not runtime-suspended, never to the MSI-X table
  *   or PBA;
  * - config writes only where vfio-pci gives its own user raw access (bytes
- *   no capability claims) and inside vendor-specific capabilities: the
+ *   no capability claims, vendor-specific capability bodies) and the
+ *   probe, which never trusts the device's lengths alone, agrees: the
  *   header (command register and its decode bits, BARs), power management,
  *   MSI/MSI-X, PCIe, SR-IOV and every other standard capability stay
  *   vfio-pci's to virtualise, and nothing is written under kernel lockdown;
@@ -32,6 +33,7 @@
 #include <linux/pci.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
+#include <linux/sort.h>
 
 #include "vfmig.h"
 
@@ -153,28 +155,39 @@ out:
  */
 #define VFMIG_CFG_UNCLAIMED	0xff
 
+/* Does vfio-pci's map byte @id at @pos say a vendor-specific capability? */
+static bool vfmig_cfg_vendor_id(u8 id, u32 pos)
+{
+	if (pos < PCI_CFG_SPACE_SIZE)
+		return id == PCI_CAP_ID_VNDR;
+	return id == PCI_EXT_CAP_ID_VNDR || id == PCI_EXT_CAP_ID_DVSEC;
+}
+
 /*
- * May a program write [offset, offset + size) of config space?  Inside one
- * vendor-specific capability body, or where vfio-pci's map (built while the
- * device is open) says no capability claims a byte.
+ * May a program write [offset, offset + size) of config space?  Only bytes
+ * vfio-pci gives its own user raw (its map, built at open), and of those
+ * none that the probe found in the header or a capability other than the
+ * body of a vendor-specific one: vfio-pci's map trusts the device's
+ * capability lengths, and a later capability overwrites an earlier one's
+ * bytes in it, so on its own it can call an MSI or PCIe tail vendor bytes.
  */
 static bool vfmig_config_writable(struct vfmig_device *mdev, u32 offset,
 				  u32 size)
 {
 	const u8 *map = mdev->core.pci_config_map;
-	unsigned int i;
+	u32 i;
 
-	for (i = 0; i < mdev->nr_cfg_writable; i++) {
-		const struct vfmig_trap *t = &mdev->cfg_writable[i];
-
-		if (offset >= t->start && offset + size <= t->end)
-			return true;
-	}
 	if (!READ_ONCE(mdev->barmap_ready) || !map)
 		return false;
-	for (i = offset; i < offset + size; i++)
-		if (map[i] != VFMIG_CFG_UNCLAIMED)
+	for (i = offset; i < offset + size; i++) {
+		if (test_bit(i, mdev->cfg_protected))
 			return false;
+		if (map[i] == VFMIG_CFG_UNCLAIMED)
+			continue;
+		if (!test_bit(i, mdev->cfg_vendor) ||
+		    !vfmig_cfg_vendor_id(map[i], i))
+			return false;
+	}
 	return true;
 }
 
@@ -267,46 +280,247 @@ static void vfmig_probe_msix(struct vfmig_device *mdev)
 	mdev->msix[1].end = mdev->msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
 }
 
-static void vfmig_add_cfg_writable(struct vfmig_device *mdev, u32 start,
-				   u32 end)
-{
-	struct pci_dev *pdev = mdev->core.pdev;
-	struct vfmig_trap *t;
+/* A capability header found at probe. */
+struct vfmig_cap {
+	u16 pos;
+	u16 id;
+	bool ext;
+};
 
-	if (start >= end || end > pdev->cfg_size ||
-	    mdev->nr_cfg_writable == VFMIG_MAX_CFG_WRITABLE)
-		return;
-	t = &mdev->cfg_writable[mdev->nr_cfg_writable++];
-	t->index = VFMIG_CONFIG_REGION;
-	t->start = start;
-	t->end = end;
+/* Every header the bounded walks below can find. */
+#define VFMIG_MAX_CAPS	(4 + (PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF) / \
+			 PCI_CAP_SIZEOF + (PCI_CFG_SPACE_EXP_SIZE - \
+			 PCI_CFG_SPACE_SIZE) / PCI_CAP_SIZEOF)
+
+struct vfmig_cap_list {
+	struct vfmig_cap cap[VFMIG_MAX_CAPS];
+	unsigned int nr;
+};
+
+static void vfmig_cap_add(struct vfmig_cap_list *l, u16 pos, u16 id, bool ext)
+{
+	if (pos && l->nr < VFMIG_MAX_CAPS)
+		l->cap[l->nr++] = (struct vfmig_cap){ pos, id, ext };
 }
 
-/* Bodies of the vendor-specific capabilities: what config_write may touch. */
-static void vfmig_probe_vendor_caps(struct vfmig_device *mdev)
+static bool vfmig_cap_vendor(const struct vfmig_cap *c)
+{
+	if (!c->ext)
+		return c->id == PCI_CAP_ID_VNDR;
+	return c->id == PCI_EXT_CAP_ID_VNDR || c->id == PCI_EXT_CAP_ID_DVSEC;
+}
+
+/* By address; at one address, anything else before a vendor capability. */
+static int vfmig_cap_cmp(const void *a, const void *b)
+{
+	const struct vfmig_cap *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return vfmig_cap_vendor(x) - vfmig_cap_vendor(y);
+}
+
+/*
+ * The headers of both lists, read as vfio_config_init() reads them (std
+ * pointers unmasked), plus the capabilities the PCI core found at
+ * enumeration and uses itself.  Returns false when a std pointer is one
+ * the PCI core would read elsewhere (below 0x40 or not dword aligned): the
+ * two walks then disagree on what is where.
+ */
+static bool vfmig_cap_walk(struct pci_dev *pdev, struct vfmig_cap_list *l)
+{
+	int loops = (PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF) / PCI_CAP_SIZEOF;
+	u8 pos = 0, id, next;
+	u16 status = 0;
+	u32 hdr, epos;
+
+	vfmig_cap_add(l, pdev->pm_cap, PCI_CAP_ID_PM, false);
+	vfmig_cap_add(l, pdev->msi_cap, PCI_CAP_ID_MSI, false);
+	vfmig_cap_add(l, pdev->msix_cap, PCI_CAP_ID_MSIX, false);
+	vfmig_cap_add(l, pdev->pcie_cap, PCI_CAP_ID_EXP, false);
+
+	pci_read_config_word(pdev, PCI_STATUS, &status);
+	if (status & PCI_STATUS_CAP_LIST)
+		pci_read_config_byte(pdev, PCI_CAPABILITY_LIST, &pos);
+	while (pos && loops--) {
+		if (pos < PCI_STD_HEADER_SIZEOF || pos & 3)
+			return false;
+		pci_read_config_byte(pdev, pos + PCI_CAP_LIST_ID, &id);
+		pci_read_config_byte(pdev, pos + PCI_CAP_LIST_NEXT, &next);
+		vfmig_cap_add(l, pos, id, false);
+		pos = next;
+	}
+
+	if (pdev->cfg_size <= PCI_CFG_SPACE_SIZE)
+		return true;
+	loops = (pdev->cfg_size - PCI_CFG_SPACE_SIZE) / PCI_CAP_SIZEOF;
+	for (epos = PCI_CFG_SPACE_SIZE; loops-- && epos >= PCI_CFG_SPACE_SIZE;
+	     epos = PCI_EXT_CAP_NEXT(hdr)) {
+		if (pci_read_config_dword(pdev, epos, &hdr) || !hdr ||
+		    hdr == ~0U)
+			break;
+		vfmig_cap_add(l, epos, PCI_EXT_CAP_ID(hdr), true);
+	}
+	return true;
+}
+
+/*
+ * The bytes a non-vendor capability at @c may hold, by its specification
+ * (the longest form where the device's own fields choose, never its
+ * lengths); capabilities of a size this does not know run to @next, the
+ * next header, as nothing else says where they end.
+ */
+static u32 vfmig_cap_span(struct pci_dev *pdev, const struct vfmig_cap *c,
+			  u32 next)
+{
+	u16 w = 0;
+
+	if (!c->ext) {
+		switch (c->id) {
+		case PCI_CAP_ID_PM:
+			return PCI_PM_SIZEOF;
+		case PCI_CAP_ID_AGP:
+			return PCI_AGP_SIZEOF;
+		case PCI_CAP_ID_VPD:
+			return PCI_CAP_VPD_SIZEOF;
+		case PCI_CAP_ID_MSI:
+			pci_read_config_word(pdev, c->pos + PCI_MSI_FLAGS, &w);
+			return 10 + (w & PCI_MSI_FLAGS_64BIT ? 4 : 0) +
+			       (w & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
+		case PCI_CAP_ID_PCIX:
+			pci_read_config_word(pdev, c->pos + PCI_X_CMD, &w);
+			return PCI_X_CMD_VERSION(w) ? PCI_CAP_PCIX_SIZEOF_V2 :
+						      PCI_CAP_PCIX_SIZEOF_V0;
+		case PCI_CAP_ID_HT:
+			return HT_CAP_SIZEOF_LONG;
+		case PCI_CAP_ID_SSVID:
+			return 8;
+		case PCI_CAP_ID_EXP:
+			pci_read_config_word(pdev, c->pos + PCI_EXP_FLAGS, &w);
+			/* v2: up to Slot Status 2, the end of the structure */
+			return (w & PCI_EXP_FLAGS_VERS) == 1 ?
+			       PCI_CAP_EXP_ENDPOINT_SIZEOF_V1 : 0x3c;
+		case PCI_CAP_ID_MSIX:
+			return PCI_CAP_MSIX_SIZEOF;
+		case PCI_CAP_ID_SATA:
+			return PCI_SATA_SIZEOF_LONG;
+		case PCI_CAP_ID_AF:
+			return PCI_CAP_AF_SIZEOF;
+		}
+		return next - c->pos;
+	}
+	switch (c->id) {
+	case PCI_EXT_CAP_ID_ERR:
+		return 0x48;	/* with the root ports' and TLP prefix logs */
+	case PCI_EXT_CAP_ID_DSN:
+		return PCI_EXT_CAP_DSN_SIZEOF;
+	case PCI_EXT_CAP_ID_PWR:
+		return PCI_EXT_CAP_PWR_SIZEOF;
+	case PCI_EXT_CAP_ID_ARI:
+		return PCI_EXT_CAP_ARI_SIZEOF;
+	case PCI_EXT_CAP_ID_ATS:
+		return PCI_EXT_CAP_ATS_SIZEOF;
+	case PCI_EXT_CAP_ID_SRIOV:
+		return PCI_EXT_CAP_SRIOV_SIZEOF;
+	case PCI_EXT_CAP_ID_MCAST:
+		return PCI_EXT_CAP_MCAST_ENDPOINT_SIZEOF;
+	case PCI_EXT_CAP_ID_PRI:
+		return PCI_EXT_CAP_PRI_SIZEOF;
+	case PCI_EXT_CAP_ID_LTR:
+		return PCI_EXT_CAP_LTR_SIZEOF;
+	case PCI_EXT_CAP_ID_PASID:
+		return PCI_EXT_CAP_PASID_SIZEOF;
+	case PCI_EXT_CAP_ID_DOE:
+		return PCI_DOE_CAP_SIZEOF;
+	}
+	return next - c->pos;
+}
+
+/*
+ * A vendor-specific capability at @c: its header stays protected, its body
+ * (to the length it declares, cut at the next header) may be written.
+ */
+static void vfmig_vendor_body(struct vfmig_device *mdev,
+			      const struct vfmig_cap *c, u32 next)
 {
 	struct pci_dev *pdev = mdev->core.pdev;
-	u32 hdr;
-	u8 len;
-	int pos;
+	u32 hdr = 0, start, end;
+	u8 len = 0;
 
-	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
-	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
-		pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len);
-		vfmig_add_cfg_writable(mdev, pos + 3, min(pos + len, 256));
+	if (!c->ext) {
+		pci_read_config_byte(pdev, c->pos + PCI_CAP_FLAGS, &len);
+		start = c->pos + PCI_CAP_FLAGS + 1;
+		end = c->pos + len;
+	} else if (c->id == PCI_EXT_CAP_ID_VNDR) {
+		pci_read_config_dword(pdev, c->pos + PCI_VNDR_HEADER, &hdr);
+		start = c->pos + PCI_VNDR_HEADER + 4;
+		end = c->pos + PCI_VNDR_HEADER_LEN(hdr);
+	} else {
+		pci_read_config_dword(pdev, c->pos + PCI_DVSEC_HEADER1, &hdr);
+		start = c->pos + PCI_DVSEC_HEADER2 + 2;
+		end = c->pos + PCI_DVSEC_HEADER1_LEN(hdr);
 	}
-	for (pos = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_VNDR); pos;
-	     pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_VNDR)) {
-		pci_read_config_dword(pdev, pos + PCI_VNDR_HEADER, &hdr);
-		vfmig_add_cfg_writable(mdev, pos + 8,
-				       pos + PCI_VNDR_HEADER_LEN(hdr));
+	bitmap_set(mdev->cfg_protected, c->pos, min(start, next) - c->pos);
+	end = min(end, next);
+	if (start < end)
+		bitmap_set(mdev->cfg_vendor, start, end - start);
+}
+
+/*
+ * What config_write may touch, never from the device's own lengths alone:
+ * the header and every capability's spec-sized span are protected; a
+ * vendor-specific capability's body is cut at the next header, and a
+ * vendor capability starting inside another capability is refused, as
+ * vfio-pci's map would show its bytes over the other one's.
+ */
+static void vfmig_probe_config(struct vfmig_device *mdev)
+{
+	struct pci_dev *pdev = mdev->core.pdev;
+	u32 space_end, next, end, prot_end = 0;
+	const struct vfmig_cap *c, *owner = NULL;
+	struct vfmig_cap_list *l;
+	unsigned int i, j;
+
+	bitmap_set(mdev->cfg_protected, 0, PCI_STD_HEADER_SIZEOF);
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l || !vfmig_cap_walk(pdev, l)) {
+		if (l)
+			pci_warn(pdev, "vfmig: malformed capability list: programs may not write config space\n");
+		bitmap_set(mdev->cfg_protected, 0, pdev->cfg_size);
+		kfree(l);
+		return;
 	}
-	for (pos = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_DVSEC); pos;
-	     pos = pci_find_next_ext_capability(pdev, pos, PCI_EXT_CAP_ID_DVSEC)) {
-		pci_read_config_dword(pdev, pos + PCI_DVSEC_HEADER1, &hdr);
-		vfmig_add_cfg_writable(mdev, pos + PCI_DVSEC_HEADER2 + 2,
-				       pos + PCI_DVSEC_HEADER1_LEN(hdr));
+	sort(l->cap, l->nr, sizeof(l->cap[0]), vfmig_cap_cmp, NULL);
+
+	for (i = 0; i < l->nr; i++) {
+		c = &l->cap[i];
+		if (i && c->pos == l->cap[i - 1].pos &&
+		    c->id == l->cap[i - 1].id)
+			continue;
+		/* std spans stop at 0x100, so prot_end never crosses over */
+		space_end = c->ext ? pdev->cfg_size : PCI_CFG_SPACE_SIZE;
+		for (j = i + 1, next = space_end; j < l->nr; j++)
+			if (l->cap[j].pos > c->pos) {
+				next = min_t(u32, l->cap[j].pos, space_end);
+				break;
+			}
+		if (!vfmig_cap_vendor(c)) {
+			end = min(c->pos + vfmig_cap_span(pdev, c, next),
+				  space_end);
+			bitmap_set(mdev->cfg_protected, c->pos, end - c->pos);
+			if (end > prot_end) {
+				prot_end = end;
+				owner = c;
+			}
+		} else if (c->pos < prot_end) {
+			pci_warn(pdev, "vfmig: vendor capability %#x@%#x lies in capability %#x@%#x: programs may not write it\n",
+				 c->id, c->pos, owner->id, owner->pos);
+			bitmap_set(mdev->cfg_protected, c->pos, next - c->pos);
+		} else {
+			vfmig_vendor_body(mdev, c, next);
+		}
 	}
+	kfree(l);
 }
 
 /**
@@ -316,7 +530,7 @@ static void vfmig_probe_vendor_caps(struct vfmig_device *mdev)
 void vfmig_kfuncs_probe(struct vfmig_device *mdev)
 {
 	vfmig_probe_msix(mdev);
-	vfmig_probe_vendor_caps(mdev);
+	vfmig_probe_config(mdev);
 }
 
 __bpf_kfunc_start_defs();
@@ -385,10 +599,11 @@ __bpf_kfunc int bpf_vfmig_config_read(struct vfmig_dev *dev, u32 offset,
  * @size: 1, 2, 4 or 8 bytes (8 is two dword writes)
  * @value: the value; only the low @size bytes are written
  *
- * Writable: the bodies of vendor-specific capabilities (PCI_CAP_ID_VNDR,
- * PCI_EXT_CAP_ID_VNDR, DVSEC), and, while the device is open, bytes no
- * capability claims, which vfio-pci lets its user write raw too.  The
- * header and every standard capability are vfio-pci's to virtualise.
+ * Writable only while the device is open, where vfio-pci lets its user
+ * write raw too: bytes no capability claims, and the bodies of
+ * vendor-specific capabilities (PCI_CAP_ID_VNDR, PCI_EXT_CAP_ID_VNDR,
+ * DVSEC) that overlap no other capability.  The header and every standard
+ * capability, sized by its specification, are vfio-pci's to virtualise.
  *
  * Return: as bpf_vfmig_config_read(), and -EPERM anywhere else or under
  * kernel lockdown.

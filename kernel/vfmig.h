@@ -202,9 +202,6 @@ struct vfmig_ops {
 	void (*reset)(struct vfmig_dev *dev);
 };
 
-/* Vendor-specific config capabilities kfuncs may write; more are ignored. */
-#define VFMIG_MAX_CFG_WRITABLE	8
-
 /* A trapped range [start, end) of one region. */
 struct vfmig_trap {
 	u32 index;
@@ -331,9 +328,10 @@ struct vfmig_access_stats {
  * @barmap_ready: BARs are iomapped (device open), kfuncs may touch them
  * @dma_changing: the user is detaching or replacing the device's IOMMU
  *                domain (iommufd): bpf_vfmig_dma_read() fails meanwhile
- * @cfg_writable: config space ranges programs may write (vendor-specific
- *                capabilities), found at probe
- * @nr_cfg_writable: how many
+ * @cfg_protected: config space bytes programs may never write (the header,
+ *                 every capability but the bodies of vendor-specific ones),
+ *                 found at probe
+ * @cfg_vendor: bodies of the vendor-specific capabilities, found at probe
  * @msix: the MSI-X table and PBA (BAR and range; empty if none), which
  *        kfuncs may not touch, as vfio-pci keeps them from its user
  * @reset_work: tells the program of a reset, out of the reset path
@@ -366,8 +364,8 @@ struct vfmig_device {
 	struct rw_semaphore trap_lock;
 	bool barmap_ready;
 	bool dma_changing;
-	struct vfmig_trap cfg_writable[VFMIG_MAX_CFG_WRITABLE];
-	unsigned int nr_cfg_writable;
+	DECLARE_BITMAP(cfg_protected, PCI_CFG_SPACE_EXP_SIZE);
+	DECLARE_BITMAP(cfg_vendor, PCI_CFG_SPACE_EXP_SIZE);
 	struct vfmig_trap msix[2];
 	struct work_struct reset_work;
 	wait_queue_head_t program_wq;
