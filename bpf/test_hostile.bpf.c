@@ -4,9 +4,12 @@
  * test set in the ret_* globals (through selftests/attach-test before load,
  * so init is covered too), and every event is counted in ev_*.  It offers
  * migration and DMA logging so that each callback can be reached, traps
- * BAR0 0x00-0x07, and, with call_kfuncs set, calls every kfunc with the
- * arguments in kf_* from its region_read hook and from set_state (and
- * stream_write_bar from save), keeping each result in kf_result_*.
+ * BAR0 0x00-0x07 (unless no_window is set), and, with call_kfuncs set,
+ * calls every kfunc with the arguments in kf_* from its region_read hook
+ * and from set_state (and stream_write_bar from save), keeping each result
+ * in kf_result_*.
+ * With cfg_sweep set, the next set_state writes every byte of config
+ * space back with the value it reads.
  */
 #include "vfmig.bpf.h"
 #include "test_ids.h"
@@ -23,6 +26,8 @@ volatile int ret_log_start;
 volatile int ret_log_report;
 /* init() declares this many more 8-byte windows (the 17th must fail). */
 volatile int extra_windows;
+/* init() declares no window at all (for devices without a BAR0). */
+volatile int no_window;
 /*
  * init() declares nr_regions vendor regions of region_size bytes and
  * region_flags, subtypes 1, 2, ... (all 1 with region_dup).
@@ -60,6 +65,33 @@ volatile int kf_result_stream_write_bar;	/* from save() */
 volatile int kf_result_region_add;	/* after init(): must fail */
 volatile int kf_sleepable;	/* results above came from set_state */
 
+/*
+ * Config sweep, once: a bit per config space offset whose one-byte write
+ * (of the value read there) succeeded; cfg_read_ok reads did (cfg_size).
+ */
+volatile int cfg_sweep;
+volatile __u32 cfg_written[4096 / 32];
+volatile __u32 cfg_read_ok;
+
+struct sweep_ctx {
+	struct vfmig_dev *dev;
+};
+
+/* bpf_loop callback: offset @i; stop past the end of config space. */
+static long sweep_one(__u64 i, void *data)
+{
+	struct sweep_ctx *c = data;
+	__u32 off = i & 4095;
+	__u64 v = 0;
+
+	if (bpf_vfmig_config_read(c->dev, off, 1, &v))
+		return 1;
+	cfg_read_ok++;
+	if (!bpf_vfmig_config_write(c->dev, off, 1, v))
+		cfg_written[off / 32] |= 1U << (off % 32);
+	return 0;
+}
+
 static void probe_kfuncs(struct vfmig_dev *dev)
 {
 	__u64 v = 0;
@@ -81,7 +113,7 @@ static void probe_kfuncs(struct vfmig_dev *dev)
 SEC("struct_ops.s/init")
 int BPF_PROG(hostile_init, struct vfmig_dev *dev)
 {
-	int err = bpf_vfmig_trap_window(dev, 0, 0x00, 8);
+	int err = no_window ? 0 : bpf_vfmig_trap_window(dev, 0, 0x00, 8);
 
 	for (int i = 0; i < 16 && !err; i++)
 		if (i < extra_windows)
@@ -131,6 +163,12 @@ int BPF_PROG(hostile_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 	if (call_kfuncs) {
 		kf_sleepable = 1;
 		probe_kfuncs(dev);
+	}
+	if (cfg_sweep) {
+		struct sweep_ctx c = { .dev = dev };
+
+		cfg_sweep = 0;
+		bpf_loop(4096, sweep_one, &c, 0);
 	}
 	return ret_set_state;
 }

@@ -168,6 +168,19 @@ t_nic_payload_on_vfio_pci() {
 	vm_stop plain
 }
 
+# Config writes reach neither the header nor any capability of the igb PF
+# (PM, MSI, MSI-X, PCIe, AER, ARI, SR-IOV...) or of a VF, and do reach the
+# bytes no capability claims (cfg_sweep_check, safety.sh).  The PF first,
+# on vfmig-pci, which drops its VFs; nic_setup brings them back.
+t_nic_cfg_write_sweep() {
+	local pf=${VMTEST_IGB:-}
+	[ -n "$pf" ] || fail "no SR-IOV NIC: boot with vmtest.sh --igb"
+	bind vfmig-pci "$pf"
+	cfg_sweep_check "$pf"
+	nic_setup
+	cfg_sweep_check "$VF0"
+}
+
 # QEMU migrates the pinging payload VM from VF0 to VF1 (pre-copy, then
 # stop-copy), and back again.  Where the kernel has IOMMUFD, QEMU holds
 # the VFs through iommufd and migrates only because the device logs its
