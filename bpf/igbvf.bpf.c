@@ -34,7 +34,12 @@
  *   guest.  Requests that replace an
  *   earlier one keep their last instance (the MAC, the multicast list, the
  *   frame size, a VLAN per id, a unicast filter per address; a filter
- *   clear drops the filters before it), so the history stays bounded.  A
+ *   clear the PF took drops the filters before it), so the history stays
+ *   bounded.  What counts is what the PF holds: a filter it took stays
+ *   taken when it refuses the same address again (igb's PF refuses
+ *   igbvf's clear, so every resync adds the filters again, and once its
+ *   pool is full it refuses filters it still holds), and a clear it
+ *   refused clears nothing.  A
  *   request the guest made but whose answer it had not read when the VM
  *   stopped is replayed last, and the destination's answer is left for
  *   the guest to read.
@@ -127,6 +132,8 @@
 #define MSG_INFO(w)		(((w) >> 16) & 0xff)
 #define MAC_FILTER_CLR		0x01	/* MSG_INFO of VF_SET_MAC_ADDR */
 #define MAC_FILTER_ADD		0x02
+/* The address a filter clear goes with: 02:00:00:00:00:00 (w1, w2 = 0). */
+#define CLR_ADDR_W1		0x02
 #define MSG_ACK			0x80000000
 #define MSG_NACK		0x40000000
 #define ANSWER_WORDS		3	/* a VF reset's: status and the MAC */
@@ -370,21 +377,23 @@ static bool uc_filter(const __u32 *w)
 
 struct history_ctx {
 	struct igbvf_shadow *s;
-	__u32 found;		/* the slot found */
+	__u32 found;		/* the slot found, or the clear to keep */
 };
 
 /*
- * bpf_loop callback: keep entry @k unless it is a unicast filter.  The
- * count kept is in the map, where the verifier does not follow it.
+ * bpf_loop callback: keep entry @k unless it is a unicast filter other
+ * than the clear being answered.  The count kept is in the map, where the
+ * verifier does not follow it.
  */
 static long keep_unless_filter(__u64 k, void *data)
 {
-	struct igbvf_shadow *s = ((struct history_ctx *)data)->s;
+	struct history_ctx *c = data;
+	struct igbvf_shadow *s = c->s;
 	__u32 n = s->kept;
 
 	if (k >= s->nr_msgs)
 		return 1;
-	if (uc_filter(s->msgs[k & (MAX_MSGS - 1)].w))
+	if (k != c->found && uc_filter(s->msgs[k & (MAX_MSGS - 1)].w))
 		return 0;
 	if (n != k)
 		s->msgs[n & (MAX_MSGS - 1)] = s->msgs[k & (MAX_MSGS - 1)];
@@ -406,6 +415,12 @@ static long find_same(__u64 k, void *data)
 	return 1;
 }
 
+/* Did the PF take this unicast filter request (ACK)? */
+static bool filter_taken(const struct mbx_msg *m)
+{
+	return m->answered && (m->answer[0] & MSG_ACK);
+}
+
 /* The guest rang REQ: remember the request it put in the mailbox. */
 static void record_request(struct igbvf_shadow *s)
 {
@@ -422,12 +437,6 @@ static void record_request(struct igbvf_shadow *s)
 		s->inflight = MAX_MSGS + 1;
 		return;
 	}
-	/* A filter clear: the filters requested before it are gone. */
-	if (uc_filter(s->vmbmem) && MSG_INFO(s->vmbmem[0]) == MAC_FILTER_CLR) {
-		s->kept = 0;
-		bpf_loop(MAX_MSGS, keep_unless_filter, &c, 0);
-		s->nr_msgs = s->kept;
-	}
 	n = s->nr_msgs;
 	c.found = n;
 	bpf_loop(MAX_MSGS, find_same, &c, 0);
@@ -438,7 +447,9 @@ static void record_request(struct igbvf_shadow *s)
 		return;
 	}
 	__builtin_memcpy(s->msgs[slot].w, s->vmbmem, sizeof(s->vmbmem));
-	s->msgs[slot].answered = 0;
+	/* A filter the PF took stays taken whatever it answers now. */
+	if (slot == n || !uc_filter(s->vmbmem) || !filter_taken(&s->msgs[slot]))
+		s->msgs[slot].answered = 0;
 	if (slot == n)
 		s->nr_msgs = n + 1;
 	s->inflight = slot + 1;
@@ -468,9 +479,22 @@ static void record_answer(struct vfmig_dev *dev, struct igbvf_shadow *s)
 	/* A PF message of its own (a link change) is not the answer. */
 	if (MSG_TYPE(a[0]) != type || !(a[0] & (MSG_ACK | MSG_NACK)))
 		return;
+	s->inflight = 0;
+	/* A refusal of a filter the PF holds leaves it held (see above). */
+	if (uc_filter(s->msgs[slot].w) && filter_taken(&s->msgs[slot]) &&
+	    !(a[0] & MSG_ACK))
+		return;
 	__builtin_memcpy(s->msgs[slot].answer, a, sizeof(a));
 	s->msgs[slot].answered = 1;
-	s->inflight = 0;
+	/* A clear the PF took: the filters requested before it are gone. */
+	if (uc_filter(s->msgs[slot].w) &&
+	    MSG_INFO(s->msgs[slot].w[0]) == MAC_FILTER_CLR && (a[0] & MSG_ACK)) {
+		struct history_ctx c = { .s = s, .found = slot };
+
+		s->kept = 0;
+		bpf_loop(MAX_MSGS, keep_unless_filter, &c, 0);
+		s->nr_msgs = s->kept;
+	}
 }
 
 struct copy_ctx {
@@ -636,6 +660,23 @@ static void rx_write(struct vfmig_dev *dev, struct rxq_track *r, __u32 reg,
 	}
 }
 
+/*
+ * igb's PF refuses a unicast filter clear whose address is not a valid
+ * one, and igbvf sends it with none (zero): the clear never clears, each
+ * receive-mode change adds the filters again, and the 18 slots the PF's
+ * VFs share fill up within a guest's boot, leaving none for the VF it
+ * migrates to on the same PF.  So the clear goes to the PF with a valid
+ * address, as the replay sends it.
+ */
+static void fix_filter_clear(struct vfmig_dev *dev, struct igbvf_shadow *s)
+{
+	if (!uc_filter(s->vmbmem) || MSG_INFO(s->vmbmem[0]) != MAC_FILTER_CLR ||
+	    s->vmbmem[1] || (s->vmbmem[2] & 0xffff))
+		return;
+	if (!wr32(dev, VMBMEM + 4, CLR_ADDR_W1))
+		s->vmbmem[1] = CLR_ADDR_W1;
+}
+
 /* One 4-byte register write of the guest's, before the device sees it. */
 static void reg_write(struct vfmig_dev *dev, struct igbvf_shadow *s,
 		      __u64 off, __u32 v)
@@ -648,8 +689,10 @@ static void reg_write(struct vfmig_dev *dev, struct igbvf_shadow *s,
 	case V2PMAILBOX:
 		if (v & MBX_ACK)
 			record_answer(dev, s);
-		if (v & MBX_REQ)
+		if (v & MBX_REQ) {
+			fix_filter_clear(dev, s);
 			record_request(s);
+		}
 		return;
 	case EIMS:
 		s->eims |= v & EIRQ_MASK;
@@ -1006,7 +1049,7 @@ static int replay_slot(struct replay_ctx *c, __u32 i, bool keep)
 
 	__builtin_memcpy(w, m->w, sizeof(w));
 	if (uc_filter(w) && MSG_INFO(w[0]) == MAC_FILTER_CLR) {
-		w[1] = 0x02;	/* 02:00:00:00:00:00, locally administered */
+		w[1] = CLR_ADDR_W1;
 		w[2] = 0;
 	}
 	err = mbx_call(c->dev, w, answer, keep);
