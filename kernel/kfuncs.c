@@ -688,7 +688,7 @@ __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
 	if (d->disabled || (d->prog && READ_ONCE(d->prog->stopping)))
 		ret = -ENODEV;
 	else if (stream->phase)
-		ret = vfmig_data_write(d, data, NULL, data__sz);
+		ret = vfmig_data_write(d, data, data__sz);
 	if (!ret)
 		stream->length += data__sz;
 	mutex_unlock(&d->lock);

@@ -14,19 +14,29 @@
  * program attached then: the VFIO core reads mig_ops on every ioctl, so
  * they may only change while nobody has the device open.
  *
- * Resets use the deferred-reset pattern of mlx5 and pds: reset_done() may
- * run while the state mutex is held by a task that faults on user memory,
+ * Resets use the deferred-reset pattern of mlx5 and pds: reset_done() runs
+ * with vfio-pci's memory_lock held for write, while the state mutex is
+ * held across the program's callbacks, whose BAR kfuncs take memory_lock,
  * so it only flags the reset and whoever unlocks the mutex applies it.
- * reset_done() does not apply it even when the mutex is free: it runs with
- * vfio-pci's memory_lock held for write, and closing the data fds takes
- * their locks, which are held across user copies (mmap_lock, then our
- * trap_lock, then memory_lock in the fault path).  The reset work does,
- * just after, out of the reset path; VFIO_DEVICE_RESET waits for it.
+ * It does not apply it even when the mutex is free, which would order the
+ * state mutex and the data fds' locks under memory_lock: the reset work
+ * does, just after, out of the reset path; VFIO_DEVICE_RESET waits for it.
+ *
+ * Locks, outermost first: mdev->lock (attach, detach), state_mutex, a
+ * data fd's lock (vfmig_mig_detached() disables the fds under the first
+ * two).  None of them, nor the device's SRCU, is held across a copy to or
+ * from user memory: a data fd's read() copies out of a held page of the
+ * buffer and its write() through a bounce page, holding only the fd's
+ * io_lock, which nothing but the fd's own reads and writes take.  So a
+ * user fault that never ends (FUSE, userfaultfd, a suspended device
+ * mapper volume) keeps no detach waiting, nor the BPF core's struct_ops
+ * mutex (or the device lock of an unbind) under which a detach runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/highmem.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -140,19 +150,26 @@ static int vfmig_data_release(struct inode *inode, struct file *filp)
 
 	vfmig_data_free_pages(d);
 	mutex_destroy(&d->lock);
+	mutex_destroy(&d->io_lock);
 	put_device(&d->mdev->core.vdev.device);
 	kfree(d);
 	return 0;
 }
 
-static ssize_t vfmig_save_read(struct file *filp, char __user *buf,
-			       size_t len, loff_t *pos)
+/*
+ * Copy to @buf what one page holds of the sealed bytes at the read
+ * position.  The copy holds only the page, not @d->lock, so a user fault
+ * that takes as long as the user likes keeps no detach waiting; the
+ * position moves past what reached the user, or, if the fd was disabled
+ * meanwhile, the read fails as it would have a moment later.
+ */
+static ssize_t vfmig_save_read_page(struct vfmig_data *d, char __user *buf,
+				    size_t len)
 {
-	struct vfmig_data *d = filp->private_data;
+	struct page *page = NULL;
+	size_t in_page = 0, left;
 	ssize_t ret;
-
-	if (pos)
-		return -ESPIPE;
+	void *p;
 
 	mutex_lock(&d->lock);
 	if (d->disabled) {
@@ -161,15 +178,53 @@ static ssize_t vfmig_save_read(struct file *filp, char __user *buf,
 		/* End of what is sealed: for good, or until STOP_COPY. */
 		ret = d->final ? 0 : -ENOMSG;
 	} else {
-		len = min_t(u64, len, d->ready - d->pos);
-		ret = vfmig_data_read(d, d->pos, NULL, buf, len);
-		if (!ret) {
-			d->pos += len;
-			ret = len;
-		}
+		in_page = offset_in_page(d->pos);
+		len = min3(len, PAGE_SIZE - in_page, (size_t)(d->ready - d->pos));
+		page = vfmig_data_get_page(d, d->pos);
+		ret = page ? 0 : -EINVAL;
+	}
+	mutex_unlock(&d->lock);
+	if (!page)
+		return ret;
+
+	p = kmap_local_page(page);
+	left = copy_to_user(buf, p + in_page, len);
+	kunmap_local(p);
+	put_page(page);
+	if (left == len)
+		return -EFAULT;
+
+	mutex_lock(&d->lock);
+	if (d->disabled) {
+		ret = -ENODEV;
+	} else {
+		d->pos += len - left;
+		ret = len - left;
 	}
 	mutex_unlock(&d->lock);
 	return ret;
+}
+
+static ssize_t vfmig_save_read(struct file *filp, char __user *buf,
+			       size_t len, loff_t *pos)
+{
+	struct vfmig_data *d = filp->private_data;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (pos)
+		return -ESPIPE;
+
+	if (mutex_lock_killable(&d->io_lock))
+		return -EINTR;
+	while (done < len) {
+		ret = vfmig_save_read_page(d, buf + done, len - done);
+		if (ret <= 0)
+			break;
+		done += ret;
+	}
+	mutex_unlock(&d->io_lock);
+	return done ?: ret;
 }
 
 static long vfmig_precopy_info(struct vfmig_data *d, unsigned long arg)
@@ -216,29 +271,67 @@ static long vfmig_save_ioctl(struct file *filp, unsigned int cmd,
 	return vfmig_precopy_info(filp->private_data, arg);
 }
 
-static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
-				  size_t len, loff_t *pos)
+/* Append @len bytes the user wrote, and check the headers they complete. */
+static int vfmig_resume_append(struct vfmig_data *d, const void *src,
+			       size_t len)
 {
-	struct vfmig_data *d = filp->private_data;
 	const char *reason = NULL;
-	ssize_t ret;
-	int idx;
-
-	if (pos)
-		return -ESPIPE;
+	int idx, ret;
 
 	idx = srcu_read_lock(&d->mdev->srcu);
 	mutex_lock(&d->lock);
 	if (d->disabled)
 		ret = -ENODEV;
 	else
-		ret = vfmig_data_write(d, NULL, buf, len) ?:
-		      vfmig_data_check_arrived(d, &reason) ?: len;
+		ret = vfmig_data_write(d, src, len) ?:
+		      vfmig_data_check_arrived(d, &reason);
 	mutex_unlock(&d->lock);
 	srcu_read_unlock(&d->mdev->srcu, idx);
 	if (reason)
 		vfmig_set_error(d->mdev, "refused migration stream: %s", reason);
 	return ret;
+}
+
+/*
+ * The user's bytes come through a bounce page, copied in with no lock but
+ * @d->io_lock held, so a user fault keeps no detach waiting.  A fault
+ * part-way makes a short write of what was appended.
+ */
+static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
+				  size_t len, loff_t *pos)
+{
+	struct vfmig_data *d = filp->private_data;
+	size_t done = 0, n, left;
+	void *bounce;
+	int ret = 0;
+
+	if (pos)
+		return -ESPIPE;
+
+	bounce = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!bounce)
+		return -ENOMEM;
+	if (mutex_lock_killable(&d->io_lock)) {
+		free_page((unsigned long)bounce);
+		return -EINTR;
+	}
+	while (done < len) {
+		n = min_t(size_t, len - done, PAGE_SIZE);
+		left = copy_from_user(bounce, buf + done, n);
+		if (left < n)
+			ret = vfmig_resume_append(d, bounce, n - left);
+		if (!ret && left)
+			ret = -EFAULT;
+		if (!ret || ret == -EFAULT)
+			done += n - left;
+		if (ret)
+			break;
+	}
+	mutex_unlock(&d->io_lock);
+	free_page((unsigned long)bounce);
+	if (ret == -EFAULT && done)
+		return done;
+	return ret ?: done;
 }
 
 static const struct file_operations vfmig_save_fops = {

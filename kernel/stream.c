@@ -18,7 +18,6 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "vfmig.h"
 
@@ -149,6 +148,7 @@ struct vfmig_data *vfmig_data_alloc(struct vfmig_device *mdev)
 	if (!d)
 		return NULL;
 	d->mdev = mdev;
+	mutex_init(&d->io_lock);
 	mutex_init(&d->lock);
 	xa_init(&d->pages);
 	return d;
@@ -169,9 +169,9 @@ void vfmig_data_free_pages(struct vfmig_data *d)
 	d->len = 0;
 }
 
-/* Copy between the buffer at @off and a kernel or a user pointer. */
+/* Copy between the buffer at @off and @kbuf. */
 static int vfmig_data_copy(struct vfmig_data *d, u64 off, void *kbuf,
-			   void __user *ubuf, size_t len, bool to_buffer)
+			   size_t len, bool to_buffer)
 {
 	size_t done = 0;
 
@@ -180,8 +180,6 @@ static int vfmig_data_copy(struct vfmig_data *d, u64 off, void *kbuf,
 		size_t in_page = (off + done) & ~PAGE_MASK;
 		size_t n = min_t(size_t, len - done, PAGE_SIZE - in_page);
 		struct page *page = xa_load(&d->pages, index);
-		unsigned long left = 0;
-		void *p;
 
 		if (!page) {
 			if (!to_buffer)
@@ -196,18 +194,10 @@ static int vfmig_data_copy(struct vfmig_data *d, u64 off, void *kbuf,
 			}
 		}
 
-		p = kmap_local_page(page) + in_page;
-		if (kbuf && to_buffer)
-			memcpy(p, kbuf + done, n);
-		else if (kbuf)
-			memcpy(kbuf + done, p, n);
-		else if (to_buffer)
-			left = copy_from_user(p, ubuf + done, n);
+		if (to_buffer)
+			memcpy_to_page(page, in_page, kbuf + done, n);
 		else
-			left = copy_to_user(ubuf + done, p, n);
-		kunmap_local(p);
-		if (left)
-			return -EFAULT;
+			memcpy_from_page(kbuf + done, page, in_page, n);
 		done += n;
 	}
 	return 0;
@@ -216,15 +206,13 @@ static int vfmig_data_copy(struct vfmig_data *d, u64 off, void *kbuf,
 /**
  * vfmig_data_write() - append bytes to a buffer
  * @d: the buffer, @d->lock held
- * @src: kernel source, or NULL
- * @usrc: user source when @src is NULL
- * @len: bytes
+ * @src: the bytes
+ * @len: how many
  *
  * Return: 0; -EFBIG past vfmig.max_state_mb (nothing is appended);
- * -ENOMEM; -EFAULT.
+ * -ENOMEM.
  */
-int vfmig_data_write(struct vfmig_data *d, const void *src,
-		     const void __user *usrc, size_t len)
+int vfmig_data_write(struct vfmig_data *d, const void *src, size_t len)
 {
 	u64 max = (u64)vfmig_max_state_mb << 20;
 	int ret;
@@ -236,8 +224,7 @@ int vfmig_data_write(struct vfmig_data *d, const void *src,
 				vfmig_max_state_mb);
 		return -EFBIG;
 	}
-	ret = vfmig_data_copy(d, d->len, (void *)src, (void __user *)usrc,
-			      len, true);
+	ret = vfmig_data_copy(d, d->len, (void *)src, len, true);
 	if (!ret)
 		d->len += len;
 	return ret;
@@ -247,19 +234,40 @@ int vfmig_data_write(struct vfmig_data *d, const void *src,
  * vfmig_data_read() - copy bytes out of a buffer
  * @d: the buffer, @d->lock held
  * @off: where
- * @dst: kernel destination, or NULL
- * @udst: user destination when @dst is NULL
+ * @dst: destination
  * @len: bytes, all inside the buffer
  *
- * Return: 0, -EINVAL outside the buffer, -EFAULT.
+ * Return: 0, -EINVAL outside the buffer.
  */
-int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
-		    void __user *udst, size_t len)
+int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst, size_t len)
 {
 	lockdep_assert_held(&d->lock);
 	if (off > d->len || len > d->len - off)
 		return -EINVAL;
-	return vfmig_data_copy(d, off, dst, udst, len, false);
+	return vfmig_data_copy(d, off, dst, len, false);
+}
+
+/**
+ * vfmig_data_get_page() - the page holding a byte of a buffer, held
+ * @d: the buffer, @d->lock held
+ * @off: the byte, inside the buffer
+ *
+ * For a copy to user space made without @d->lock: the reference keeps the
+ * page if the buffer is freed meanwhile.
+ *
+ * Return: the page, to be put with put_page(); NULL outside the buffer.
+ */
+struct page *vfmig_data_get_page(struct vfmig_data *d, u64 off)
+{
+	struct page *page;
+
+	lockdep_assert_held(&d->lock);
+	if (off >= d->len)
+		return NULL;
+	page = xa_load(&d->pages, off >> PAGE_SHIFT);
+	if (page)
+		get_page(page);
+	return page;
 }
 
 static void vfmig_stream_id(struct vfmig_device *mdev,
@@ -296,7 +304,7 @@ int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags)
 	d->unit_start = d->len;
 	d->stream.length = 0;
 	d->stream.version = id.program_version;
-	return vfmig_data_write(d, &h, NULL, sizeof(h));
+	return vfmig_data_write(d, &h, sizeof(h));
 }
 
 /**
@@ -313,7 +321,7 @@ int vfmig_data_seal_unit(struct vfmig_data *d)
 	u32 crc;
 	int ret;
 
-	ret = vfmig_data_read(d, d->unit_start, &h, NULL, sizeof(h));
+	ret = vfmig_data_read(d, d->unit_start, &h, sizeof(h));
 	if (ret)
 		return ret;
 	h.payload_len = cpu_to_le64(payload);
@@ -323,7 +331,7 @@ int vfmig_data_seal_unit(struct vfmig_data *d)
 	if (ret)
 		return ret;
 	h.crc = cpu_to_le32(~crc);
-	return vfmig_data_copy(d, d->unit_start, &h, NULL, sizeof(h), true);
+	return vfmig_data_copy(d, d->unit_start, &h, sizeof(h), true);
 }
 
 /**
@@ -346,7 +354,7 @@ int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason)
 
 	vfmig_stream_id(d->mdev, &want);
 	while (d->len - d->unit_start >= sizeof(h)) {
-		ret = vfmig_data_read(d, d->unit_start, &h, NULL, sizeof(h)) ?:
+		ret = vfmig_data_read(d, d->unit_start, &h, sizeof(h)) ?:
 		      vfmig_stream_check_header(&h, &want, reason);
 		if (ret)
 			return ret;
@@ -360,7 +368,7 @@ int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason)
 
 static int vfmig_data_parse_read(void *ctx, u64 off, void *buf, u32 len)
 {
-	return vfmig_data_read(ctx, off, buf, NULL, len);
+	return vfmig_data_read(ctx, off, buf, len);
 }
 
 /**
@@ -422,7 +430,7 @@ int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len)
 		}
 		n = min_t(u64, len - done, u->payload_len - pos);
 		ret = vfmig_data_read(d, u->payload_offset + pos, dst + done,
-				      NULL, n);
+				      n);
 		if (ret)
 			return ret;
 		done += n;

@@ -247,13 +247,18 @@ static inline struct vfmig_binding *dev_to_binding(struct vfmig_dev *dev)
 
 /*
  * A data_fd's buffer: page-backed, so big state never needs one large
- * contiguous allocation.  @stream is what save() and load() see.
+ * contiguous allocation.  @stream is what save() and load() see.  @lock
+ * is never held across a copy to or from user memory (a detach takes it
+ * to disable the fd); @io_lock, which only the fd's own reads and writes
+ * take, is, and keeps them one at a time, so the stream moves exactly
+ * once past each byte.
  */
 struct vfmig_data {
 	struct vfmig_stream stream;
 	struct vfmig_device *mdev;	/* pinned (get_device) by the fd */
 	struct vfmig_binding *prog;	/* whose save()/load() runs, or NULL */
 	struct file *filp;
+	struct mutex io_lock;		/* the user's read() or write() */
 	struct mutex lock;		/* everything below */
 	struct xarray pages;
 	u64 len;			/* bytes in the buffer */
@@ -456,10 +461,9 @@ extern const struct pci_error_handlers vfmig_err_handlers;
 /* stream.c */
 struct vfmig_data *vfmig_data_alloc(struct vfmig_device *mdev);
 void vfmig_data_free_pages(struct vfmig_data *d);
-int vfmig_data_write(struct vfmig_data *d, const void *src,
-		     const void __user *usrc, size_t len);
-int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst,
-		    void __user *udst, size_t len);
+int vfmig_data_write(struct vfmig_data *d, const void *src, size_t len);
+int vfmig_data_read(struct vfmig_data *d, u64 off, void *dst, size_t len);
+struct page *vfmig_data_get_page(struct vfmig_data *d, u64 off);
 int vfmig_data_begin_unit(struct vfmig_data *d, u32 flags);
 void vfmig_crc_init(void);
 void vfmig_crc_exit(void);
