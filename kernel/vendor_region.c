@@ -12,6 +12,7 @@
  * program.
  */
 #include <linux/sched/signal.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "vfmig.h"
@@ -70,6 +71,13 @@ static bool vfmig_region_served(const struct vfmig_binding *b, unsigned int n,
 	       r->flags == (region->flags & (VFMIG_REGION_READ | VFMIG_REGION_WRITE));
 }
 
+/*
+ * Piece by piece, each under its own SRCU section with the user's bytes
+ * copied before or after it: a copy that faults on user memory for as
+ * long as the user likes keeps no detach waiting.  A change of program
+ * part-way makes a short access, or -ENODEV if the new one does not serve
+ * the region.
+ */
 static ssize_t vfmig_vendor_region_rw(struct vfio_pci_core_device *core,
 				      char __user *buf, size_t count,
 				      loff_t *ppos, bool iswrite)
@@ -88,14 +96,9 @@ static ssize_t vfmig_vendor_region_rw(struct vfio_pci_core_device *core,
 	if (pos >= region->size || count > region->size - pos)
 		return -EINVAL;
 
-	idx = srcu_read_lock(&mdev->srcu);
-	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (!vfmig_region_served(b, n, region)) {
-		ret = -ENODEV;
-		goto out;
-	}
 	while (done < count) {
 		size_t size = vfmig_piece_size(pos, count - done);
+		__le64 data = 0;
 
 		/* A large read is many calls: stay preemptible and killable. */
 		cond_resched();
@@ -103,9 +106,21 @@ static ssize_t vfmig_vendor_region_rw(struct vfio_pci_core_device *core,
 			ret = -EINTR;
 			break;
 		}
-		ret = vfmig_hook_piece(mdev, b, buf + done,
-				       VFMIG_VENDOR_REGION(n), pos, size,
-				       iswrite);
+		if (iswrite && copy_from_user(&data, buf + done, size)) {
+			ret = -EFAULT;
+			break;
+		}
+		idx = srcu_read_lock(&mdev->srcu);
+		b = srcu_dereference(mdev->binding, &mdev->srcu);
+		if (vfmig_region_served(b, n, region))
+			ret = vfmig_hook_piece(mdev, b, &data,
+					       VFMIG_VENDOR_REGION(n), pos,
+					       size, iswrite);
+		else
+			ret = -ENODEV;
+		srcu_read_unlock(&mdev->srcu, idx);
+		if (ret > 0 && !iswrite && copy_to_user(buf + done, &data, size))
+			ret = -EFAULT;
 		if (ret <= 0)
 			break;
 		done += ret;
@@ -114,8 +129,6 @@ static ssize_t vfmig_vendor_region_rw(struct vfio_pci_core_device *core,
 	/* Nothing stands behind a vendor region to pass an access to. */
 	if (!ret)
 		ret = -EINVAL;
-out:
-	srcu_read_unlock(&mdev->srcu, idx);
 	if (!done)
 		return ret;
 	*ppos += done;

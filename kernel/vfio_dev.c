@@ -4,6 +4,7 @@
  * that region accesses inside an attached program's trap windows are offered
  * to its region hooks first.
  */
+#include <linux/pagemap.h>
 #include <linux/pci.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -126,7 +127,8 @@ static void vfmig_close_device(struct vfio_device *vdev)
  * vfmig_hook_piece() - offer one aligned piece of an access to the program
  * @mdev: the device
  * @b: its binding, under @mdev->srcu
- * @buf: the user's bytes of this piece
+ * @data: the piece's bytes, little-endian: those the user writes, or on
+ *        return those the program gives for a read
  * @index: the region index the program is told
  * @pos: the piece's offset in the region
  * @size: 1, 2, 4 or 8, with @pos a multiple of it
@@ -135,24 +137,22 @@ static void vfmig_close_device(struct vfio_device *vdev)
  * Runs in the user's process context (its read or write of the region),
  * holding nothing but @mdev->srcu: a hook may be sleepable (one that reads
  * guest memory with bpf_vfmig_dma_read() must be); a non-sleepable one
- * runs under the trampoline's RCU, where the kfuncs never wait.
+ * runs under the trampoline's RCU, where the kfuncs never wait.  The
+ * caller copies the user's bytes, never waiting on a page fault under
+ * @mdev->srcu: a detach waits for it.
  *
  * Return: the bytes handled, 0 when the program passed the piece to
  * vfio-pci, or -errno.
  */
 ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
-			 char __user *buf, u32 index, u64 pos, size_t size,
+			 __le64 *data, u32 index, u64 pos, size_t size,
 			 bool iswrite)
 {
 	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
-	__le64 data = 0;
 	int ret;
 
-	if (iswrite) {
-		if (copy_from_user(&data, buf, size))
-			return -EFAULT;
-		acc.value = le64_to_cpu(data);
-	}
+	if (iswrite)
+		acc.value = le64_to_cpu(*data);
 
 	ret = vfmig_call_region(b, &acc, iswrite);
 	if (ret == VFMIG_PASS) {
@@ -165,32 +165,64 @@ ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
 	}
 	this_cpu_inc(mdev->stats->hooked);
 
-	if (!iswrite) {
-		data = cpu_to_le64(acc.value);
-		if (copy_to_user(buf, &data, size))
-			return -EFAULT;
-	}
+	if (!iswrite)
+		*data = cpu_to_le64(acc.value);
 	return size;
 }
 
 /*
- * Walk [pos, pos + count) of one region for binding @b: stretches outside
- * trap windows go to vfio-pci in one call, stretches inside are cut into
- * aligned pieces for the hooks.  Returns the bytes done, like read(2), or
- * -errno if none were.
+ * What a part of an access done under the device's SRCU leaves to its
+ * caller, which holds nothing then: a read piece the program answered
+ * whose bytes did not reach the user without a page fault, or a copy
+ * (ours or vfio-pci's) that needs one before the part goes on.
+ */
+struct vfmig_rw_tail {
+	__le64 data;
+	size_t size;		/* bytes of @data still for the user, or 0 */
+	bool fault;		/* fault the buffer in and go on */
+};
+
+/* A piece for the hooks, its bytes copied with page faults off. */
+static ssize_t vfmig_hook_user(struct vfmig_device *mdev,
+			       struct vfmig_binding *b, char __user *buf,
+			       u32 index, u64 pos, size_t size, bool iswrite,
+			       struct vfmig_rw_tail *tail)
+{
+	__le64 data = 0;
+	ssize_t ret;
+
+	if (iswrite && copy_from_user(&data, buf, size)) {
+		tail->fault = true;
+		return -EFAULT;
+	}
+	ret = vfmig_hook_piece(mdev, b, &data, index, pos, size, iswrite);
+	if (ret > 0 && !iswrite && copy_to_user(buf, &data, size)) {
+		tail->data = data;
+		tail->size = size;
+		return -EFAULT;
+	}
+	return ret;
+}
+
+/*
+ * Walk [pos, pos + count) of one region for binding @b, or none: stretches
+ * outside trap windows go to vfio-pci in one call, stretches inside are
+ * cut into aligned pieces for the hooks.  Returns the bytes done, like
+ * read(2), or -errno if none were; a copy that needed a page fault ends
+ * the walk, as @tail says.
  *
  * Context: mdev->srcu held by the caller from the lookup of @b to the end
- * of the last access, so a window installed meanwhile waits for it.
+ * of the last access, so a window installed meanwhile waits for it; page
+ * faults disabled, so that it never waits for one: a user fault may take
+ * as long as the user likes (userfaultfd, FUSE).
  */
 static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
-			char __user *buf, size_t count, loff_t *ppos,
-			bool iswrite)
+			char __user *buf, size_t count, u32 index, u64 pos,
+			bool iswrite, struct vfmig_rw_tail *tail)
 {
-	u32 index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
-	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	struct vfio_device *vdev = &mdev->core.vdev;
 	/* No hook for this direction: nothing would look at pieces. */
-	bool hooked = iswrite ? b->ops->region_write : b->ops->region_read;
+	bool hooked = b && (iswrite ? b->ops->region_write : b->ops->region_read);
 	size_t done = 0;
 	ssize_t ret = 0;
 
@@ -209,15 +241,9 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
 			len = min_t(u64, len, next - pos);
 
 		if (trap) {
-			/* A large window is many calls: stay preemptible and killable. */
-			cond_resched();
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
 			len = vfmig_piece_size(pos, len);
-			ret = vfmig_hook_piece(mdev, b, buf + done, index, pos,
-					       len, iswrite);
+			ret = vfmig_hook_user(mdev, b, buf + done, index, pos,
+					      len, iswrite, tail);
 			if (ret)
 				goto next;
 		}
@@ -227,6 +253,7 @@ static ssize_t vfmig_rw(struct vfmig_device *mdev, struct vfmig_binding *b,
 			ret = vfio_pci_core_write(vdev, buf + done, len, &off);
 		else
 			ret = vfio_pci_core_read(vdev, buf + done, len, &off);
+		tail->fault = ret == -EFAULT;
 next:
 		if (ret <= 0)
 			break;
@@ -235,6 +262,82 @@ next:
 		if (ret < len)
 			break;
 	}
+	return done ?: ret;
+}
+
+/* Up to a page of the region, decided and done under one SRCU section. */
+static ssize_t vfmig_rw_section(struct vfmig_device *mdev, char __user *buf,
+				size_t count, u32 index, u64 pos, bool iswrite,
+				struct vfmig_rw_tail *tail)
+{
+	struct vfmig_binding *b;
+	ssize_t ret;
+	int idx;
+
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	pagefault_disable();
+	ret = vfmig_rw(mdev, b, buf, count, index, pos, iswrite, tail);
+	pagefault_enable();
+	srcu_read_unlock(&mdev->srcu, idx);
+	return ret;
+}
+
+/*
+ * A region access, a page of the region at a time.  The user's buffer is
+ * faulted in before each section, holding nothing; a section copies with
+ * page faults off, and one that still needed a fault (the user unmapped
+ * the buffer meanwhile, or the page was reclaimed) is redone once, which
+ * reads or writes a register of it again.  With no program, exactly
+ * vfio-pci; SRCU orders it against an attach.
+ */
+static ssize_t vfmig_access(struct vfmig_device *mdev, char __user *buf,
+			    size_t count, loff_t *ppos, bool iswrite)
+{
+	u32 index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
+	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	bool retried = false;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	while (done < count) {
+		size_t n = min_t(u64, count - done,
+				 PAGE_SIZE - offset_in_page(pos + done));
+		struct vfmig_rw_tail tail = {};
+
+		/* A large access is many sections: stay preemptible and killable. */
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (iswrite ? fault_in_readable(buf + done, n) :
+			      fault_in_writeable(buf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = vfmig_rw_section(mdev, buf + done, n, index, pos + done,
+				       iswrite, &tail);
+		if (ret > 0)
+			done += ret;
+		if (tail.size) {
+			/* A read the program answered: out now, faults on. */
+			if (copy_to_user(buf + done, &tail.data, tail.size)) {
+				ret = -EFAULT;
+				break;
+			}
+			done += tail.size;
+			retried = false;
+			continue;
+		}
+		if (tail.fault && (ret > 0 || !retried)) {
+			retried = ret <= 0;
+			continue;
+		}
+		if (ret <= 0 || ret < n)
+			break;
+		retried = false;
+	}
 
 	if (!done)
 		return ret;
@@ -242,36 +345,24 @@ next:
 	return done;
 }
 
-/* With no program, exactly vfio-pci; SRCU orders it against an attach. */
-static ssize_t vfmig_access(struct vfmig_device *mdev, char __user *buf,
-			    size_t count, loff_t *ppos, bool iswrite)
-{
-	struct vfio_device *vdev = &mdev->core.vdev;
-	struct vfmig_binding *b;
-	ssize_t ret;
-	int idx;
-
-	idx = srcu_read_lock(&mdev->srcu);
-	b = srcu_dereference(mdev->binding, &mdev->srcu);
-	if (b)
-		ret = vfmig_rw(mdev, b, buf, count, ppos, iswrite);
-	else if (iswrite)
-		ret = vfio_pci_core_write(vdev, buf, count, ppos);
-	else
-		ret = vfio_pci_core_read(vdev, buf, count, ppos);
-	srcu_read_unlock(&mdev->srcu, idx);
-	return ret;
-}
-
+/*
+ * Device-specific regions (vendor regions, the dirty log) have no trap
+ * windows and serve themselves, user copies included: vfio-pci hands
+ * them the access.
+ */
 static ssize_t vfmig_read(struct vfio_device *vdev, char __user *buf,
 			  size_t count, loff_t *ppos)
 {
+	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) >= VFIO_PCI_NUM_REGIONS)
+		return vfio_pci_core_read(vdev, buf, count, ppos);
 	return vfmig_access(to_vfmig(vdev), buf, count, ppos, false);
 }
 
 static ssize_t vfmig_write(struct vfio_device *vdev, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
+	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) >= VFIO_PCI_NUM_REGIONS)
+		return vfio_pci_core_write(vdev, buf, count, ppos);
 	return vfmig_access(to_vfmig(vdev), (char __user *)buf, count, ppos,
 			    true);
 }

@@ -418,7 +418,7 @@ struct vfmig_device *vfmig_find_device(const char *bdf);
 /* vfio_dev.c */
 extern const struct vfio_device_ops vfmig_vfio_ops;
 ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
-			 char __user *buf, u32 index, u64 pos, size_t size,
+			 __le64 *data, u32 index, u64 pos, size_t size,
 			 bool iswrite);
 
 /* struct_ops.c */
