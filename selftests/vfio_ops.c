@@ -42,6 +42,13 @@
  *                          the stream in CHUNK-byte writes to a new RESUMING
  *                          data_fd, ask for STOP; count the streams refused
  *                          with the device still RESUMING, then reset
+ *   smap PATH OFF LEN      map LEN bytes of the file PATH at OFF, private and
+ *                          writable, as the buffer of the s* operations: a
+ *                          block device whose I/O is held (a suspended
+ *                          device-mapper volume) makes them fault slowly
+ *   sread N                read() N bytes of the data_fd into that buffer
+ *   swrite N               write() N bytes of that buffer to the data_fd
+ *   srd IDX OFF SIZE       pread SIZE (<= 8) bytes of a region into it
  * and those of dma_ops.c: DMA mappings and the dirty log.
  * The device fd stays open across "sh" and its number is in the
  * environment as VFIO_DEVICE_FD, for vfmig-ctl --fd.
@@ -514,6 +521,68 @@ static void op_pinfo(void)
 		       (unsigned long long)info.dirty_bytes);
 }
 
+static uint8_t *slow_buf;
+static size_t slow_len;
+
+static void op_smap(const char *path, uint64_t off, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	void *p = MAP_FAILED;
+
+	printf("smap: ");
+	if (fd >= 0) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off);
+		close(fd);
+	}
+	if (p == MAP_FAILED) {
+		printf("error: %s\n", errname(errno));
+		return;
+	}
+	slow_buf = p;
+	slow_len = len;
+	printf("ok\n");
+}
+
+/* Print what read(), write() or pread() into slow_buf came to. */
+static void slow_result(const char *op, ssize_t n, size_t want)
+{
+	printf("%s: ", op);
+	if (n < 0)
+		printf("error: %s\n", errname(errno));
+	else if ((size_t)n != want)
+		printf("short %zd\n", n);
+	else
+		printf("%zd bytes\n", n);
+}
+
+static void op_sio(const char *op, size_t n)
+{
+	if (!slow_buf || n > slow_len) {
+		printf("%s: error: no buffer\n", op);
+		return;
+	}
+	slow_result(op, !strcmp(op, "sread") ? read(data_fd, slow_buf, n) :
+					      write(data_fd, slow_buf, n), n);
+}
+
+static void op_srd(unsigned int index, uint64_t off, size_t size)
+{
+	uint64_t v = 0;
+	ssize_t n;
+
+	if (!slow_buf || size > 8 || size > slow_len) {
+		printf("srd: error: no buffer\n");
+		return;
+	}
+	n = pread(device_fd, slow_buf, size, region_offset(index) + off);
+	if (n != (ssize_t)size) {
+		slow_result("srd", n, size);
+		return;
+	}
+	memcpy(&v, slow_buf, size);
+	printf("srd: 0x%llx\n", (unsigned long long)v);
+}
+
 /* One attempt: 0 when refused with the device left RESUMING. */
 static int resume_refused(const unsigned char *buf, size_t len, size_t chunk)
 {
@@ -895,6 +964,12 @@ static int run(char *op)
 		op_memcpy(N(1));
 	else if (argc == 2 && !strcmp(argv[0], "kcopy"))
 		op_kcopy(N(1));
+	else if (argc == 4 && !strcmp(argv[0], "smap"))
+		op_smap(argv[1], N(2), N(3));
+	else if (argc == 2 && (!strcmp(argv[0], "sread") || !strcmp(argv[0], "swrite")))
+		op_sio(argv[0], N(1));
+	else if (argc == 4 && !strcmp(argv[0], "srd"))
+		op_srd(N(1), N(2), N(3));
 	else if (argc == 1 && !strcmp(argv[0], "pinfo"))
 		op_pinfo();
 	else if (argc == 1 && !strcmp(argv[0], "dclose"))

@@ -959,6 +959,8 @@ TESTS=(
 . selftests/vm/dma_wait.sh
 # shellcheck source=selftests/vm/traps.sh
 . selftests/vm/traps.sh
+# shellcheck source=selftests/vm/user_fault.sh
+. selftests/vm/user_fault.sh
 # shellcheck source=selftests/vm/vendor_kit.sh
 . selftests/vm/vendor_kit.sh
 # shellcheck source=selftests/vm/install.sh
@@ -967,8 +969,8 @@ TESTS=(
 . selftests/vm/operator.sh
 # shellcheck source=selftests/vm/libvirt.sh
 . selftests/vm/libvirt.sh
-TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
-	"${OPERATOR_TESTS[@]}" t_dmesg_clean)
+TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}"
+	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh, and
 # LIBVIRT_TESTS (a third edu device).
