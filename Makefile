@@ -26,9 +26,6 @@ TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
 BENCHKERNEL := $(shell cat $(CACHE)/benchkernel-dir 2>/dev/null)
 BK_REL    := $(shell cat $(BENCHKERNEL)/build/include/config/kernel.release 2>/dev/null)
 BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
-# The Linux guest of the NIC tests boots the test VM's kernel, with that
-# kernel's igbvf (selftests/guest, `make linux-guest` after `make setup`).
-GUEST_MODULES := $(CACHE)/kernel/$(KVER)/lib/modules/$(KVER)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o
@@ -39,7 +36,7 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 	     include/vfmig_stream.h include/vfmig_stream.c
 
 .DELETE_ON_ERROR:
-.PHONY: all setup testkernel benchkernel check vmtest demo bench install install-tools install-kit \
+.PHONY: all setup testkernel benchkernel guestkernel check vmtest demo bench install install-tools install-kit \
 	install-module install-dkms install-config install-programs clean user unit-test \
 	need-setup programs tools linux-guest
 
@@ -147,10 +144,15 @@ $(BUILD)/%_payload.elf: selftests/payload/%_payload.c selftests/payload/payload.
 	$(LD) -m elf_i386 -T selftests/payload/payload.ld -nostdlib \
 		--build-id=none --no-warn-rwx-segments $(BUILD)/$*_payload.o -o $@
 
-linux-guest: $(BUILD)/linux_guest.cpio.gz
-$(BUILD)/linux_guest.cpio.gz: selftests/guest/build.sh selftests/guest/init | need-setup
+# The Linux guest of the NIC tests: a small kernel with igbvf built in,
+# cached like the tiers (a few minutes the first time), and its initramfs.
+guestkernel:
+	@selftests/testkernel/build.sh $(CACHE) guest
+
+linux-guest: guestkernel $(BUILD)/linux_guest.cpio.gz
+$(BUILD)/linux_guest.cpio.gz: selftests/guest/build.sh selftests/guest/init
 	@mkdir -p $(BUILD)
-	selftests/guest/build.sh $(GUEST_MODULES) $@
+	selftests/guest/build.sh $@
 
 unit-test:
 	$(MAKE) -C user test

@@ -74,11 +74,27 @@ vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
 		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $stress
 }
 
+# The Linux guest the NIC VMs migrate: a small kernel from linux-source
+# with igbvf built in (a few minutes the first time, then cached) and its
+# initramfs.  A failed build fails its tests below, loudly.
+LG_LOG=.cache/guestkernel-build.log
+echo "== Linux guest (log: $LG_LOG)"
+mkdir -p .cache
+if ! make -s linux-guest >"$LG_LOG" 2>&1; then
+	tail -n 30 "$LG_LOG"
+	echo "check: the Linux guest did not build (counted as failed)"
+	total_fail=$((total_fail + 1))
+fi
+# One run a tier, each several conditions at once: on Debian's kernel THP
+# and igbvf's defaults; on the second, where QEMU uses the device's DMA
+# log, hugetlbfs with 4096-descriptor rings and MTU 9000.
+read -r LG_TIER1 LG_TIER2 <<<"$(. selftests/vm/linux_guest.sh && echo "${LINUX_GUEST_TESTS[*]}")"
+
 # make install/install-dkms staged, and a DKMS build for the Debian tier,
 # whose module the stress VM then loads.
 run_part "install" selftests/install_test.sh
 INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
-vm_parts "Debian kernel $KVER" "" "$NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
+vm_parts "Debian kernel $KVER" "" "$NIC_TESTS $LG_TIER1" "$STRESS_TESTS $INSTALL_TESTS"
 # libvirt's part is user space on either tier: the Debian one, with a
 # device no program is configured for.
 LIBVIRT_TESTS=$(. selftests/vm/libvirt.sh && echo "${LIBVIRT_TESTS[*]}")
@@ -98,7 +114,7 @@ if make -s testkernel >"$TK_LOG" 2>&1 && make -s all; then
 	# KASAN, lockdep and kmemleak under TCG: what only this tier can tell
 	# (safety, IOMMUFD, DMA logging in the core), not what QEMU does the
 	# same on both (see TIER2_SKIP and NIC_TIER2_TESTS in safety.sh).
-	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$NIC_TIER2_TESTS" "$STRESS_TESTS" \
+	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$NIC_TIER2_TESTS $LG_TIER2" "$STRESS_TESTS" \
 		--kernel-dir "$tk" --timeout 3000
 else
 	tail -n 30 "$TK_LOG"

@@ -24,11 +24,13 @@ BPO_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
 # the .debs (debian/control).  libvirt 11 (backports: 9.0 knows no VFIO
 # variant drivers) for the libvirt tests; Debian packs its QEMU driver as a
 # plug-in of the monolithic libvirtd.  ethtool goes into the Linux guest
-# of the NIC tests (selftests/guest), which reads its VF's counters with it.
+# of the NIC tests (selftests/guest), which reads its VF's counters with it;
+# iputils-ping is how the PF pings that guest (the test VM runs this host's
+# userland, and Debian's minimal images have no ping).
 BASE_PKGS=(make gcc clang llvm dwarves pkg-config libelf-dev zlib1g-dev
 	   flex bison bc libssl-dev
 	   libclang-rt-14-dev busybox-static cpio xz-utils zstd kmod python3
-	   dkms man-db debhelper dh-dkms ethtool)
+	   dkms man-db debhelper dh-dkms ethtool iputils-ping)
 BPO_PKGS=(libbpf-dev bpftool qemu-system-x86 linux-headers-amd64
 	  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients)
 

@@ -6,7 +6,9 @@
 # core has DMA logging; lockdep, DEBUG_ATOMIC_SLEEP and KASAN).  Two kinds:
 #   test   the second test tier, as above;
 #   bench  the same with bench.config on top: no lockdep, KASAN or kmemleak,
-#          whose costs would swamp the figures `make bench` takes on it.
+#          whose costs would swamp the figures `make bench` takes on it;
+#   guest  tinyconfig + guest.config, no modules: the Linux guest the NIC
+#          tests run nested, with igbvf built in (a few minutes).
 #
 # The result is cached by source version and a hash of the configuration
 # (and of this script, the recipe) in CACHE/<kind>kernel/<version>-<hash>/:
@@ -16,11 +18,11 @@
 # nothing changed takes well under a second.  Both kinds build from the one
 # unpacked source in CACHE/testkernel/src.
 #
-# Usage: selftests/testkernel/build.sh CACHE_DIR [test|bench]
+# Usage: selftests/testkernel/build.sh CACHE_DIR [test|bench|guest]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-CACHE=${1:?usage: build.sh CACHE_DIR [test|bench]}
+CACHE=${1:?usage: build.sh CACHE_DIR [test|bench|guest]}
 KIND=${2:-test}
 mkdir -p "$CACHE/testkernel" "$CACHE/${KIND}kernel"
 CACHE=$(cd "$CACHE" && pwd -P)
@@ -37,8 +39,13 @@ test)	FRAGMENTS=("$HERE/vfmig.config")
 	REQUIRED+=("${DEBUG[@]}") ABSENT=() ;;
 bench)	FRAGMENTS=("$HERE/vfmig.config" "$HERE/bench.config")
 	ABSENT=("${DEBUG[@]}") ;;
-*)	echo "usage: build.sh CACHE_DIR [test|bench]" >&2; exit 2 ;;
+guest)	FRAGMENTS=("$HERE/guest.config")
+	REQUIRED=(IGBVF MACVLAN VLAN_8021Q IPV6 PCI_MSI SERIAL_8250_CONSOLE BLK_DEV_INITRD
+		  DEVTMPFS) ABSENT=(MODULES) ;;
+*)	echo "usage: build.sh CACHE_DIR [test|bench|guest]" >&2; exit 2 ;;
 esac
+BASE=(x86_64_defconfig kvm_guest.config) TARGETS=(bzImage modules)
+[ "$KIND" = guest ] && BASE=(tinyconfig) TARGETS=(bzImage)
 
 msg() { echo "testkernel: $*" >&2; }
 die() { msg "ERROR: $*"; exit 1; }
@@ -83,7 +90,7 @@ kmake() { make -C "$SRC" O="$OUT/build" -j"$JOBS" "$@" >>"$LOG" 2>&1; }
 
 start=$(date +%s)
 msg "configuring $SRCVER (config $HASH), log in $LOG"
-kmake x86_64_defconfig kvm_guest.config || die "defconfig failed: see $LOG"
+kmake "${BASE[@]}" || die "${BASE[*]} failed: see $LOG"
 "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT/build" "$OUT/build/.config" "${FRAGMENTS[@]}" \
 	>>"$LOG" 2>&1 || die "merging ${FRAGMENTS[*]} failed: see $LOG"
 kmake olddefconfig || die "olddefconfig failed: see $LOG"
@@ -96,15 +103,17 @@ for opt in "${ABSENT[@]}"; do
 		die "CONFIG_$opt is still =y after olddefconfig: fix ${FRAGMENTS[*]}"
 done
 
-msg "building with $JOBS jobs (about 20 min on 2 cores)"
-if ! kmake bzImage modules; then
+msg "building ${TARGETS[*]} with $JOBS jobs (test, bench: about 20 min on 2 cores)"
+if ! kmake "${TARGETS[@]}"; then
 	tail -n 30 "$LOG" >&2
 	die "kernel build failed: see $LOG"
 fi
 REL=$(cat "$OUT/build/include/config/kernel.release")
-kmake INSTALL_MOD_PATH="$OUT" INSTALL_MOD_STRIP=1 modules_install ||
-	die "modules_install failed: see $LOG"
-rm -f "$OUT/lib/modules/$REL/build" "$OUT/lib/modules/$REL/source"
+if [[ " ${TARGETS[*]} " == *" modules "* ]]; then
+	kmake INSTALL_MOD_PATH="$OUT" INSTALL_MOD_STRIP=1 modules_install ||
+		die "modules_install failed: see $LOG"
+	rm -f "$OUT/lib/modules/$REL/build" "$OUT/lib/modules/$REL/source"
+fi
 install -D -m 0644 "$OUT/build/arch/x86/boot/bzImage" "$OUT/boot/vmlinuz-$REL"
 end=$(date +%s)
 

@@ -1,19 +1,16 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # A user's guest on the NIC VF: Linux with the kernel's own igbvf driver
-# (the cached Debian kernel, booted nested with selftests/guest's
+# (a small kernel, make guestkernel, booted nested with selftests/guest's
 # initramfs), on guest RAM backed as QEMU backs it by default (THP) or
 # with hugetlbfs, migrated VF0 -> VF1 -> VF0 while the PF pings it and
 # streams bytes it checks, through its own MAC, three more MACs (macvlan),
-# an IPv6 address and a VLAN.  Sourced by tests.sh after nic.sh.  Not in
-# make check yet: the nested Linux boots in 5-10 min under TCG in TCG, and
-# the PF's pings to it went unanswered in the runs so far, though the
-# guest's own pings to the PF are answered: the PF's ARP requests seem
-# not to reach it (issue 23; static neighbour entries would get past it).
+# an IPv6 address and a VLAN.  Sourced by tests.sh after nic.sh; listed in
+# LINUX_GUEST_TESTS, which check.sh runs in the NIC VM.
 # Run: make linux-guest && selftests/vmtest.sh --igb --timeout 3000 --
 # selftests/vm/tests.sh t_linux_guest_thp
 
-LG_KERNEL=$(find .cache/kernel/"$(cat .cache/kernel-version 2>/dev/null)"/boot -name "vmlinuz-*" 2>/dev/null | head -n1)
+LG_KERNEL=$(find "$(cat .cache/guestkernel-dir 2>/dev/null)"/boot -name "vmlinuz-*" 2>/dev/null | head -n1)
 LG_INITRD=build/linux_guest.cpio.gz
 LG_MEM=256
 # Echoes the PF may miss while a migration switches over (0.2 s apart).
@@ -25,15 +22,40 @@ LG_ADDRS=(10.99.0.2 10.99.0.11 10.99.0.12 10.99.0.13 10.99.100.2 fd00::2)
 LG_COMPLAINTS='Reset adapter|reset adapter|NETDEV WATCHDOG|timed out|Link is Down|PF still resetting|Too many unicast|not added|Failed to remove|GUEST-ERROR|Call Trace|BUG:'
 
 # lg_pf_setup MTU: the PF on the guest's networks (VLAN, IPv6), at MTU.
+# The second tier's kernel has no 802.1Q (adding it means rebuilding that
+# tier): there the run leaves the VLAN out, says so, and the first tier's
+# run covers it.
 lg_pf_setup() {
 	ip link set "$PFIF" mtu "$1" || fail "PF mtu $1"
 	ip -6 addr add fd00::1/64 dev "$PFIF" nodad 2>/dev/null
+	LG_TARGETS=("${LG_ADDRS[@]}")
+	if ! modprobe -q 8021q 2>/dev/null && [ ! -d /proc/net/vlan ]; then
+		echo "    no 802.1Q in this kernel: the VLAN is left out of this run"
+		LG_TARGETS=("${LG_ADDRS[@]/10.99.100.2/}")
+		return
+	fi
 	if [ ! -e "/sys/class/net/$PFIF.$LG_VLAN" ]; then
 		ip link add link "$PFIF" name "$PFIF.$LG_VLAN" type vlan id "$LG_VLAN" ||
 			fail "PF VLAN"
 		ip addr add 10.99.100.1/24 dev "$PFIF.$LG_VLAN"
 	fi
 	ip link set "$PFIF.$LG_VLAN" up
+}
+
+# igb's PF (6.12) never gives back a VF's unicast filter slots: it refuses
+# igbvf's MAC_FILTER_CLR (it checks the clear's address, which igbvf
+# leaves zero), and a VF reset keeps them.  Its 18 slots are shared by the
+# VFs, so guests before this one may have taken them all: new VFs start
+# with the pool free.
+lg_fresh_vfs() {
+	local vf
+	PF=${VMTEST_IGB:-}
+	[ -n "$PF" ] && [ -e "$SYS/$PF/virtfn0" ] || return 0
+	for vf in "$SYS/$PF"/virtfn*; do
+		vf=$(basename "$(readlink "$vf")")
+		[ -e "$SYS/$vf/driver" ] && echo "$vf" >"$SYS/$vf/driver/unbind"
+	done
+	echo 0 >"$SYS/$PF/sriov_numvfs" || fail "removing the VFs"
 }
 
 lg_pf_cleanup() {
@@ -47,7 +69,7 @@ lg_pf_cleanup() {
 lg_args() {
 	NIC_GUEST=$LG_KERNEL
 	NIC_QEMU_ARGS=(-m "${LG_MEM}M" -initrd "$LG_INITRD"
-		       -append "console=ttyS0 loglevel=6 panic=-1 guest.mtu=$2${3:+ guest.ring=$3}")
+		       -append "console=ttyS0 loglevel=6 panic=-1 nohz=off highres=off guest.mtu=$2${3:+ guest.ring=$3}")
 	if [ "$1" = hugetlbfs ]; then
 		mkdir -p /dev/hugepages
 		mountpoint -q /dev/hugepages || mount -t hugetlbfs none /dev/hugepages
@@ -76,7 +98,8 @@ lg_reachable() {
 	local a ok
 	ip neigh flush dev "$PFIF" 2>/dev/null
 	ip neigh flush dev "$PFIF.$LG_VLAN" 2>/dev/null
-	for a in "${LG_ADDRS[@]}"; do
+	for a in "${LG_TARGETS[@]}"; do
+		[ -n "$a" ] || continue
 		ok=$(ping -c 5 -i 0.2 -W 5 "$a" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 		[ "${ok:-0}" -ge 3 ] ||
 			fail "$1: $a answers ${ok:-0} of 5 pings; PF: $(ip neigh show dev "$PFIF" | tr '\n' ';') VF0: $(sysattr "$VF0" last_error); guest: $(grep -aE 'igbvf|eth0|CARRIER|GUESTPING|inet|GUEST-ERROR' "$VMDIR/$1.log" | tail -n 30)"
@@ -138,9 +161,11 @@ lg_counters() {
 # lg_migration MEMORY MTU RING: the whole run.
 lg_migration() {
 	local mem=$1 info name wrong bytes lost chunks sizes dt=()
+	command -v ping >/dev/null || fail "no ping on this host: make setup installs iputils-ping"
 	if [ -z "$LG_KERNEL" ] || [ ! -e "$LG_INITRD" ]; then
 		fail "no guest kernel or initramfs ($LG_KERNEL, $LG_INITRD): make linux-guest"
 	fi
+	lg_fresh_vfs
 	nic_setup
 	lg_pf_setup "$2"
 	lg_args "$@"
@@ -201,3 +226,5 @@ t_linux_guest_thp() {
 t_linux_guest_hugetlbfs_jumbo() {
 	lg_migration hugetlbfs 9000 4096
 }
+
+LINUX_GUEST_TESTS=(t_linux_guest_thp t_linux_guest_hugetlbfs_jumbo)
