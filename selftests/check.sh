@@ -87,14 +87,15 @@ if ! make -s linux-guest >"$LG_LOG" 2>&1; then
 fi
 # One run a tier, each several conditions at once: on Debian's kernel THP
 # and igbvf's defaults; on the second, where QEMU uses the device's DMA
-# log, hugetlbfs with 4096-descriptor rings and MTU 9000.
+# log, hugetlbfs with 4096-descriptor rings and MTU 9000.  First in their
+# VM: the NIC lists end with the lockdown test, after which nothing attaches.
 read -r LG_TIER1 LG_TIER2 <<<"$(. selftests/vm/linux_guest.sh && echo "${LINUX_GUEST_TESTS[*]}")"
 
 # make install/install-dkms staged, and a DKMS build for the Debian tier,
 # whose module the stress VM then loads.
 run_part "install" selftests/install_test.sh
 INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
-vm_parts "Debian kernel $KVER" "" "$NIC_TESTS $LG_TIER1" "$STRESS_TESTS $INSTALL_TESTS"
+vm_parts "Debian kernel $KVER" "" "$LG_TIER1 $NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
 # libvirt's part is user space on either tier: the Debian one, with a
 # device no program is configured for.
 LIBVIRT_TESTS=$(. selftests/vm/libvirt.sh && echo "${LIBVIRT_TESTS[*]}")
@@ -114,7 +115,7 @@ if make -s testkernel >"$TK_LOG" 2>&1 && make -s all; then
 	# KASAN, lockdep and kmemleak under TCG: what only this tier can tell
 	# (safety, IOMMUFD, DMA logging in the core), not what QEMU does the
 	# same on both (see TIER2_SKIP and NIC_TIER2_TESTS in safety.sh).
-	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$NIC_TIER2_TESTS $LG_TIER2" "$STRESS_TESTS" \
+	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$LG_TIER2 $NIC_TIER2_TESTS" "$STRESS_TESTS" \
 		--kernel-dir "$tk" --timeout 3000
 else
 	tail -n 30 "$TK_LOG"
