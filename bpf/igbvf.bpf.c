@@ -736,64 +736,96 @@ int BPF_PROG(igbvf_write, struct vfmig_dev *dev, struct vfmig_access *acc)
  * on its behalf, too.  If the device is busy (a reset), vfio-pci reads it
  * and the kept bits wait for the next read.
  */
-static int read_clear(struct vfmig_dev *dev, struct vfmig_access *acc,
+static int read_clear(struct vfmig_dev *dev, __u64 off, __u32 *v,
 		      __u32 *pending)
 {
-	__u32 v = 0;
-
-	if (rd32(dev, acc->offset, &v))
+	if (rd32(dev, off, v))
 		return VFMIG_PASS;
-	acc->value = v | __sync_lock_test_and_set(pending, 0);
+	*v |= __sync_lock_test_and_set(pending, 0);
 	return 0;
 }
 
 /* A counter as the guest follows it: the device's, plus the offset. */
 static int read_stat(struct vfmig_dev *dev, struct igbvf_shadow *s,
-		     struct vfmig_access *acc, int i)
+		     __u64 off, __u32 *v, int i)
 {
-	__u32 v = 0;
+	__u32 dv = 0;
 
 	i &= 0xf;
 	if (i >= NSTATS)
 		return VFMIG_PASS;
 	/* Busy (a reset): what it read last, never a value that goes back. */
-	if (!rd32(dev, acc->offset, &v))
-		s->stat_last[i] = v + s->stat_off[i];
-	acc->value = s->stat_last[i];
+	if (!rd32(dev, off, &dv))
+		s->stat_last[i] = dv + s->stat_off[i];
+	*v = s->stat_last[i];
 	return 0;
 }
 
+/*
+ * What the guest reads in the register at @off (4-byte aligned), where the
+ * program answers for it: 0 with *v set, or VFMIG_PASS for the device's.
+ */
+static int read_reg(struct vfmig_dev *dev, struct igbvf_shadow *s,
+		    __u64 off, __u32 *v)
+{
+	int i;
+
+	switch (off) {
+	case V2PMAILBOX:
+		i = read_clear(dev, off, v, &s->mbx_pending);
+		if (!i && s->inflight && (*v & MBX_PFACK))
+			s->inflight_pfack = 1;
+		return i;
+	case EICR:
+		return read_clear(dev, off, v, &s->eicr_pending);
+	case EIMS:
+		if (!s->eims_seen)
+			return VFMIG_PASS;
+		*v = s->eims_written;
+		return 0;
+	}
+	i = stat_index(off);
+	return i < 0 ? VFMIG_PASS : read_stat(dev, s, off, v, i);
+}
+
+/*
+ * Reads of every width see the same registers: an 8-byte read is two of
+ * them, and a narrower one the bytes of its register's value (the device
+ * reads its registers whole, so a narrow read of a read-to-clear one
+ * clears all of it there too).  A half the program does not answer is
+ * read from the device; ~0 if it is busy, as a device in reset reads.
+ */
 SEC("struct_ops/region_read")
 int BPF_PROG(igbvf_read, struct vfmig_dev *dev, struct vfmig_access *acc)
 {
 	struct igbvf_shadow *s = shadow();
-	int i;
+	__u64 reg = acc->offset & ~3ULL;
+	__u32 lo = 0, hi = 0;
+	int ret;
 
 	if (!s)
 		return VFMIG_PASS;
-	if (acc->size != 4) {
-		/* A read-to-clear register read some other way. */
-		if (acc->offset <= V2PMAILBOX + 3 &&
-		    acc->offset + acc->size > V2PMAILBOX)
-			s->untracked = 1;
-		return VFMIG_PASS;
-	}
-	switch (acc->offset) {
-	case V2PMAILBOX:
-		i = read_clear(dev, acc, &s->mbx_pending);
-		if (!i && s->inflight && (acc->value & MBX_PFACK))
-			s->inflight_pfack = 1;
-		return i;
-	case EICR:
-		return read_clear(dev, acc, &s->eicr_pending);
-	case EIMS:
-		if (!s->eims_seen)
+	ret = read_reg(dev, s, reg, &lo);
+	if (acc->size == 8) {
+		int ret_hi = read_reg(dev, s, reg + 4, &hi);
+
+		if (ret && ret_hi)
 			return VFMIG_PASS;
-		acc->value = s->eims_written;
+		if (ret && rd32(dev, reg, &lo))
+			lo = ~0U;
+		if (ret_hi && rd32(dev, reg + 4, &hi))
+			hi = ~0U;
+		acc->value = (__u64)hi << 32 | lo;
 		return 0;
 	}
-	i = stat_index(acc->offset);
-	return i < 0 ? VFMIG_PASS : read_stat(dev, s, acc, i);
+	if (ret)
+		return ret;
+	if (acc->size == 4)
+		acc->value = lo;
+	else
+		acc->value = (lo >> (acc->offset & 3) * 8) &
+			     (acc->size == 2 ? 0xffff : 0xff);
+	return 0;
 }
 
 /* ---- stopping ------------------------------------------------------- */
