@@ -28,14 +28,16 @@ tally() {	# tally NAME STATUS OUTPUT_FILE
 	echo "check: $1: $line"
 }
 
+# Each part says how long it took: CI has 90 minutes for all of them.
 run_part() {	# run_part NAME CMD...
-	local name=$1 out status
+	local name=$1 out status start=$SECONDS
 	shift
 	out=$(mktemp)
 	echo "== $name"
 	"$@" 2>&1 | tee "$out"
 	status=${PIPESTATUS[0]}
 	tally "$name" "$status" "$out"
+	echo "check: $name took $((SECONDS - start)) s (at $SECONDS s)"
 	rm -f "$out"
 }
 
@@ -49,9 +51,23 @@ kernel_doc() {
 	echo "$p passed, $f failed"
 }
 
+# The Linux guest the NIC VMs migrate: a small kernel from linux-source
+# with igbvf built in (about 5 min the first time, then cached) and its
+# initramfs.  It builds beside the parts that run on the host alone, not
+# beside a VM (see the second tier below).  A failed build fails its
+# tests, loudly.
+LG_LOG=.cache/guestkernel-build.log
+mkdir -p .cache
+echo "== Linux guest, built in the background (log: $LG_LOG)"
+make -s linux-guest >"$LG_LOG" 2>&1 &
+LG_PID=$!
+
 run_part "host unit tests" make -s -C user test
 run_part "stream parser fuzzing" make -s -C user fuzz
 run_part "kernel-doc" kernel_doc
+# make install/install-dkms staged, and a DKMS build for the Debian tier,
+# whose module the stress VM then loads.
+run_part "install" selftests/install_test.sh
 # Each tier boots three VMs: the suite; the SR-IOV NIC's tests, in a VM
 # with QEMU's igb; the stress run, alone (on the second tier with kmemleak,
 # which the suite's VM boots without: it slows every allocation).
@@ -74,26 +90,18 @@ vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
 		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $stress
 }
 
-# The Linux guest the NIC VMs migrate: a small kernel from linux-source
-# with igbvf built in (a few minutes the first time, then cached) and its
-# initramfs.  A failed build fails its tests below, loudly.
-LG_LOG=.cache/guestkernel-build.log
-echo "== Linux guest (log: $LG_LOG)"
-mkdir -p .cache
-if ! make -s linux-guest >"$LG_LOG" 2>&1; then
+if ! wait "$LG_PID"; then
 	tail -n 30 "$LG_LOG"
 	echo "check: the Linux guest did not build (counted as failed)"
 	total_fail=$((total_fail + 1))
 fi
+echo "check: Linux guest built at $SECONDS s"
 # One run a tier, each several conditions at once: on Debian's kernel THP
 # and igbvf's defaults; on the second, where QEMU uses the device's DMA
 # log, hugetlbfs with 4096-descriptor rings and MTU 9000.  First in their
 # VM: the NIC lists end with the lockdown test, after which nothing attaches.
 read -r LG_TIER1 LG_TIER2 <<<"$(. selftests/vm/linux_guest.sh && echo "${LINUX_GUEST_TESTS[*]}")"
 
-# make install/install-dkms staged, and a DKMS build for the Debian tier,
-# whose module the stress VM then loads.
-run_part "install" selftests/install_test.sh
 INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
 vm_parts "Debian kernel $KVER" "" "$LG_TIER1 $NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
 # libvirt's part is user space on either tier: the Debian one, with a
@@ -111,6 +119,7 @@ TK_LOG=.cache/testkernel-build.log
 mkdir -p .cache
 echo "== second kernel tier (log: $TK_LOG)"
 if make -s testkernel >"$TK_LOG" 2>&1 && make -s all; then
+	echo "check: second kernel tier built at $SECONDS s"
 	tk=$(cat .cache/testkernel-dir)
 	# KASAN, lockdep and kmemleak under TCG: what only this tier can tell
 	# (safety, IOMMUFD, DMA logging in the core), not what QEMU does the
