@@ -106,7 +106,8 @@ extern int bpf_vfmig_dma_read(struct vfmig_dev *dev, __u64 iova, void *buf,
 
 /*
  * Wait for the device from a sleepable callback: up to VFMIG_MAX_USLEEP
- * us a call, VFMIG_MAX_WAIT_MS ms a callback, then -ETIMEDOUT.
+ * us a call, the program's wait_budget_ms (VFMIG_WAIT_BUDGET_MS_DEFAULT
+ * unless it declares one) a callback, then -ETIMEDOUT.
  */
 extern int bpf_vfmig_usleep(struct vfmig_dev *dev, __u32 usecs) __ksym;
 

@@ -804,15 +804,18 @@ __bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
  * @usecs: 1 to %VFMIG_MAX_USLEEP microseconds
  *
  * For a program that polls its device for an answer that takes time (a
- * mailbox reply from a PF driver, a queue draining).  Each invocation of a
- * callback may wait %VFMIG_MAX_WAIT_MS in all, however often it calls
- * this, so a poll loop ends in bounded time; what other callbacks run
- * meanwhile neither shortens nor lengthens it.  A signal to the calling
- * task ends the wait early.  A region hook has no budget.
+ * mailbox reply from a PF driver, a queue draining).  Each invocation of
+ * a callback may wait its program's &vfmig_ops.wait_budget_ms in all,
+ * however often it calls this, so a wait loop ends in bounded time; what
+ * other callbacks run meanwhile neither shortens nor lengthens it.  A
+ * signal to the calling task ends the wait early.  A region hook has no
+ * budget.
  *
+ * Context: sleepable callbacks only (the verifier refuses it elsewhere).
  * Return: 0 after the wait; -EINVAL for a @usecs out of range; -ETIMEDOUT
  * once the callback's budget is spent, or from a region hook (without
- * waiting); -EINTR if a signal is pending.
+ * waiting); -EINTR if a signal is pending; -ENODEV once the program is
+ * being detached (so a detach never waits out a budget).
  */
 __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 {
@@ -821,6 +824,8 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 
 	if (!usecs || usecs > VFMIG_MAX_USLEEP)
 		return -EINVAL;
+	if (READ_ONCE(b->stopping))
+		return -ENODEV;
 	/* The calling task's own invocation: its budget, none in a hook. */
 	until = vfmig_call_deadline(b);
 	if (!until || ktime_get_ns() >= until)

@@ -137,6 +137,9 @@ struct vfmig_pci_id {
  *              it declares some
  * @ids: the PCI functions the program serves; the kernel refuses an
  *       attach to any other
+ * @wait_budget_ms: how long one invocation of a sleepable callback may
+ *                  wait in bpf_vfmig_usleep(), in all: 0 for %VFMIG_WAIT_BUDGET_MS_DEFAULT, at most
+ *                  %VFMIG_WAIT_BUDGET_MS_MAX (the attach is refused above)
  * @init: called once at attach, may declare trap windows and vendor regions
  * @exit: called once when the program stops serving the device
  * @region_read: a read inside a trap window or of a vendor region; fill
@@ -185,6 +188,7 @@ struct vfmig_ops {
 	u32 min_version;
 	u32 any_device;
 	struct vfmig_pci_id ids[VFMIG_MAX_IDS];
+	u32 wait_budget_ms;
 	int (*init)(struct vfmig_dev *dev);
 	void (*exit)(struct vfmig_dev *dev, struct vfmig_exit_info *info);
 	int (*region_read)(struct vfmig_dev *dev, struct vfmig_access *acc);
