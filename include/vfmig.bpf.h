@@ -111,6 +111,18 @@ extern int bpf_vfmig_dma_read(struct vfmig_dev *dev, __u64 iova, void *buf,
  */
 extern int bpf_vfmig_usleep(struct vfmig_dev *dev, __u32 usecs) __ksym;
 
+/*
+ * Wait, from a sleepable callback, until (the 32-bit register at @offset
+ * of @bar & poll->mask) == poll->value, for poll->timeout_us at most and
+ * within the same budget: 0, or -ETIMEDOUT; poll->last is the last value
+ * read, poll->seen the OR of all (for bits that clear when read).
+ *
+ *	struct vfmig_poll p = { .mask = RST, .value = 0, .timeout_us = 10000 };
+ *	err = bpf_vfmig_bar_poll(dev, 0, CTRL, &p);
+ */
+extern int bpf_vfmig_bar_poll(struct vfmig_dev *dev, __u32 bar, __u64 offset,
+			      struct vfmig_poll *poll) __ksym;
+
 /* Give up on the device: hooks stop, migration fails, the reason is kept. */
 extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;
 

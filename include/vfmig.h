@@ -53,7 +53,7 @@
 #define VFMIG_MAX_PROG_ERRNO	511
 
 /*
- * Waits (bpf_vfmig_usleep()): at most
+ * Waits (bpf_vfmig_usleep(), bpf_vfmig_bar_poll()): at most
  * VFMIG_MAX_USLEEP microseconds a usleep call, and, in one invocation of a
  * sleepable callback, the program's vfmig_ops.wait_budget_ms of waiting
  * in all: VFMIG_WAIT_BUDGET_MS_DEFAULT when it declares 0, never more than

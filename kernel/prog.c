@@ -46,7 +46,7 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 
 /*
  * A sleepable callback running, with its own budget for the waiting kfuncs
- * (bpf_vfmig_usleep()): the program's wait_budget_ms
+ * (bpf_vfmig_usleep(), bpf_vfmig_bar_poll()): the program's wait_budget_ms
  * from its start (checked at attach against VFMIG_WAIT_BUDGET_MS_MAX), so
  * a program polling its device in a loop still returns in bounded time.
  * It lives on the caller's stack from vfmig_call_begin() to

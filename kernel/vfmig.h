@@ -71,6 +71,24 @@ struct vfmig_stream {
 };
 
 /**
+ * struct vfmig_poll - what bpf_vfmig_bar_poll() waits for, and what it saw
+ * @mask: the bits of the 32-bit register compared
+ * @value: what they must be (no bit outside @mask)
+ * @timeout_us: how long to wait at most, within the callback's wait
+ *              budget; 0 reads once
+ * @last: out: the last value read
+ * @seen: out: every bit set in any value read (a register whose bits
+ *        clear when read loses none the poll read)
+ */
+struct vfmig_poll {
+	u32 mask;
+	u32 value;
+	u32 timeout_us;
+	u32 last;
+	u32 seen;
+};
+
+/**
  * enum vfmig_exit_reason - why a program stopped serving a device
  * @VFMIG_EXIT_DETACH: the link was destroyed (vfmig-load unload)
  * @VFMIG_EXIT_REPLACED: another program took over through a link update
@@ -138,7 +156,8 @@ struct vfmig_pci_id {
  * @ids: the PCI functions the program serves; the kernel refuses an
  *       attach to any other
  * @wait_budget_ms: how long one invocation of a sleepable callback may
- *                  wait in bpf_vfmig_usleep(), in all: 0 for %VFMIG_WAIT_BUDGET_MS_DEFAULT, at most
+ *                  wait in bpf_vfmig_usleep() and bpf_vfmig_bar_poll(), in
+ *                  all: 0 for %VFMIG_WAIT_BUDGET_MS_DEFAULT, at most
  *                  %VFMIG_WAIT_BUDGET_MS_MAX (the attach is refused above)
  * @init: called once at attach, may declare trap windows and vendor regions
  * @exit: called once when the program stops serving the device
