@@ -68,6 +68,17 @@
 #define VFMIG_WAIT_BUDGET_MS_MAX	10000
 #define VFMIG_MAX_WAIT_MS		VFMIG_WAIT_BUDGET_MS_DEFAULT /* old name */
 
+/*
+ * bpf_vfmig_log(): messages are cut at VFMIG_LOG_LEN - 1 bytes; the module
+ * keeps each device's last VFMIG_LOG_RING messages (sysfs vfmig/messages)
+ * and lets VFMIG_LOG_BURST of them a device into the kernel log every
+ * VFMIG_LOG_INTERVAL_MS.
+ */
+#define VFMIG_LOG_LEN			128
+#define VFMIG_LOG_RING			16
+#define VFMIG_LOG_BURST			10
+#define VFMIG_LOG_INTERVAL_MS		5000
+
 /* bpf_vfmig_dma_read(): most bytes one call copies. */
 #define VFMIG_MAX_DMA_READ	65536
 

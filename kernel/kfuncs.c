@@ -2,7 +2,7 @@
 /*
  * kfuncs for vfmig programs: touch this device's BARs and config space,
  * wait for them, declare trap windows, fill and read migration streams,
- * give up.
+ * log, give up.
  *
  * A program is hostile input: every argument is checked against the device
  * its binding serves, and the hardware kfuncs keep the invariants vfio-pci
@@ -917,6 +917,31 @@ __bpf_kfunc int bpf_vfmig_bar_poll(struct vfmig_dev *dev, u32 bar, u64 offset,
 	}
 }
 
+/**
+ * bpf_vfmig_log() - say something to the operator
+ * @dev: the device the program serves
+ * @msg: the message, up to its first NUL
+ * @msg__sz: the bytes at @msg; %VFMIG_LOG_LEN - 1 at most are kept
+ *
+ * The message, after the program's name, goes into the device's last
+ * %VFMIG_LOG_RING (sysfs vfmig/messages, `vfmig-load status`), and into
+ * the kernel log under the device's name, at most %VFMIG_LOG_BURST a
+ * device every %VFMIG_LOG_INTERVAL_MS (then the count of those kept out).
+ * Bytes that are not printable ASCII show as '?'.  For a developer's
+ * tracing, bpf_printk() costs less and goes to the trace pipe.
+ *
+ * Context: any callback, region hooks included; never sleeps.
+ * Return: 0; -EINVAL for an empty @msg__sz.
+ */
+__bpf_kfunc int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
+			      u32 msg__sz)
+{
+	if (!msg__sz)
+		return -EINVAL;
+	vfmig_log_add(dev_to_binding(dev), msg, msg__sz);
+	return 0;
+}
+
 #if IS_ENABLED(CONFIG_IOMMUFD)
 /*
  * iommufd gives a driver no access of the IOAS behind the HWPT its user
@@ -1062,6 +1087,7 @@ BTF_ID_FLAGS(func, bpf_vfmig_mark_dirty, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_usleep, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_log, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

@@ -328,6 +328,29 @@ struct vfmig_dirty_log {
 };
 
 /**
+ * struct vfmig_log - the last messages programs logged for a device
+ * @lock: protects everything below
+ * @seq: messages logged since the device was bound
+ * @window_start: jiffies when the current rate limit window began
+ * @printed: messages let into the kernel log in this window
+ * @suppressed: messages kept out of it since the last one let in
+ * @msg: the ring, @seq % %VFMIG_LOG_RING the next slot
+ * @msg.seq: the message's number
+ * @msg.text: "program: message", NUL-terminated
+ */
+struct vfmig_log {
+	spinlock_t lock;		/* everything below */
+	u64 seq;
+	unsigned long window_start;
+	unsigned int printed;
+	unsigned int suppressed;
+	struct {
+		u64 seq;
+		char text[VFMIG_NAME_LEN + 2 + VFMIG_LOG_LEN];
+	} msg[VFMIG_LOG_RING];
+};
+
+/**
  * struct vfmig_access_stats - what became of the pieces offered to a program
  * @hooked: handled by the program
  * @passed: passed to vfio-pci
@@ -380,6 +403,7 @@ struct vfmig_access_stats {
  * @dirty_lock: serialises starting, stopping and reading the DMA log
  * @dirty_log: the running DMA log, or NULL
  * @dirty_marked: pages marked dirty since the device was opened
+ * @log: the programs' last messages (bpf_vfmig_log())
  */
 struct vfmig_device {
 	struct vfio_pci_core_device core;
@@ -411,6 +435,7 @@ struct vfmig_device {
 	struct mutex dirty_lock;	/* starting, stopping, reading the log */
 	struct vfmig_dirty_log __rcu *dirty_log;
 	atomic64_t dirty_marked;
+	struct vfmig_log log;
 };
 
 static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
@@ -523,6 +548,11 @@ int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma);
 int vfmig_vendor_region_add(struct vfmig_binding *b, u32 subtype, u64 size,
 			    u32 flags);
 int vfmig_vendor_regions_open(struct vfmig_device *mdev);
+
+/* log.c */
+void vfmig_log_init(struct vfmig_log *log);
+void vfmig_log_add(struct vfmig_binding *b, const char *msg, u32 len);
+ssize_t vfmig_log_show(struct vfmig_log *log, char *buf);
 
 /* sysfs.c */
 extern const struct attribute_group *vfmig_dev_groups[];
