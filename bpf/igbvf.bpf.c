@@ -974,38 +974,32 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 
 /* ---- load: mailbox replay, then registers ---------------------------- */
 
+/* The longest wait for one answer; load()'s wait budget bounds them all. */
+#define MBX_TIMEOUT_US		2000000
+
 struct mbx_wait_ctx {
 	struct vfmig_dev *dev;
-	__u32 bit;
 	__u32 seen;		/* R2C bits read so far */
-	int err;
 };
 
-/* bpf_loop callback: poll the mailbox for @bit, sleeping between reads. */
-static long mbx_poll(__u64 k, void *data)
-{
-	struct mbx_wait_ctx *c = data;
-	__u32 v = 0;
-
-	c->err = rd32(c->dev, V2PMAILBOX, &v);
-	if (c->err)
-		return 1;
-	c->seen |= v & MBX_R2C;
-	if (c->seen & c->bit)
-		return 1;
-	c->err = bpf_vfmig_usleep(c->dev, 500);
-	return c->err ? 1 : 0;
-}
-
+/*
+ * Wait for the PF to set @bit in the mailbox.  Every read clears the R2C
+ * bits, so whatever a poll read is kept (PFSTS may come with PFACK) and a
+ * bit already read is not waited for again.
+ */
 static int mbx_wait(struct mbx_wait_ctx *c, __u32 bit)
 {
-	c->bit = bit;
-	c->err = -ETIMEDOUT;
-	bpf_loop(4000, mbx_poll, c, 0);
-	if (!c->err && !(c->seen & bit))
-		c->err = -ETIMEDOUT;
+	struct vfmig_poll p = {
+		.mask = bit, .value = bit, .timeout_us = MBX_TIMEOUT_US,
+	};
+	int err = 0;
+
+	if (!(c->seen & bit)) {
+		err = bpf_vfmig_bar_poll(c->dev, BAR, V2PMAILBOX, &p);
+		c->seen |= p.seen & MBX_R2C;
+	}
 	c->seen &= ~bit;
-	return c->err;
+	return err;
 }
 
 /*
@@ -1113,12 +1107,20 @@ static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 {
 	__u32 reset[VMBMEM_WORDS] = { VF_RESET }, answer[ANSWER_WORDS] = {};
 	struct replay_ctx c = { .dev = dev, .st = st, .s = s, .skip = MAX_MSGS };
+	struct vfmig_poll reset_done = {
+		.mask = QUEUE_ENABLE, .value = 0, .timeout_us = 10000,
+	};
 	bool reset_inflight = st->inflight == MAX_MSGS + 1;
 	__u32 v = 0;
 	int err;
 
-	/* A reset, and whatever status the PF left, are not the guest's. */
-	err = wr32(dev, CTRL, CTRL_RST) ?: bpf_vfmig_usleep(dev, 10000) ?:
+	/*
+	 * A reset, and whatever status the PF left, are not the guest's.  The
+	 * reset is done when it has disabled the queues (at once in QEMU's
+	 * model, which sets no RSTD for a VF reset).
+	 */
+	err = wr32(dev, CTRL, CTRL_RST) ?:
+	      bpf_vfmig_bar_poll(dev, BAR, RXQ(0) + DCTL, &reset_done) ?:
 	      rd32(dev, V2PMAILBOX, &v);
 	if (err || !st->reset_seen)
 		return err;

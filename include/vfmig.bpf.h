@@ -106,9 +106,43 @@ extern int bpf_vfmig_dma_read(struct vfmig_dev *dev, __u64 iova, void *buf,
 
 /*
  * Wait for the device from a sleepable callback: up to VFMIG_MAX_USLEEP
- * us a call, VFMIG_MAX_WAIT_MS ms a callback, then -ETIMEDOUT.
+ * us a call, the program's wait_budget_ms (VFMIG_WAIT_BUDGET_MS_DEFAULT
+ * unless it declares one) a callback, then -ETIMEDOUT.
  */
 extern int bpf_vfmig_usleep(struct vfmig_dev *dev, __u32 usecs) __ksym;
+
+/*
+ * Wait, from a sleepable callback, until (the 32-bit register at @offset
+ * of @bar & poll->mask) == poll->value, for poll->timeout_us at most and
+ * within the same budget: 0, or -ETIMEDOUT; poll->last is the last value
+ * read, poll->seen the OR of all (for bits that clear when read).
+ *
+ *	struct vfmig_poll p = { .mask = RST, .value = 0, .timeout_us = 10000 };
+ *	err = bpf_vfmig_bar_poll(dev, 0, CTRL, &p);
+ */
+extern int bpf_vfmig_bar_poll(struct vfmig_dev *dev, __u32 bar, __u64 offset,
+			      struct vfmig_poll *poll) __ksym;
+
+/*
+ * A message for the operator, from any callback: kept in the device's last
+ * VFMIG_LOG_RING (sysfs vfmig/messages, vfmig-load status) and, rate
+ * limited, in the kernel log under the device's name.  VFMIG_LOG() formats
+ * it as bpf_printk() does:
+ *
+ *	VFMIG_LOG(dev, "queue %d did not stop: %x", q, p.last);
+ *
+ * bpf_printk() stays the tool for development (the trace pipe, no limit).
+ */
+extern int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
+			 __u32 msg__sz) __ksym;
+
+#define VFMIG_LOG(dev, fmt, args...)					\
+({									\
+	char ___vfmig_msg[VFMIG_LOG_LEN];				\
+									\
+	BPF_SNPRINTF(___vfmig_msg, sizeof(___vfmig_msg), fmt, ##args);	\
+	bpf_vfmig_log(dev, ___vfmig_msg, sizeof(___vfmig_msg));		\
+})
 
 /* Give up on the device: hooks stop, migration fails, the reason is kept. */
 extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;

@@ -53,11 +53,31 @@
 #define VFMIG_MAX_PROG_ERRNO	511
 
 /*
- * bpf_vfmig_usleep(): at most VFMIG_MAX_USLEEP microseconds a call, and
- * VFMIG_MAX_WAIT_MS milliseconds of waiting in one sleepable callback.
+ * Waits (bpf_vfmig_usleep(), bpf_vfmig_bar_poll()): at most
+ * VFMIG_MAX_USLEEP microseconds a usleep call, and, in one invocation of a
+ * sleepable callback, the program's vfmig_ops.wait_budget_ms of waiting
+ * in all: VFMIG_WAIT_BUDGET_MS_DEFAULT when it declares 0, never more than
+ * VFMIG_WAIT_BUDGET_MS_MAX (an attach declaring more is refused).  The
+ * ceiling is how long one callback may hold the VFIO migration ioctl that
+ * called it and the device's state mutex: a device reset, a close and the
+ * VMM's next migration step wait that long at most (a detach ends the
+ * waits at once).
  */
-#define VFMIG_MAX_USLEEP	10000
-#define VFMIG_MAX_WAIT_MS	1000
+#define VFMIG_MAX_USLEEP		10000
+#define VFMIG_WAIT_BUDGET_MS_DEFAULT	1000
+#define VFMIG_WAIT_BUDGET_MS_MAX	10000
+#define VFMIG_MAX_WAIT_MS		VFMIG_WAIT_BUDGET_MS_DEFAULT /* old name */
+
+/*
+ * bpf_vfmig_log(): messages are cut at VFMIG_LOG_LEN - 1 bytes; the module
+ * keeps each device's last VFMIG_LOG_RING messages (sysfs vfmig/messages)
+ * and lets VFMIG_LOG_BURST of them a device into the kernel log every
+ * VFMIG_LOG_INTERVAL_MS.
+ */
+#define VFMIG_LOG_LEN			128
+#define VFMIG_LOG_RING			16
+#define VFMIG_LOG_BURST			10
+#define VFMIG_LOG_INTERVAL_MS		5000
 
 /* bpf_vfmig_dma_read(): most bytes one call copies. */
 #define VFMIG_MAX_DMA_READ	65536

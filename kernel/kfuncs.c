@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfuncs for vfmig programs: touch this device's BARs and config space,
- * declare trap windows, fill and read migration streams, give up.
+ * wait for them, declare trap windows, fill and read migration streams,
+ * log, give up.
  *
  * A program is hostile input: every argument is checked against the device
  * its binding serves, and the hardware kfuncs keep the invariants vfio-pci
@@ -28,7 +29,9 @@
 #include <linux/btf_ids.h>
 #include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
 #include <linux/iommu.h>
+#include <linux/math64.h>
 #include <linux/memremap.h>
 #include <linux/pci.h>
 #include <linux/sched/signal.h>
@@ -803,16 +806,18 @@ __bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
  * @dev: the device the program serves
  * @usecs: 1 to %VFMIG_MAX_USLEEP microseconds
  *
- * For a program that polls its device for an answer that takes time (a
- * mailbox reply from a PF driver, a queue draining).  Each invocation of a
- * callback may wait %VFMIG_MAX_WAIT_MS in all, however often it calls
- * this, so a poll loop ends in bounded time; what other callbacks run
- * meanwhile neither shortens nor lengthens it.  A signal to the calling
- * task ends the wait early.  A region hook has no budget.
+ * For a program that waits a fixed time; to wait for a register, use
+ * bpf_vfmig_bar_poll().  Each invocation of a callback may wait its
+ * program's &vfmig_ops.wait_budget_ms in all, however often it calls this,
+ * so a wait loop ends in bounded time; what other callbacks run meanwhile
+ * neither shortens nor lengthens it.  A signal to the calling task ends
+ * the wait early.  A region hook has no budget.
  *
+ * Context: sleepable callbacks only (the verifier refuses it elsewhere).
  * Return: 0 after the wait; -EINVAL for a @usecs out of range; -ETIMEDOUT
  * once the callback's budget is spent, or from a region hook (without
- * waiting); -EINTR if a signal is pending.
+ * waiting); -EINTR if a signal is pending; -ENODEV once the program is
+ * being detached (so a detach never waits out a budget).
  */
 __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 {
@@ -821,6 +826,8 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 
 	if (!usecs || usecs > VFMIG_MAX_USLEEP)
 		return -EINVAL;
+	if (READ_ONCE(b->stopping))
+		return -ENODEV;
 	/* The calling task's own invocation: its budget, none in a hook. */
 	until = vfmig_call_deadline(b);
 	if (!until || ktime_get_ns() >= until)
@@ -828,6 +835,110 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
 	if (signal_pending(current))
 		return -EINTR;
 	usleep_range(usecs, usecs + usecs / 4 + 10);
+	return 0;
+}
+
+/* bpf_vfmig_bar_poll(): first and longest sleep between two reads. */
+#define VFMIG_POLL_MIN_US	10
+#define VFMIG_POLL_MAX_US	1000
+
+/**
+ * bpf_vfmig_bar_poll() - wait for a device register to say something
+ * @dev: the device the program serves
+ * @bar: BAR number, 0-5
+ * @offset: offset of a 32-bit register in the BAR, 4-byte aligned
+ * @poll: what to wait for (&vfmig_poll.mask, .value, .timeout_us), and
+ *        where to say what was read (.last, .seen)
+ *
+ * Reads the register until (value & @poll->mask) == @poll->value, as
+ * readl_poll_timeout() does, sleeping between reads from %VFMIG_POLL_MIN_US
+ * doubling to %VFMIG_POLL_MAX_US: for reset completion, queue-disable and
+ * mailbox handshakes, where a fixed sleep is either too long or too short.
+ * Each read is one bpf_vfmig_bar_read(): vfio-pci's memory lock is taken
+ * for the read alone, never across a sleep.  The wait ends at
+ * @poll->timeout_us or when the calling callback's wait budget
+ * (&vfmig_ops.wait_budget_ms, shared with bpf_vfmig_usleep()) is spent,
+ * whichever comes first; on a signal; and once the program is being
+ * detached.  A region hook has no budget: from one (a sleepable one) the
+ * register is read once.  @poll->last is the last value read and
+ * @poll->seen the OR of all of them, so a program polling a register whose
+ * bits clear when read keeps every bit the poll read.
+ *
+ * Context: sleepable callbacks only (the verifier refuses it elsewhere).
+ * Return: 0 once the register matched; -ETIMEDOUT when it did not in time;
+ * -EINVAL for a @poll->value with bits outside @poll->mask, or a register
+ * outside the BAR or misaligned; -EINTR on a signal; -ENODEV once the
+ * program is being detached; otherwise the error of the failed read, as
+ * bpf_vfmig_bar_read().
+ */
+__bpf_kfunc int bpf_vfmig_bar_poll(struct vfmig_dev *dev, u32 bar, u64 offset,
+				   struct vfmig_poll *poll)
+{
+	struct vfmig_binding *b = dev_to_binding(dev);
+	u32 mask = READ_ONCE(poll->mask), value = READ_ONCE(poll->value);
+	u32 delay = VFMIG_POLL_MIN_US, us;
+	u64 now, until, v;
+	ktime_t wake;
+	int ret;
+
+	poll->last = 0;
+	poll->seen = 0;
+	if (value & ~mask)
+		return -EINVAL;
+	/* The calling task's own invocation: its budget, none in a hook. */
+	until = vfmig_call_deadline(b);
+	now = ktime_get_ns();
+	if (until)
+		until = min(until, now + (u64)READ_ONCE(poll->timeout_us) *
+				   NSEC_PER_USEC);
+	for (;;) {
+		v = 0;
+		ret = vfmig_bar_io(dev, bar, offset, 4, &v, false);
+		if (ret)
+			return ret;
+		poll->last = v;
+		poll->seen |= v;
+		if ((v & mask) == value)
+			return 0;
+		if (READ_ONCE(b->stopping))
+			return -ENODEV;
+		now = ktime_get_ns();
+		if (now >= until)
+			return -ETIMEDOUT;
+		if (signal_pending(current))
+			return -EINTR;
+		us = min_t(u64, delay, div_u64(until - now, NSEC_PER_USEC) + 1);
+		/* Not usleep_range_state(): a signal must end the sleep. */
+		wake = ktime_add_us(ktime_get(), us);
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule_hrtimeout_range(&wake, (u64)us * NSEC_PER_USEC / 4,
+					 HRTIMER_MODE_ABS);
+		delay = min(delay * 2, VFMIG_POLL_MAX_US);
+	}
+}
+
+/**
+ * bpf_vfmig_log() - say something to the operator
+ * @dev: the device the program serves
+ * @msg: the message, up to its first NUL
+ * @msg__sz: the bytes at @msg; %VFMIG_LOG_LEN - 1 at most are kept
+ *
+ * The message, after the program's name, goes into the device's last
+ * %VFMIG_LOG_RING (sysfs vfmig/messages, `vfmig-load status`), and into
+ * the kernel log under the device's name, at most %VFMIG_LOG_BURST a
+ * device every %VFMIG_LOG_INTERVAL_MS (then the count of those kept out).
+ * Bytes that are not printable ASCII show as '?'.  For a developer's
+ * tracing, bpf_printk() costs less and goes to the trace pipe.
+ *
+ * Context: any callback, region hooks included; never sleeps.
+ * Return: 0; -EINVAL for an empty @msg__sz.
+ */
+__bpf_kfunc int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
+			      u32 msg__sz)
+{
+	if (!msg__sz)
+		return -EINVAL;
+	vfmig_log_add(dev_to_binding(dev), msg, msg__sz);
 	return 0;
 }
 
@@ -975,6 +1086,8 @@ BTF_ID_FLAGS(func, bpf_vfmig_error, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_mark_dirty, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_usleep, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_log, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

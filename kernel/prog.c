@@ -45,9 +45,10 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 }
 
 /*
- * A sleepable callback running, with its own budget for
- * bpf_vfmig_usleep(): VFMIG_MAX_WAIT_MS from its start, so a program
- * polling its device with a wait in a loop still returns in bounded time.
+ * A sleepable callback running, with its own budget for the waiting kfuncs
+ * (bpf_vfmig_usleep(), bpf_vfmig_bar_poll()): the program's wait_budget_ms
+ * from its start (checked at attach against VFMIG_WAIT_BUDGET_MS_MAX), so
+ * a program polling its device in a loop still returns in bounded time.
  * It lives on the caller's stack from vfmig_call_begin() to
  * vfmig_call_end().
  */
@@ -59,8 +60,10 @@ struct vfmig_call {
 
 static void vfmig_call_begin(struct vfmig_binding *b, struct vfmig_call *c)
 {
+	u32 ms = b->ops->wait_budget_ms ?: VFMIG_WAIT_BUDGET_MS_DEFAULT;
+
 	c->task = current;
-	c->deadline = ktime_get_ns() + (u64)VFMIG_MAX_WAIT_MS * NSEC_PER_MSEC;
+	c->deadline = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
 	spin_lock(&b->calls_lock);
 	list_add(&c->node, &b->calls);
 	spin_unlock(&b->calls_lock);

@@ -214,6 +214,9 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 	case offsetof(struct vfmig_ops, ids):
 		memcpy(kops->ids, uops->ids, sizeof(kops->ids));
 		return 1;
+	case offsetof(struct vfmig_ops, wait_budget_ms):
+		kops->wait_budget_ms = uops->wait_budget_ms;	/* validate() */
+		return 1;
 	}
 	return 0;
 }
@@ -283,6 +286,13 @@ static int vfmig_ops_validate(void *kdata)
 	if ((ops->flags & (VFMIG_F_P2P | VFMIG_F_PRE_COPY)) && !migrates) {
 		pr_info("program %s: flags P2P/PRE_COPY need save and load\n",
 			ops->name);
+		return -EINVAL;
+	}
+	/* How long one callback may hold the state mutex waiting. */
+	if (ops->wait_budget_ms > VFMIG_WAIT_BUDGET_MS_MAX) {
+		pr_info("program %s: wait_budget_ms %u is above the kernel's %u\n",
+			ops->name, ops->wait_budget_ms,
+			VFMIG_WAIT_BUDGET_MS_MAX);
 		return -EINVAL;
 	}
 	if (ops->min_version > ops->version) {

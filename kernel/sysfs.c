@@ -5,7 +5,7 @@
  * migration state ("unsupported" unless the device was opened
  * with a migration program), the last error, and how many trapped accesses
  * the program handled, passed on or failed, and the pages it marked dirty
- * since the device was opened.
+ * since the device was opened; the programs' last messages (bpf_vfmig_log()).
  * Accesses outside trap windows never reach a program and are not counted.
  */
 #include <linux/pci.h>
@@ -156,6 +156,14 @@ static ssize_t dirty_marked_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(dirty_marked);
 
+/* The last VFMIG_LOG_RING program messages: "SEQ program: text" lines. */
+static ssize_t messages_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return vfmig_log_show(&vfmig_from_dev(dev)->log, buf);
+}
+static DEVICE_ATTR_RO(messages);
+
 static struct attribute *vfmig_attrs[] = {
 	&dev_attr_program.attr,
 	&dev_attr_program_version.attr,
@@ -167,6 +175,7 @@ static struct attribute *vfmig_attrs[] = {
 	&dev_attr_passed.attr,
 	&dev_attr_failed.attr,
 	&dev_attr_dirty_marked.attr,
+	&dev_attr_messages.attr,
 	NULL,
 };
 

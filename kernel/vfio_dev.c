@@ -35,6 +35,7 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	mutex_init(&mdev->dirty_lock);
 	init_rwsem(&mdev->trap_lock);
 	spin_lock_init(&mdev->err_lock);
+	vfmig_log_init(&mdev->log);
 	vfmig_mig_init(mdev);
 	INIT_WORK(&mdev->reset_work, vfmig_reset_work);
 	init_waitqueue_head(&mdev->program_wq);

@@ -71,6 +71,24 @@ struct vfmig_stream {
 };
 
 /**
+ * struct vfmig_poll - what bpf_vfmig_bar_poll() waits for, and what it saw
+ * @mask: the bits of the 32-bit register compared
+ * @value: what they must be (no bit outside @mask)
+ * @timeout_us: how long to wait at most, within the callback's wait
+ *              budget; 0 reads once
+ * @last: out: the last value read
+ * @seen: out: every bit set in any value read (a register whose bits
+ *        clear when read loses none the poll read)
+ */
+struct vfmig_poll {
+	u32 mask;
+	u32 value;
+	u32 timeout_us;
+	u32 last;
+	u32 seen;
+};
+
+/**
  * enum vfmig_exit_reason - why a program stopped serving a device
  * @VFMIG_EXIT_DETACH: the link was destroyed (vfmig-load unload)
  * @VFMIG_EXIT_REPLACED: another program took over through a link update
@@ -137,6 +155,10 @@ struct vfmig_pci_id {
  *              it declares some
  * @ids: the PCI functions the program serves; the kernel refuses an
  *       attach to any other
+ * @wait_budget_ms: how long one invocation of a sleepable callback may
+ *                  wait in bpf_vfmig_usleep() and bpf_vfmig_bar_poll(), in
+ *                  all: 0 for %VFMIG_WAIT_BUDGET_MS_DEFAULT, at most
+ *                  %VFMIG_WAIT_BUDGET_MS_MAX (the attach is refused above)
  * @init: called once at attach, may declare trap windows and vendor regions
  * @exit: called once when the program stops serving the device
  * @region_read: a read inside a trap window or of a vendor region; fill
@@ -185,6 +207,7 @@ struct vfmig_ops {
 	u32 min_version;
 	u32 any_device;
 	struct vfmig_pci_id ids[VFMIG_MAX_IDS];
+	u32 wait_budget_ms;
 	int (*init)(struct vfmig_dev *dev);
 	void (*exit)(struct vfmig_dev *dev, struct vfmig_exit_info *info);
 	int (*region_read)(struct vfmig_dev *dev, struct vfmig_access *acc);
@@ -305,6 +328,29 @@ struct vfmig_dirty_log {
 };
 
 /**
+ * struct vfmig_log - the last messages programs logged for a device
+ * @lock: protects everything below
+ * @seq: messages logged since the device was bound
+ * @window_start: jiffies when the current rate limit window began
+ * @printed: messages let into the kernel log in this window
+ * @suppressed: messages kept out of it since the last one let in
+ * @msg: the ring, @seq % %VFMIG_LOG_RING the next slot
+ * @msg.seq: the message's number
+ * @msg.text: "program: message", NUL-terminated
+ */
+struct vfmig_log {
+	spinlock_t lock;		/* everything below */
+	u64 seq;
+	unsigned long window_start;
+	unsigned int printed;
+	unsigned int suppressed;
+	struct {
+		u64 seq;
+		char text[VFMIG_NAME_LEN + 2 + VFMIG_LOG_LEN];
+	} msg[VFMIG_LOG_RING];
+};
+
+/**
  * struct vfmig_access_stats - what became of the pieces offered to a program
  * @hooked: handled by the program
  * @passed: passed to vfio-pci
@@ -357,6 +403,7 @@ struct vfmig_access_stats {
  * @dirty_lock: serialises starting, stopping and reading the DMA log
  * @dirty_log: the running DMA log, or NULL
  * @dirty_marked: pages marked dirty since the device was opened
+ * @log: the programs' last messages (bpf_vfmig_log())
  */
 struct vfmig_device {
 	struct vfio_pci_core_device core;
@@ -388,6 +435,7 @@ struct vfmig_device {
 	struct mutex dirty_lock;	/* starting, stopping, reading the log */
 	struct vfmig_dirty_log __rcu *dirty_log;
 	atomic64_t dirty_marked;
+	struct vfmig_log log;
 };
 
 static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
@@ -500,6 +548,11 @@ int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma);
 int vfmig_vendor_region_add(struct vfmig_binding *b, u32 subtype, u64 size,
 			    u32 flags);
 int vfmig_vendor_regions_open(struct vfmig_device *mdev);
+
+/* log.c */
+void vfmig_log_init(struct vfmig_log *log);
+void vfmig_log_add(struct vfmig_binding *b, const char *msg, u32 len);
+ssize_t vfmig_log_show(struct vfmig_log *log, char *buf);
 
 /* sysfs.c */
 extern const struct attribute_group *vfmig_dev_groups[];

@@ -7,7 +7,8 @@
  *
  *   attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...
  *
- * NAME=VALUE sets a global variable of OBJ (in .bss or .data) before load.
+ * NAME=VALUE sets a global variable of OBJ (in .bss or .data) before load;
+ * ops.NAME=VALUE a 32-bit data member of its vfmig_ops (wait_budget_ms).
  * Prints "attach: ok" or "attach: error: ENAME" (or "load: error: ENAME"
  * when the object did not load); with -r, then updates the
  * link to NEW (bpf_link_update, the module's .update) and prints "replace:
@@ -109,6 +110,34 @@ static int set_global(struct bpf_object *obj, const char *name,
 	return -ENOENT;
 }
 
+/* Set 32-bit member @name of @ops' data (the vfmig_ops) to @value. */
+static int set_ops_member(struct bpf_object *obj, struct bpf_map *ops,
+			  const char *name, long long value)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_type *t;
+	const struct btf_member *m;
+	size_t size;
+	char *data;
+	__u32 v = value;
+
+	t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(ops)) : NULL;
+	data = bpf_map__initial_value(ops, &size);
+	m = t ? btf_members(t) : NULL;
+	for (int i = 0; m && data && i < btf_vlen(t); i++, m++) {
+		size_t off = btf_member_bit_offset(t, i) / 8;
+
+		if (strcmp(btf__name_by_offset(btf, m->name_off), name) ||
+		    btf__resolve_size(btf, m->type) != sizeof(v) ||
+		    off + sizeof(v) > size)
+			continue;
+		memcpy(data + off, &v, sizeof(v));
+		return 0;
+	}
+	fprintf(stderr, "attach-test: no 32-bit vfmig_ops member %s\n", name);
+	return -ENOENT;
+}
+
 /* Open @path, point its vfmig_ops at @bdf, set globals, load. */
 static struct bpf_map *open_ops(const char *path, const char *bdf, int nset,
 				char **sets, struct bpf_object **obj)
@@ -136,7 +165,9 @@ static struct bpf_map *open_ops(const char *path, const char *bdf, int nset,
 		if (!eq)
 			return NULL;
 		*eq = '\0';
-		if (set_global(*obj, sets[i], strtoll(eq + 1, NULL, 0)))
+		if (!strncmp(sets[i], "ops.", 4) ?
+		    set_ops_member(*obj, ops, sets[i] + 4, strtoll(eq + 1, NULL, 0)) :
+		    set_global(*obj, sets[i], strtoll(eq + 1, NULL, 0)))
 			return NULL;
 	}
 	return bpf_object__load(*obj) ? NULL : ops;

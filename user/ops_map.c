@@ -255,7 +255,7 @@ int ops_map_set_target(struct bpf_object *obj, const char *path,
 	unsigned int flags;
 	size_t data_size;
 	char *data;
-	__u32 any = any_device;
+	__u32 any = any_device, budget;
 
 	data = ops_data(obj, path, ops_map, &type, &data_size);
 	if (!data)
@@ -269,6 +269,13 @@ int ops_map_set_target(struct bpf_object *obj, const char *path,
 	if (flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY | VFMIG_F_DIRTY_LOG))
 		return fail("%s sets " VFMIG_OPS_TYPE ".flags to %#x (known: "
 			    "VFMIG_F_P2P 0x1, VFMIG_F_PRE_COPY 0x2, VFMIG_F_DIRTY_LOG 0x4)", path, flags);
+
+	budget = read_u32(obj, type, data, data_size, "wait_budget_ms");
+	if (budget > VFMIG_WAIT_BUDGET_MS_MAX)
+		return fail("%s sets " VFMIG_OPS_TYPE ".wait_budget_ms to %u: the kernel allows"
+			    " at most %u ms of waiting in one callback (0 for the default, %u)",
+			    path, budget, VFMIG_WAIT_BUDGET_MS_MAX,
+			    VFMIG_WAIT_BUDGET_MS_DEFAULT);
 
 	memset(data + bdf_member.offset, 0, bdf_member.size);
 	strcpy(data + bdf_member.offset, bdf);

@@ -43,7 +43,13 @@ struct device_status {
 	char last_error[256];
 	bool dirty_valid;
 	unsigned long long dirty_marked;
+	/* The programs' last messages, "SEQ program: text" lines. */
+	char messages[VFMIG_LOG_RING * (VFMIG_NAME_LEN + VFMIG_LOG_LEN + 24)];
+	int nr_messages;
 };
+
+/* Messages the text output shows; --json gives all the module keeps. */
+#define STATUS_MESSAGES	5
 
 
 typedef char bdf_t[VFMIG_BDF_LEN];
@@ -156,6 +162,55 @@ static void read_attr(const char *bdf, const char *name, char *value, size_t siz
 		value[0] = '\0';
 }
 
+/* .../vfmig/messages whole; "" when it cannot be read (an older module). */
+static void read_messages(struct device_status *st, const char *bdf)
+{
+	char path[PATH_MAX];
+	size_t n = 0;
+	FILE *f;
+
+	st->messages[0] = '\0';
+	if (sysfs_path(path, "bus/pci/devices/%s/" VFMIG_SYSFS_GROUP "/messages", bdf))
+		return;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	n = fread(st->messages, 1, sizeof(st->messages) - 1, f);
+	fclose(f);
+	st->messages[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		st->nr_messages += st->messages[i] == '\n';
+}
+
+/* Each message line from the @skip-th on, without its newline. */
+static void for_each_message(const struct device_status *st, int skip,
+			     void (*fn)(const char *line, int len, bool first))
+{
+	const char *line = st->messages, *nl;
+	bool first = true;
+
+	for (int i = 0; (nl = strchr(line, '\n')); i++, line = nl + 1) {
+		if (i < skip)
+			continue;
+		fn(line, nl - line, first);
+		first = false;
+	}
+}
+
+static void print_message_text(const char *line, int len, bool first)
+{
+	printf("  %s %.*s\n", first ? "messages " : "         ", len, line);
+}
+
+static void print_message_json(const char *line, int len, bool first)
+{
+	char text[VFMIG_NAME_LEN + VFMIG_LOG_LEN + 24];
+
+	snprintf(text, sizeof(text), "%.*s", len, line);
+	fputs(first ? "" : ",", stdout);
+	json_string(stdout, text);
+}
+
 static void read_status(struct device_status *st, const char *bdf)
 {
 	memset(st, 0, sizeof(*st));
@@ -177,6 +232,7 @@ static void read_status(struct device_status *st, const char *bdf)
 			  sizeof(st->migration_state));
 		read_attr(bdf, "last_error", st->last_error, sizeof(st->last_error));
 		st->dirty_valid = !device_counter(bdf, "dirty_marked", &st->dirty_marked);
+		read_messages(st, bdf);
 	}
 }
 
@@ -216,6 +272,7 @@ static void print_text(const struct device_status *st)
 		printf("  error     %s\n", st->last_error);
 	if (st->dirty_valid)
 		printf("  dirty     %llu pages marked since open\n", st->dirty_marked);
+	for_each_message(st, st->nr_messages - STATUS_MESSAGES, print_message_text);
 	if (!st->link_err)
 		printf("  link      %u (struct_ops map %u)\n", st->link_id, st->map_id);
 	else if (st->link_err == -ENOENT)
@@ -263,6 +320,9 @@ static void print_json_program(const struct device_status *st)
 	json_string(stdout, st->last_error[0] ? st->last_error : NULL);
 	fputs(",\"dirty_marked\":", stdout);
 	json_number(stdout, st->dirty_marked, st->dirty_valid);
+	fputs(",\"messages\":[", stdout);
+	for_each_message(st, 0, print_message_json);
+	fputs("]", stdout);
 }
 
 static void print_json(const struct device_status *st)

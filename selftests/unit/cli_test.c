@@ -138,6 +138,8 @@ static void fake_device(const char *bdf, const char *driver, const char *program
 	fake_entry(program[0] ? "save failed: -5\n" : "\n",
 		   "sys/bus/pci/devices/%s/vfmig/last_error", bdf);
 	fake_entry(program[0] ? "12\n" : "0\n", "sys/bus/pci/devices/%s/vfmig/dirty_marked", bdf);
+	fake_entry(program[0] ? "6 edu: queue \"0\" stuck\n7 edu: ok\n" : "",
+		   "sys/bus/pci/devices/%s/vfmig/messages", bdf);
 	for (int i = 0; i < 3; i++) {
 		snprintf(line, sizeof(line), "%d\n", program[0] ? 5 - 2 * i : 0);
 		fake_entry(line, "sys/bus/pci/devices/%s/vfmig/%s", bdf, counters[i]);
@@ -489,13 +491,14 @@ void test_cli_status_json(void)
 		 "\"link_id\":null,\"map_id\":null,\"pin_dir\":null,\"maps\":[],"
 		 "\"hooked\":0,\"passed\":0,\"failed\":0,\"version\":null,\"min_version\":null,"
 		 "\"flags\":null,\"migration_state\":\"unsupported\",\"last_error\":null,"
-		 "\"dirty_marked\":0},\n"
+		 "\"dirty_marked\":0,\"messages\":[]},\n"
 		 " {\"bdf\":\"" BDF "\",\"driver\":\"vfmig-pci\",\"program\":\"edu\","
 		 "\"link_id\":null,\"map_id\":null,\"pin_dir\":\"%s/vfmig/" BDF_PIN "\","
 		 "\"maps\":[\"ops_bss\"],\"hooked\":5,\"passed\":3,\"failed\":1,"
 		 "\"version\":2,\"min_version\":1,\"flags\":[\"p2p\",\"dirty-log\"],"
 		 "\"migration_state\":\"running\",\"last_error\":\"save failed: -5\","
-		 "\"dirty_marked\":12}]\n",
+		 "\"dirty_marked\":12,\"messages\":[\"6 edu: queue \\\"0\\\" stuck\","
+		 "\"7 edu: ok\"]}]\n",
 		 tree.bpffs);
 	ASSERT_STR(run.out, want);
 }
