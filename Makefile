@@ -28,7 +28,8 @@ BK_REL    := $(shell cat $(BENCHKERNEL)/build/include/config/kernel.release 2>/d
 BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o
+BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
+	     bpf/edu_refuse.bpf.o
 # The vendor programs a host gets; the test programs stay here.
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
@@ -112,6 +113,11 @@ bpf/igbvf.bpf.o: BPF_CFLAGS = -mcpu=v3
 bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_FLAGS=VFMIG_F_P2P -Wall -Werror -c $< -o $@
+
+# edu refusing the arcs a test names (bpf/test_refuse.h): the refusal tests.
+bpf/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DEDU_REFUSE -Wall -Werror -c $< -o $@
 
 # edu's state format 2, which also reads format 1: the upgrade tests.
 bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)

@@ -86,6 +86,14 @@ struct edu_shadow {
 #define EDU_FORMAT		1
 #endif
 
+/* Tests build a variant that refuses chosen arcs (bpf/edu_refuse.bpf.o). */
+#ifdef EDU_REFUSE
+#include "test_refuse.h"
+#else
+#define edu_refuse_arc(from, to)	0
+#define edu_refuse_data()		0
+#endif
+
 /* The migration payload, format version 1 (vfmig_ops.version). */
 struct edu_state {
 	__u32 liveness;		/* 0x04 as read: ~ the last value written */
@@ -281,8 +289,10 @@ int BPF_PROG(edu_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
 	struct edu_state st = {};
 	struct edu_shadow *s = shadow();
-	int err;
+	int err = edu_refuse_data();
 
+	if (err)
+		return err;
 	if (!s)
 		return -ENOENT;
 	err = read32(dev, EDU_LIVENESS, &st.liveness) ?:
@@ -355,8 +365,10 @@ int BPF_PROG(edu_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	struct edu_state st = {};
 	struct edu_shadow *s = shadow();
 	__u64 dma_cmd = 0;
-	int err, i;
+	int err = edu_refuse_data(), i;
 
+	if (err)
+		return err;
 	if (!s)
 		return -ENOENT;
 	/* A pre-copy unit may come first: the last state wins. */
@@ -413,7 +425,10 @@ SEC("struct_ops.s/set_state")
 int BPF_PROG(edu_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 {
 	struct wait_ctx wait = { .dev = dev, .err = -ETIMEDOUT };
+	int err = edu_refuse_arc(from, to);
 
+	if (err)
+		return err;
 	if (!running(from) || running(to))
 		return 0;
 	bpf_loop(1 << 16, wait_computed, &wait, 0);

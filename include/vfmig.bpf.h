@@ -38,6 +38,18 @@
 	}
 
 /*
+ * Migration callbacks return 0 or -errno (the device goes to ERROR: in
+ * doubt, the VMM resets it).  On the arcs that begin or end a data session
+ * they may refuse instead, having changed nothing, and the device stays
+ * where it was (see VFMIG_REFUSE in vfmig.h):
+ *
+ *	if (from == VFIO_DEVICE_STATE_RUNNING &&
+ *	    to == VFIO_DEVICE_STATE_PRE_COPY && !room_for_tracking(dev))
+ *		return VFMIG_REFUSE(ENOSPC);	// QEMU: migration fails,
+ *						// guest and device run on
+ */
+
+/*
  * Entries of vfmig_ops.ids, the PCI functions a program serves (the kernel
  * refuses any other), as the kernel's PCI_DEVICE() and friends:
  *

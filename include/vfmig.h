@@ -53,6 +53,20 @@
 #define VFMIG_MAX_PROG_ERRNO	511
 
 /*
+ * A migration callback's refusal: "not this arc, and I changed nothing".
+ * Return VFMIG_REFUSE(ENOSPC) (a positive errno, 1 to VFMIG_MAX_PROG_ERRNO)
+ * from set_state, save or load on an arc that may be refused (RUNNING ->
+ * PRE_COPY, RUNNING_P2P -> PRE_COPY_P2P, STOP -> STOP_COPY, STOP ->
+ * RESUMING, RESUMING -> STOP): the request fails with that errno and the
+ * device stays in the state the arc began in, not ERROR, so the VMM keeps
+ * the device and its guest as they were.  Anywhere else, or with an errno
+ * out of range, it is a value outside the contract, which stops the
+ * program.  The values, -4097 to -4607, are no errno.
+ */
+#define VFMIG_REFUSED		4096
+#define VFMIG_REFUSE(err)	(-(VFMIG_REFUSED + (err)))
+
+/*
  * Waits (bpf_vfmig_usleep(), bpf_vfmig_bar_poll()): at most
  * VFMIG_MAX_USLEEP microseconds a usleep call, and, in one invocation of a
  * sleepable callback, the program's vfmig_ops.wait_budget_ms of waiting

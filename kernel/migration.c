@@ -8,7 +8,10 @@
  * or PRE_COPY (save) and restores it on RESUMING -> STOP (load), after the
  * module has validated the whole incoming stream.  A program error, or the
  * program going away mid-migration, ends in ERROR with the data fd closed;
- * only VFIO_DEVICE_RESET (or closing the device) leaves ERROR.
+ * only VFIO_DEVICE_RESET (or closing the device) leaves ERROR.  A program
+ * may instead refuse the arcs that begin or end a session (see
+ * vfmig_arc_refusable()), promising it changed nothing: the request fails
+ * and the device stays where the arc began.
  *
  * Which states a device offers is decided when it is opened, from the
  * program attached then: the VFIO core reads mig_ops on every ioctl, so
@@ -372,9 +375,13 @@ static struct vfmig_data *vfmig_data_open(struct vfmig_device *mdev, bool save)
 
 /* ---- the arcs ----------------------------------------------------------- */
 
-/* Run save() into one new unit of @d and make it readable. */
+/*
+ * Run save() into one new unit of @d and make it readable.  A refusal
+ * (VFMIG_REFUSE(), only where @may_refuse) is returned as the program
+ * gave it.
+ */
 static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
-		      struct vfmig_data *d, u32 phase)
+		      struct vfmig_data *d, u32 phase, bool may_refuse)
 {
 	u32 flags = phase == VFMIG_SAVE_PRECOPY ? VFMIG_STREAM_PRECOPY :
 						  VFMIG_STREAM_FINAL;
@@ -388,7 +395,7 @@ static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 	if (ret)
 		return ret;
 
-	ret = vfmig_call_save(b, &d->stream);
+	ret = vfmig_call_save(b, &d->stream, may_refuse);
 	if (!ret)
 		ret = READ_ONCE(b->error);
 
@@ -405,24 +412,25 @@ static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 	return ret;
 }
 
-static struct file *vfmig_start_save(struct vfmig_device *mdev,
-				     struct vfmig_binding *b, u32 phase)
+/* A new saving fd in @mdev->saving, its first unit saved; or none. */
+static int vfmig_start_save(struct vfmig_device *mdev, struct vfmig_binding *b,
+			    u32 phase, bool may_refuse)
 {
 	struct vfmig_data *d = vfmig_data_open(mdev, true);
 	int ret;
 
 	if (IS_ERR(d))
-		return ERR_CAST(d);
-	ret = vfmig_save(mdev, b, d, phase);
+		return PTR_ERR(d);
+	ret = vfmig_save(mdev, b, d, phase, may_refuse);
 	if (ret) {
 		struct file *filp = d->filp;
 
 		vfmig_data_disable(&d);	/* our reference */
 		fput(filp);		/* the one meant for the core */
-		return ERR_PTR(ret);
+		return ret;
 	}
 	mdev->saving = d;
-	return d->filp;
+	return 0;
 }
 
 /* RESUMING -> STOP: nothing reaches the program before all is checked. */
@@ -442,6 +450,11 @@ static int vfmig_validate(struct vfmig_device *mdev)
 	return ret;
 }
 
+/*
+ * RESUMING -> STOP.  A refused load keeps the resuming fd and what was
+ * written to it: the device stays in RESUMING, and the user may try again
+ * (the stream is validated and read from its start each time) or give up.
+ */
 static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
 {
 	struct vfmig_data *d = mdev->resuming;
@@ -450,9 +463,15 @@ static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
 	mutex_lock(&d->lock);
 	d->prog = b;
 	mutex_unlock(&d->lock);
-	ret = vfmig_call_load(b, &d->stream);
+	ret = vfmig_call_load(b, &d->stream, true);
 	if (!ret)
 		ret = READ_ONCE(b->error);
+	if (vfmig_is_refusal(ret) && !READ_ONCE(b->error)) {
+		mutex_lock(&d->lock);
+		d->prog = NULL;
+		mutex_unlock(&d->lock);
+		return ret;
+	}
 	vfmig_data_disable(&mdev->resuming);
 	return ret;
 }
@@ -466,9 +485,67 @@ static bool vfmig_is_arc(enum vfio_device_mig_state cur,
 }
 
 /*
+ * The arcs a program may refuse with VFMIG_REFUSE(), the device staying
+ * where the arc began: those that begin a data transfer session (into the
+ * saving group or RESUMING) and RESUMING -> STOP, which the uAPI says must
+ * fail on data the device cannot take.  A VMM can give up there and keep
+ * its guest as it was: QEMU recovers from a failed RUNNING -> PRE_COPY to
+ * RUNNING, from STOP -> STOP_COPY to STOP, from entering RESUMING to the
+ * state it left.  The other arcs stop, start or end a session: the VMM
+ * needs them to run or stop its guest, and a program that cannot take one
+ * leaves the device in doubt, in ERROR.
+ */
+static bool vfmig_arc_refusable(enum vfio_device_mig_state cur,
+				enum vfio_device_mig_state next)
+{
+	return vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING,
+			    VFIO_DEVICE_STATE_PRE_COPY) ||
+	       vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING_P2P,
+			    VFIO_DEVICE_STATE_PRE_COPY_P2P) ||
+	       vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
+			    VFIO_DEVICE_STATE_STOP_COPY) ||
+	       vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
+			    VFIO_DEVICE_STATE_RESUMING) ||
+	       vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RESUMING,
+			    VFIO_DEVICE_STATE_STOP);
+}
+
+/*
+ * The program refused @cur -> @next with @ret: the device stays in @cur.
+ * When set_state() had taken the arc and save() or load() refused it,
+ * set_state() is told of the way back, @next -> @cur, to undo what it did;
+ * if that fails too, the device is in doubt after all.
+ */
+static struct file *vfmig_refused(struct vfmig_device *mdev,
+				  struct vfmig_binding *b,
+				  enum vfio_device_mig_state cur,
+				  enum vfio_device_mig_state next, int ret,
+				  bool undo, bool *fatal)
+{
+	int err = vfmig_refusal_errno(ret);
+
+	if (undo) {
+		ret = vfmig_call_set_state(b, next, cur, false) ?:
+		      READ_ONCE(b->error);
+		if (ret && !READ_ONCE(b->error))
+			vfmig_set_error(mdev, "program %s refused %s -> %s, undo failed: %d",
+					b->ops->name, vfmig_mig_state_name(cur),
+					vfmig_mig_state_name(next), ret);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	*fatal = false;
+	vfmig_set_error(mdev, "program %s refused %s -> %s: %d; device kept in %s",
+			b->ops->name, vfmig_mig_state_name(cur),
+			vfmig_mig_state_name(next), err,
+			vfmig_mig_state_name(cur));
+	return ERR_PTR(err);
+}
+
+/*
  * One direct arc.  *@fatal says whether a failure leaves the device in
  * ERROR (the program was involved) or where it was (the stream was refused
- * before the program saw it).
+ * before the program saw it, or the program refused the arc).
  */
 static struct file *vfmig_step(struct vfmig_device *mdev,
 			       enum vfio_device_mig_state next, bool *fatal)
@@ -480,6 +557,7 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 			next == VFIO_DEVICE_STATE_PRE_COPY_P2P ||
 			next == VFIO_DEVICE_STATE_RESUMING ||
 			cur == VFIO_DEVICE_STATE_RESUMING;
+	bool refusable = vfmig_arc_refusable(cur, next), taken = false;
 	int ret;
 
 	*fatal = false;
@@ -501,9 +579,10 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	if (READ_ONCE(b->error))
 		return ERR_PTR(b->error);
 
-	ret = vfmig_call_set_state(b, cur, next);
+	ret = vfmig_call_set_state(b, cur, next, refusable);
 	if (ret)
 		goto failed;
+	taken = true;
 
 	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
 			 VFIO_DEVICE_STATE_STOP_COPY) ||
@@ -511,19 +590,18 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 			 VFIO_DEVICE_STATE_PRE_COPY) ||
 	    vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_RUNNING_P2P,
 			 VFIO_DEVICE_STATE_PRE_COPY_P2P)) {
-		struct file *filp;
-
-		filp = vfmig_start_save(mdev, b, cur == VFIO_DEVICE_STATE_STOP ?
-					VFMIG_SAVE_FINAL : VFMIG_SAVE_PRECOPY);
-		if (!IS_ERR(filp))
-			return filp;
-		ret = PTR_ERR(filp);
-		goto failed;
+		ret = vfmig_start_save(mdev, b, cur == VFIO_DEVICE_STATE_STOP ?
+				       VFMIG_SAVE_FINAL : VFMIG_SAVE_PRECOPY,
+				       refusable);
+		if (ret)
+			goto failed;
+		return mdev->saving->filp;
 	}
 	if (next == VFIO_DEVICE_STATE_STOP_COPY) {
 		/* From PRE_COPY(_P2P): the final unit follows on the same fd. */
 		ret = mdev->saving ? vfmig_save(mdev, b, mdev->saving,
-						VFMIG_SAVE_FINAL) : -EINVAL;
+						VFMIG_SAVE_FINAL, false) :
+				     -EINVAL;
 		if (ret)
 			goto failed;
 		return NULL;
@@ -553,6 +631,12 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	return NULL;
 
 failed:
+	if (vfmig_is_refusal(ret)) {
+		if (!READ_ONCE(b->error))
+			return vfmig_refused(mdev, b, cur, next, ret, taken,
+					     fatal);
+		ret = READ_ONCE(b->error);	/* it gave up as well */
+	}
 	/* The program's own error, or a full buffer, already said why. */
 	if (!READ_ONCE(b->error) && ret != -EFBIG)
 		vfmig_set_error(mdev, "program %s failed %s -> %s: %d",

@@ -9,7 +9,9 @@
  * ERR_PTR, a file pointer or a count handed to user space.  The contract:
  * region hooks return 0, VFMIG_PASS or a negative errno; init, migration
  * and log callbacks return 0 or a negative errno; an errno is one user
- * space knows (1 to VFMIG_MAX_PROG_ERRNO).  Anything else is a broken
+ * space knows (1 to VFMIG_MAX_PROG_ERRNO).  set_state, save and load may
+ * also return VFMIG_REFUSE(errno) where their caller says the arc may be
+ * refused (see vfmig_arc_refusable()).  Anything else is a broken
  * contract and ends the program as bpf_vfmig_error(-EPROTO) would, with the
  * reason in sysfs last_error and the log; the caller sees -EIO.
  *
@@ -125,6 +127,15 @@ static int vfmig_prog_ret(struct vfmig_binding *b, const char *cb, int ret)
 	return vfmig_prog_broke(b, cb, ret);
 }
 
+/* A migration callback: VFMIG_REFUSE() passes too, where @may_refuse. */
+static int vfmig_mig_ret(struct vfmig_binding *b, const char *cb, int ret,
+			 bool may_refuse)
+{
+	if (may_refuse && vfmig_is_refusal(ret))
+		return ret;
+	return vfmig_prog_ret(b, cb, ret);
+}
+
 /**
  * vfmig_call_init() - run init() of a binding being attached
  * @b: the binding, not yet published, its device's lock held
@@ -204,10 +215,14 @@ int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
  * @b: the binding
  * @from: current &enum vfio_device_mig_state
  * @to: next state
+ * @may_refuse: the arc may be refused
  *
- * Return: 0 or a negative errno (the arc fails to ERROR).
+ * Return: 0, a negative errno (the arc fails to ERROR), or, where
+ * @may_refuse, the program's VFMIG_REFUSE() (the arc fails, the device
+ * stays in @from).
  */
-int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
+int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to,
+			 bool may_refuse)
 {
 	struct vfmig_call c;
 	int ret;
@@ -217,17 +232,19 @@ int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to)
 	vfmig_call_begin(b, &c);
 	ret = b->ops->set_state(&b->dev, from, to);
 	vfmig_call_end(b, &c);
-	return vfmig_prog_ret(b, "set_state", ret);
+	return vfmig_mig_ret(b, "set_state", ret, may_refuse);
 }
 
 /**
  * vfmig_call_save() - let the program append its state
  * @b: the binding
  * @stream: the stream being written
+ * @may_refuse: the arc it is called for may be refused
  *
- * Return: 0 or a negative errno.
+ * Return: 0, a negative errno, or, where @may_refuse, VFMIG_REFUSE().
  */
-int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
+int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream,
+		    bool may_refuse)
 {
 	struct vfmig_call c;
 	int ret;
@@ -235,17 +252,19 @@ int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream)
 	vfmig_call_begin(b, &c);
 	ret = b->ops->save(&b->dev, stream);
 	vfmig_call_end(b, &c);
-	return vfmig_prog_ret(b, "save", ret);
+	return vfmig_mig_ret(b, "save", ret, may_refuse);
 }
 
 /**
  * vfmig_call_load() - let the program restore its state
  * @b: the binding
  * @stream: the validated stream
+ * @may_refuse: the arc it is called for may be refused
  *
- * Return: 0 or a negative errno.
+ * Return: 0, a negative errno, or, where @may_refuse, VFMIG_REFUSE().
  */
-int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
+int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream,
+		    bool may_refuse)
 {
 	struct vfmig_call c;
 	int ret;
@@ -253,7 +272,7 @@ int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream)
 	vfmig_call_begin(b, &c);
 	ret = b->ops->load(&b->dev, stream);
 	vfmig_call_end(b, &c);
-	return vfmig_prog_ret(b, "load", ret);
+	return vfmig_mig_ret(b, "load", ret, may_refuse);
 }
 
 /**

@@ -164,11 +164,14 @@ struct vfmig_pci_id {
  * @region_read: a read inside a trap window or of a vendor region; fill
  *               @acc->value
  * @region_write: a write inside a trap window or to a vendor region
- * @set_state: called for each direct arc of the VFIO migration FSM
+ * @set_state: called for each direct arc of the VFIO migration FSM; may
+ *             refuse those that begin or end a data session
  * @save: append the device state to @stream (STOP_COPY; and the initial
- *        part, @stream->phase %VFMIG_SAVE_PRECOPY, on entering PRE_COPY)
+ *        part, @stream->phase %VFMIG_SAVE_PRECOPY, on entering PRE_COPY);
+ *        may refuse to begin the session
  * @load: restore the device from @stream at RESUMING to STOP, after the
- *        module has validated the whole stream
+ *        module has validated the whole stream; may refuse it, the device
+ *        untouched
  * @state_size: estimate of the bytes save() will write
  * @log_start: DMA logging starts, once per range, for a program that reads
  *             a hardware tracker; @page_size is the granule of the log
@@ -189,7 +192,16 @@ struct vfmig_pci_id {
  * or a negative errno for the caller.  Migration
  * callbacks run in process context under the device's state mutex, may
  * sleep, and return 0 or a negative errno, which sends the device to the
- * ERROR state.  A device offers migration if its program has save and load.
+ * ERROR state.  On the arcs that begin a data session (RUNNING ->
+ * PRE_COPY, RUNNING_P2P -> PRE_COPY_P2P, STOP -> STOP_COPY, STOP ->
+ * RESUMING) and on RESUMING -> STOP, set_state, save and load may instead
+ * return VFMIG_REFUSE(errno), promising they left the device as it was:
+ * the request fails with errno, the device stays in the state the arc
+ * began in (a data fd the arc would open is never given; RESUMING keeps
+ * its fd and data, for another try), and when save or load refused an arc
+ * set_state took, set_state is called for the way back (to, from) to undo
+ * it.  VFMIG_REFUSE() from any other arc or callback breaks the contract.
+ * A device offers migration if its program has save and load.
  * It offers DMA logging if its program sets %VFMIG_F_DIRTY_LOG; the log_*
  * callbacks are optional (software trackers mark from their hooks), run in
  * process context, may sleep, and return 0 or a negative errno, which fails
@@ -484,9 +496,30 @@ int vfmig_call_init(struct vfmig_binding *b);
 void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error);
 int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
 		      bool iswrite);
-int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to);
-int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream);
-int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream);
+int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to,
+			 bool may_refuse);
+int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream,
+		    bool may_refuse);
+int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream,
+		    bool may_refuse);
+
+/*
+ * A migration callback's VFMIG_REFUSE(): the vfmig_call_*() above pass it
+ * on, only where the caller allowed it, for the caller to tell from a
+ * failure.  It never leaves the module: vfmig_refusal_errno() turns it
+ * into the errno the program gave.
+ */
+static inline bool vfmig_is_refusal(int ret)
+{
+	return ret <= VFMIG_REFUSE(1) &&
+	       ret >= VFMIG_REFUSE(VFMIG_MAX_PROG_ERRNO);
+}
+
+static inline int vfmig_refusal_errno(int ret)
+{
+	return VFMIG_REFUSED + ret;	/* -errno */
+}
+
 u64 vfmig_call_state_size(struct vfmig_binding *b);
 int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
 			 u64 page_size);

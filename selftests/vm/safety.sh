@@ -740,7 +740,8 @@ NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_qemu_m
 # comparison (each test here costs 3-5 times what it does on the first).
 TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 	    t_qemu_stock_vfio_pci_cannot_migrate t_qemu_migrate_cancel
-	    t_qemu_incoming_from_another_program_refused t_inspect_object
+	    t_qemu_incoming_from_another_program_refused t_qemu_refusals_keep_the_source
+	    t_inspect_object
 	    t_template_builds_out_of_tree t_ids_refused_by_kernel t_ctl_stream_through_a_pipe
 	    t_release_to_previous_driver)
 

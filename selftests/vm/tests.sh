@@ -967,10 +967,12 @@ TESTS=(
 . selftests/vm/install.sh
 # shellcheck source=selftests/vm/operator.sh
 . selftests/vm/operator.sh
+# shellcheck source=selftests/vm/refuse.sh
+. selftests/vm/refuse.sh
 # shellcheck source=selftests/vm/libvirt.sh
 . selftests/vm/libvirt.sh
 TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}"
-	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" t_dmesg_clean)
+	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh, and
 # LIBVIRT_TESTS (a third edu device).
