@@ -63,14 +63,27 @@ need-setup:
 kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
-# Build (or find in the cache) the second kernel tier: about 14 min the
+# Kernels of ours build into KCACHE: /var/cache/vfmig where the machine
+# lets us, so that another clone, or the next CI run on the same machine,
+# finds them built (keyed by source version and configuration); else
+# $(CACHE).  Their pointers (<kind>kernel-dir) are copied into $(CACHE),
+# where the scripts read them.
+KCACHE    ?= /var/cache/vfmig
+define kernel_build	# $(1): test, bench or guest
+	@mkdir -p $(CACHE); kc=$(KCACHE); \
+	{ mkdir -p "$$kc" 2>/dev/null && [ -w "$$kc" ]; } || kc=$(CACHE); \
+	selftests/testkernel/build.sh "$$kc" $(1) && \
+	{ [ "$$kc" -ef $(CACHE) ] || cp "$$kc/$(1)kernel-dir" $(CACHE)/$(1)kernel-dir; }
+endef
+
+# Build (or find in the cache) the second kernel tier: about 25 min the
 # first time on 2 cores, then nothing until its configuration changes.
 testkernel:
-	@selftests/testkernel/build.sh $(CACHE)
+	$(call kernel_build,test)
 
 # The bench kernel, built (or found in the cache) only by `make bench`.
 benchkernel:
-	@selftests/testkernel/build.sh $(CACHE) bench
+	$(call kernel_build,bench)
 
 # The same module for a kernel of ours.  Kbuild writes objects beside the
 # sources, so it builds in a tree of links: kernel/ and the include/ its
@@ -153,7 +166,7 @@ $(BUILD)/%_payload.elf: selftests/payload/%_payload.c selftests/payload/payload.
 # The Linux guest of the NIC tests: a small kernel with igbvf built in,
 # cached like the tiers (a few minutes the first time), and its initramfs.
 guestkernel:
-	@selftests/testkernel/build.sh $(CACHE) guest
+	$(call kernel_build,guest)
 
 linux-guest: guestkernel $(BUILD)/linux_guest.cpio.gz
 $(BUILD)/linux_guest.cpio.gz: selftests/guest/build.sh selftests/guest/init

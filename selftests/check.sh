@@ -58,7 +58,8 @@ kernel_doc() {
 LG_LOG=.cache/guestkernel-build.log
 mkdir -p .cache
 echo "== Linux guest, built in the background (log: $LG_LOG)"
-make -s linux-guest >"$LG_LOG" 2>&1 &
+: >"$LG_LOG"
+make -s linux-guest >>"$LG_LOG" 2>&1 &
 LG_PID=$!
 
 # The second tier's kernel (about 25 min on 2 cores the first time) builds
@@ -72,7 +73,8 @@ LG_PID=$!
 # share, so that they do not both fetch it.
 TK_LOG=.cache/testkernel-build.log
 (
-	while [ ! -e .cache/testkernel/src/version ] && kill -0 "$LG_PID" 2>/dev/null; do
+	# build.sh says "configuring" (or "ready") once the source is there.
+	while ! grep -qE 'configuring|ready' "$LG_LOG" && kill -0 "$LG_PID" 2>/dev/null; do
 		sleep 2
 	done
 	exec chrt --idle 0 make -s testkernel
