@@ -2,11 +2,12 @@
 /*
  * Per-device attributes in /sys/bus/pci/devices/BDF/vfmig/: the attached
  * program, its state version ("VERSION MIN_VERSION") and flags, the
- * migration state ("unsupported" unless the device was opened
- * with a migration program), the last error, and how many trapped accesses
- * the program handled, passed on or failed, and the pages it marked dirty
- * since the device was opened; the programs' last messages (bpf_vfmig_log()).
- * Accesses outside trap windows never reach a program and are not counted.
+ * migration state ("not open" until a user opens the device, then
+ * "unsupported" unless a migration program was attached), the last error,
+ * and how many trapped accesses the program handled, passed on or failed,
+ * and the pages it marked dirty since the device was opened; the
+ * programs' last messages (bpf_vfmig_log()).  Accesses outside trap
+ * windows never reach a program and are not counted.
  */
 #include <linux/pci.h>
 #include <linux/sysfs.h>
@@ -73,6 +74,9 @@ static ssize_t migration_state_show(struct device *dev,
 {
 	struct vfmig_device *mdev = vfmig_from_dev(dev);
 
+	/* What a device offers is decided when it is opened. */
+	if (!READ_ONCE(mdev->barmap_ready))
+		return sysfs_emit(buf, "not open\n");
 	if (!READ_ONCE(mdev->core.vdev.mig_ops))
 		return sysfs_emit(buf, "unsupported\n");
 	return sysfs_emit(buf, "%s\n",

@@ -170,12 +170,12 @@ t_attach_outlives_loader() {
 	status=$($LOAD status --bdf "$A") || fail "status"
 	assert_has "status names the program" \
 		"program   edu (version 1, loads 1 to 1; flags p2p pre-copy dirty-log)" "$status"
-	assert_has "status: migration" "migration unsupported" "$status"
+	assert_has "status: migration" "migration not open" "$status"
 	assert_has "status: dirty pages" "dirty     0 pages marked since open" "$status"
 	status=$($LOAD status --json) || fail "status --json"
 	assert_has "json status" "\"$A\"" "$status"
 	assert_has "json status: program" \
-		'"version":1,"min_version":1,"flags":["p2p","pre-copy","dirty-log"],"migration_state":"unsupported","last_error":null,"dirty_marked":0' \
+		'"version":1,"min_version":1,"flags":["p2p","pre-copy","dirty-log"],"migration_state":"not open","last_error":null,"dirty_marked":0' \
 		"$status"
 	assert_has "bpftool sees the link" struct_ops "$(bpftool link show)"
 }
@@ -320,8 +320,11 @@ t_module_pinned_while_attached() {
 
 t_region_program_offers_no_migration() {
 	load bpf/test_region.bpf.o --bdf "$A"
-	assert_eq "no migration feature" "error: ENOTTY" "$(answer 1 "$($OPS "$A" mfeat)")"
-	assert_eq "sysfs" unsupported "$(sysattr "$A" migration_state)"
+	local out
+	out=$($OPS "$A" mfeat "sh cat $SYS/$A/vfmig/migration_state")
+	assert_eq "no migration feature" "error: ENOTTY" "$(answer 1 "$out")"
+	assert_has "sysfs while open" unsupported "$out"
+	assert_eq "sysfs once closed" "not open" "$(sysattr "$A" migration_state)"
 }
 
 t_edu_state_moves_from_a_to_b() {
