@@ -248,11 +248,15 @@ install-tools: user
 	install -D -m 0644 user/completion.bash $(DESTDIR)$(COMPDIR)/vfmig-load
 	ln -sf vfmig-load $(DESTDIR)$(COMPDIR)/vfmig-ctl
 
-# What a vendor builds programs with, outside this tree: the headers and
-# the template (its Makefile pointed at where the headers go).
-install-kit:
+# What a vendor builds programs with, outside this tree: the headers, the
+# kernel's and the module's types as of this build (vmlinux.h, so programs
+# build with the module absent; VFMIG_ABI_VERSION says which modules take
+# them) and the template (its Makefile pointed at where the headers go).
+# An existing vmlinux.h is taken as it is (`make all` keeps it current),
+# so the kit installs where the module cannot be built (the test VM).
+install-kit: $(if $(wildcard $(BUILD)/vmlinux.h),,$(BUILD)/vmlinux.h)
 	install -D -m 0644 -t $(DESTDIR)$(INCDIR) include/vfmig.h \
-		include/vfmig.bpf.h include/vfmig_stream.h
+		include/vfmig.bpf.h include/vfmig_stream.h $(BUILD)/vmlinux.h
 	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/template bpf/template/mydev.bpf.c
 	sed 's|^VFMIG_INCLUDE ?=.*|VFMIG_INCLUDE ?= $(INCDIR)|' \
 		bpf/template/Makefile >$(DESTDIR)$(DATADIR)/template/Makefile
