@@ -29,7 +29,7 @@ BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
-	     bpf/edu_refuse.bpf.o
+	     bpf/edu_refuse.bpf.o bpf/edu_compat.bpf.o bpf/test_new_abi.bpf.o
 # The vendor programs a host gets; the test programs stay here.
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
@@ -131,6 +131,16 @@ bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 bpf/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_REFUSE -Wall -Werror -c $< -o $@
+
+# edu with compat() answering what a test says (bpf/test_compat.h).
+bpf/edu_compat.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DEDU_COMPAT -Wall -Werror -c $< -o $@
+
+# A program needing a vfmig ABI newer than this module's.
+bpf/test_new_abi.bpf.o: bpf/test_region.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DVFMIG_PROGRAM_ABI=99 -Wall -Werror -c $< -o $@
 
 # edu's state format 2, which also reads format 1: the upgrade tests.
 bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
