@@ -70,11 +70,18 @@
  *	SEC("struct_ops.s/compat")
  *	int BPF_PROG(my_compat, struct vfmig_dev *dev, struct vfmig_origin *src)
  *	{
+ *		if (!src)	// never: for the 6.12 verifier, see below
+ *			return -EINVAL;
  *		if (src->vendor == 0x8086 && src->device == 0x10ca &&
  *		    src->subsystem_vendor == 0x8086)
  *			return VFMIG_COMPATIBLE;	// any Intel SKU of it
  *		return 0;
  *	}
+ *
+ * Debian's 6.12 verifier (btf_ctx_access()) takes a struct_ops callback
+ * whose member index is 23, as compat's is, for a raw tracepoint of a
+ * module, and marks its pointer arguments maybe-NULL: test @src before
+ * reading it (the kernel never passes NULL).
  */
 
 /*
