@@ -29,7 +29,7 @@ BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
-	     bpf/edu_refuse.bpf.o
+	     bpf/edu_refuse.bpf.o bpf/edu_compat.bpf.o bpf/test_new_abi.bpf.o
 # The vendor programs a host gets; the test programs stay here.
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
@@ -131,6 +131,16 @@ bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 bpf/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_REFUSE -Wall -Werror -c $< -o $@
+
+# edu with compat() answering what a test says (bpf/test_compat.h).
+bpf/edu_compat.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DEDU_COMPAT -Wall -Werror -c $< -o $@
+
+# A program needing a vfmig ABI newer than this module's.
+bpf/test_new_abi.bpf.o: bpf/test_region.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		-DVFMIG_PROGRAM_ABI=99 -Wall -Werror -c $< -o $@
 
 # edu's state format 2, which also reads format 1: the upgrade tests.
 bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
@@ -248,11 +258,15 @@ install-tools: user
 	install -D -m 0644 user/completion.bash $(DESTDIR)$(COMPDIR)/vfmig-load
 	ln -sf vfmig-load $(DESTDIR)$(COMPDIR)/vfmig-ctl
 
-# What a vendor builds programs with, outside this tree: the headers and
-# the template (its Makefile pointed at where the headers go).
-install-kit:
+# What a vendor builds programs with, outside this tree: the headers, the
+# kernel's and the module's types as of this build (vmlinux.h, so programs
+# build with the module absent; VFMIG_ABI_VERSION says which modules take
+# them) and the template (its Makefile pointed at where the headers go).
+# An existing vmlinux.h is taken as it is (`make all` keeps it current),
+# so the kit installs where the module cannot be built (the test VM).
+install-kit: $(if $(wildcard $(BUILD)/vmlinux.h),,$(BUILD)/vmlinux.h)
 	install -D -m 0644 -t $(DESTDIR)$(INCDIR) include/vfmig.h \
-		include/vfmig.bpf.h include/vfmig_stream.h
+		include/vfmig.bpf.h include/vfmig_stream.h $(BUILD)/vmlinux.h
 	install -D -m 0644 -t $(DESTDIR)$(DATADIR)/template bpf/template/mydev.bpf.c
 	sed 's|^VFMIG_INCLUDE ?=.*|VFMIG_INCLUDE ?= $(INCDIR)|' \
 		bpf/template/Makefile >$(DESTDIR)$(DATADIR)/template/Makefile

@@ -94,6 +94,13 @@ struct edu_shadow {
 #define edu_refuse_data()		0
 #endif
 
+/* Tests build a variant with compat() (bpf/edu_compat.bpf.o). */
+#ifdef EDU_COMPAT
+#include "test_compat.h"
+#else
+#define EDU_COMPAT_OPS
+#endif
+
 /* The migration payload, format version 1 (vfmig_ops.version). */
 struct edu_state {
 	__u32 liveness;		/* 0x04 as read: ~ the last value written */
@@ -490,6 +497,7 @@ VFMIG_OPS(edu,
 	.state_size = (void *)edu_state_size,
 	.log_report = (void *)edu_log_report,
 	.reset = (void *)edu_reset,
+	EDU_COMPAT_OPS
 );
 
 char LICENSE[] SEC("license") = "GPL";

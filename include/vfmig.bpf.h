@@ -28,12 +28,23 @@
 #include "vfmig.h"
 
 /*
+ * The vfmig ABI the program needs (vfmig_ops.abi): by default that of the
+ * headers it is built with.  A program that uses nothing newer may
+ * define VFMIG_PROGRAM_ABI lower before including this file, to attach
+ * to older modules too.
+ */
+#ifndef VFMIG_PROGRAM_ABI
+#define VFMIG_PROGRAM_ABI	VFMIG_ABI_VERSION
+#endif
+
+/*
  * The ops map: one per program object.  vfmig-load writes the target
  * device into .bdf before loading, so the object names no device.
  */
 #define VFMIG_OPS(_name, ...)						\
 	SEC(".struct_ops.link") struct vfmig_ops _name = {		\
 		.name = #_name,						\
+		.abi = VFMIG_PROGRAM_ABI,				\
 		__VA_ARGS__						\
 	}
 
@@ -47,6 +58,30 @@
  *	    to == VFIO_DEVICE_STATE_PRE_COPY && !room_for_tracking(dev))
  *		return VFMIG_REFUSE(ENOSPC);	// QEMU: migration fails,
  *						// guest and device run on
+ */
+
+/*
+ * compat(): a destination that takes streams of its OEM variants.  Called
+ * before load() with the saving device's ids and program; return
+ * VFMIG_COMPATIBLE to take the stream, 0 for the default (ids equal to
+ * this device's), a negative errno to refuse it (the device stays in
+ * RESUMING, sysfs last_error names the origin):
+ *
+ *	SEC("struct_ops.s/compat")
+ *	int BPF_PROG(my_compat, struct vfmig_dev *dev, struct vfmig_origin *src)
+ *	{
+ *		if (!src)	// never: for the 6.12 verifier, see below
+ *			return -EINVAL;
+ *		if (src->vendor == 0x8086 && src->device == 0x10ca &&
+ *		    src->subsystem_vendor == 0x8086)
+ *			return VFMIG_COMPATIBLE;	// any Intel SKU of it
+ *		return 0;
+ *	}
+ *
+ * Debian's 6.12 verifier (btf_ctx_access()) takes a struct_ops callback
+ * whose member index is 23, as compat's is, for a raw tracepoint of a
+ * module, and marks its pointer arguments maybe-NULL: test @src before
+ * reading it (the kernel never passes NULL).
  */
 
 /*

@@ -15,6 +15,25 @@
 /* Hook return value: let vfio-pci perform the access as if unhooked. */
 #define VFMIG_PASS		1
 
+/*
+ * The kfunc and callback ABI of vfmig.ko, which it shows in
+ * /sys/module/vfmig/parameters/abi_version (a module without that file is
+ * ABI 1).  It grows by one whenever kfuncs, callbacks or data members are
+ * added; nothing is removed.  A program declares the ABI it needs in
+ * vfmig_ops.abi (VFMIG_OPS() sets the ABI of the headers it was built
+ * with); vfmig-load refuses, before the verifier runs, to attach it to a
+ * module of an older ABI.  2: vfmig_ops.abi and compat().
+ */
+#define VFMIG_ABI_VERSION	2
+#define VFMIG_ABI_PARAM		"module/vfmig/parameters/abi_version"
+
+/*
+ * compat() return value: "I take streams saved by that device and
+ * program", whatever their PCI ids.  0 keeps the default (the ids must be
+ * the receiving device's); a negative errno refuses the stream.
+ */
+#define VFMIG_COMPATIBLE	1
+
 /* Sizes of the data members of struct vfmig_ops. */
 #define VFMIG_BDF_LEN		16	/* "DDDD:BB:DD.F" and its NUL */
 #define VFMIG_NAME_LEN		32

@@ -34,10 +34,19 @@ static void vfmig_header_id(const struct vfmig_stream_header *h,
 	id->program_version = le32_to_cpu(h->program_version);
 }
 
+int vfmig_stream_same_ids(const struct vfmig_stream_expect *a,
+			  const struct vfmig_stream_expect *b)
+{
+	return a->vendor == b->vendor && a->device == b->device &&
+	       a->subsystem_vendor == b->subsystem_vendor &&
+	       a->subsystem_device == b->subsystem_device;
+}
+
 int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 			      const struct vfmig_stream_expect *want,
 			      const char **reason)
 {
+	struct vfmig_stream_expect id;
 	__u32 version;
 
 	if (le32_to_cpu(h->magic) != VFMIG_STREAM_MAGIC) {
@@ -58,10 +67,9 @@ int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 	}
 	if (!want)
 		return 0;
-	if (le16_to_cpu(h->vendor) != want->vendor ||
-	    le16_to_cpu(h->device) != want->device ||
-	    le16_to_cpu(h->subsystem_vendor) != want->subsystem_vendor ||
-	    le16_to_cpu(h->subsystem_device) != want->subsystem_device) {
+	vfmig_header_id(h, &id);
+	if (!(want->flags & VFMIG_EXPECT_ANY_IDS) &&
+	    !vfmig_stream_same_ids(&id, want)) {
 		*reason = "saved from a device with other PCI ids";
 		return -ENODEV;
 	}

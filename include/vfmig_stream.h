@@ -40,9 +40,14 @@ struct vfmig_stream_header {
 	__le32 reserved;		/* zero */
 };
 
+/* vfmig_stream_expect.flags */
+#define VFMIG_EXPECT_ANY_IDS	0x1	/* the receiver judges the ids itself */
+
 /*
  * What the receiving device requires of a stream: program versions from
- * min_program_version (0: program_version only) to program_version.
+ * min_program_version (0: program_version only) to program_version, and
+ * its own PCI ids unless flags has VFMIG_EXPECT_ANY_IDS (its program has
+ * a compat() callback, which the kernel asks once the stream is whole).
  */
 struct vfmig_stream_expect {
 	__u16 vendor;
@@ -52,6 +57,7 @@ struct vfmig_stream_expect {
 	char program[VFMIG_NAME_LEN];
 	__u32 program_version;
 	__u32 min_program_version;
+	__u32 flags;
 };
 
 struct vfmig_stream_unit {
@@ -108,6 +114,16 @@ int vfmig_stream_parse(__u64 len, vfmig_stream_read_t read, void *ctx,
 int vfmig_stream_check_header(const struct vfmig_stream_header *h,
 			      const struct vfmig_stream_expect *want,
 			      const char **reason);
+
+/**
+ * vfmig_stream_same_ids() - were two devices' PCI ids the same?
+ * @a: one device
+ * @b: the other
+ *
+ * Return: true when vendor, device and subsystem ids are all equal.
+ */
+int vfmig_stream_same_ids(const struct vfmig_stream_expect *a,
+			  const struct vfmig_stream_expect *b);
 
 /**
  * vfmig_stream_header_init() - fill a unit header; the writer sets

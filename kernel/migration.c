@@ -444,6 +444,8 @@ static int vfmig_validate(struct vfmig_device *mdev)
 		mutex_lock(&d->lock);
 		ret = vfmig_data_validate(d, &reason);
 		mutex_unlock(&d->lock);
+		if (!ret)
+			ret = vfmig_data_compat(d, &reason);
 	}
 	if (ret)
 		vfmig_set_error(mdev, "refused migration stream: %s", reason);

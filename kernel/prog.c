@@ -11,7 +11,8 @@
  * and log callbacks return 0 or a negative errno; an errno is one user
  * space knows (1 to VFMIG_MAX_PROG_ERRNO).  set_state, save and load may
  * also return VFMIG_REFUSE(errno) where their caller says the arc may be
- * refused (see vfmig_arc_refusable()).  Anything else is a broken
+ * refused (see vfmig_arc_refusable()); compat() may also return
+ * VFMIG_COMPATIBLE.  Anything else is a broken
  * contract and ends the program as bpf_vfmig_error(-EPROTO) would, with the
  * reason in sysfs last_error and the log; the caller sees -EIO.
  *
@@ -293,6 +294,30 @@ u64 vfmig_call_state_size(struct vfmig_binding *b)
 	size = b->ops->state_size(&b->dev);
 	vfmig_call_end(b, &c);
 	return min(size, max);
+}
+
+/**
+ * vfmig_call_compat() - may the device load a stream saved at @src?
+ * @b: the binding, its device's state mutex held
+ * @src: what the stream's header says of its origin
+ *
+ * Return: %VFMIG_COMPATIBLE (take it), 0 (no compat(), or the program
+ * keeps the default: equal ids), a negative errno the program refuses
+ * the stream with, or -EIO when it broke the contract (it is stopped).
+ */
+int vfmig_call_compat(struct vfmig_binding *b, struct vfmig_origin *src)
+{
+	struct vfmig_call c;
+	int ret;
+
+	if (!b->ops->compat)
+		return 0;
+	vfmig_call_begin(b, &c);
+	ret = b->ops->compat(&b->dev, src);
+	vfmig_call_end(b, &c);
+	if (ret == VFMIG_COMPATIBLE)
+		return ret;
+	return vfmig_prog_ret(b, "compat", ret);
 }
 
 /**

@@ -284,6 +284,9 @@ static void vfmig_stream_id(struct vfmig_device *mdev,
 		strscpy(id->program, b->ops->name, sizeof(id->program));
 		id->program_version = b->ops->version;
 		id->min_program_version = b->ops->min_version;
+		/* Its compat() judges the ids: vfmig_data_compat(). */
+		if (b->ops->compat)
+			id->flags |= VFMIG_EXPECT_ANY_IDS;
 	}
 }
 
@@ -400,6 +403,65 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason)
 		d->stream.pos = 0;
 		d->stream.version = d->info.id.program_version;
 	}
+	return ret;
+}
+
+/**
+ * vfmig_data_compat() - ask the program whether it takes a stream's origin
+ * @d: a validated resume buffer, @d->lock not held, under the device's
+ *     SRCU and state mutex
+ * @reason: what is wrong, on failure
+ *
+ * A program with compat() sees the origin of every stream, whatever its
+ * ids; without it, or when it answers 0, the ids must be this device's,
+ * as vfmig_stream_parse() checks them for a program without compat().
+ *
+ * Return: 0 when the device takes the stream; else the program's errno,
+ * -ENODEV (other ids) or -EIO (the program broke its contract), with
+ * @reason set.
+ */
+int vfmig_data_compat(struct vfmig_data *d, const char **reason)
+{
+	struct vfmig_device *mdev = d->mdev;
+	struct vfmig_binding *b = srcu_dereference(mdev->binding, &mdev->srcu);
+	struct vfmig_stream_expect mine, id;
+	struct vfmig_origin src = {};
+	const char *what;
+	int ret;
+
+	lockdep_assert_held(&mdev->state_mutex);
+	/* The parser compared the ids; a stopped program fails the arc. */
+	if (!b || !b->ops->compat || READ_ONCE(b->error))
+		return 0;
+	mutex_lock(&d->lock);
+	id = d->info.id;
+	mutex_unlock(&d->lock);
+
+	src.vendor = id.vendor;
+	src.device = id.device;
+	src.subsystem_vendor = id.subsystem_vendor;
+	src.subsystem_device = id.subsystem_device;
+	src.program_version = id.program_version;
+	memcpy(src.program, id.program, sizeof(src.program));
+	ret = vfmig_call_compat(b, &src);
+	if (ret == VFMIG_COMPATIBLE)
+		return 0;
+	if (!ret) {
+		vfmig_stream_id(mdev, &mine);
+		if (vfmig_stream_same_ids(&id, &mine))
+			return 0;
+		what = "saved from a device with other PCI ids";
+		ret = -ENODEV;
+	} else if (READ_ONCE(b->error)) {
+		what = "compat() broke its contract on a stream";
+	} else {
+		what = "compat() refused a stream";
+	}
+	snprintf(d->reason, sizeof(d->reason),
+		 "%s from %04x:%04x (subsystem %04x:%04x), program %s version %u: %d",
+		 what, id.vendor, id.device, id.subsystem_vendor,
+		 id.subsystem_device, id.program, id.program_version, ret);
+	*reason = d->reason;
 	return ret;
 }
 

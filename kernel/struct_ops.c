@@ -101,6 +101,24 @@ void vfmig_stop_awaiting(struct vfmig_device *mdev)
 	wake_up_all(&mdev->program_wq);
 }
 
+/*
+ * The kfunc and callback ABI (include/vfmig.h), for the loader to compare
+ * with what a program needs before loading it: read-only, even at insmod.
+ */
+static int vfmig_abi_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops vfmig_abi_ops = {
+	.set = vfmig_abi_set,
+	.get = param_get_uint,
+};
+
+static unsigned int vfmig_abi_version = VFMIG_ABI_VERSION;
+module_param_cb(abi_version, &vfmig_abi_ops, &vfmig_abi_version, 0444);
+MODULE_PARM_DESC(abi_version, "The vfmig kfunc and callback ABI this module offers (read-only)");
+
 static struct btf *vfmig_btf;
 
 BTF_ID_LIST(vfmig_btf_ids)
@@ -216,6 +234,15 @@ static int vfmig_ops_init_member(const struct btf_type *t,
 		return 1;
 	case offsetof(struct vfmig_ops, wait_budget_ms):
 		kops->wait_budget_ms = uops->wait_budget_ms;	/* validate() */
+		return 1;
+	case offsetof(struct vfmig_ops, abi):
+		/* vfmig-load says so first; this catches a raw libbpf attach. */
+		if (uops->abi > VFMIG_ABI_VERSION) {
+			pr_info("program %s needs vfmig ABI %u; this module has ABI %u\n",
+				uops->name, uops->abi, VFMIG_ABI_VERSION);
+			return -EPROTO;
+		}
+		kops->abi = uops->abi;
 		return 1;
 	}
 	return 0;
@@ -643,6 +670,11 @@ static void vfmig_notify_stub(struct vfmig_dev *dev)
 {
 }
 
+static int vfmig_compat_stub(struct vfmig_dev *dev, struct vfmig_origin *src)
+{
+	return 0;
+}
+
 static struct vfmig_ops vfmig_cfi_stubs = {
 	.init = vfmig_init_stub,
 	.exit = vfmig_exit_stub,
@@ -658,6 +690,7 @@ static struct vfmig_ops vfmig_cfi_stubs = {
 	.open = vfmig_notify_stub,
 	.close = vfmig_notify_stub,
 	.reset = vfmig_notify_stub,
+	.compat = vfmig_compat_stub,
 };
 
 static struct bpf_struct_ops bpf_vfmig_ops = {

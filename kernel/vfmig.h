@@ -141,6 +141,27 @@ struct vfmig_pci_id {
 };
 
 /**
+ * struct vfmig_origin - where an incoming stream was saved, for compat()
+ * @vendor: PCI vendor id of the saving device
+ * @device: its PCI device id
+ * @subsystem_vendor: its PCI subsystem vendor id
+ * @subsystem_device: its PCI subsystem device id
+ * @program_version: vfmig_ops.version of the program that saved it
+ * @program: vfmig_ops.name of that program, NUL-terminated
+ *
+ * What the stream's header says, the whole stream checked (integrity,
+ * program name and version range) before compat() sees it.  Read-only.
+ */
+struct vfmig_origin {
+	u16 vendor;
+	u16 device;
+	u16 subsystem_vendor;
+	u16 subsystem_device;
+	u32 program_version;
+	char program[VFMIG_NAME_LEN];
+};
+
+/**
  * struct vfmig_ops - the BPF struct_ops a vendor program implements
  * @bdf: target device "DDDD:BB:DD.F", written by the loader before load
  * @name: program name shown in sysfs and written into saved streams
@@ -159,6 +180,9 @@ struct vfmig_pci_id {
  *                  wait in bpf_vfmig_usleep() and bpf_vfmig_bar_poll(), in
  *                  all: 0 for %VFMIG_WAIT_BUDGET_MS_DEFAULT, at most
  *                  %VFMIG_WAIT_BUDGET_MS_MAX (the attach is refused above)
+ * @abi: the vfmig ABI the program needs (%VFMIG_ABI_VERSION of the headers
+ *       it was built with, set by VFMIG_OPS()); 0 is ABI 1.  A module of an
+ *       older ABI refuses it (vfmig-load before loading, naming both)
  * @init: called once at attach, may declare trap windows and vendor regions
  * @exit: called once when the program stops serving the device
  * @region_read: a read inside a trap window or of a vendor region; fill
@@ -182,6 +206,16 @@ struct vfmig_pci_id {
  * @close: its last user closed it
  * @reset: the device was reset (FLR, bus reset, VFIO_DEVICE_RESET): drop
  *         any shadow of its registers
+ * @compat: may this device load a stream saved at @src?  Called at
+ *          RESUMING to STOP, once the whole stream has passed every check
+ *          but the PCI ids, before load().  Return %VFMIG_COMPATIBLE to
+ *          take it whatever its ids (an OEM SKU of the same function), 0
+ *          for the default (the ids must equal this device's), or a
+ *          negative errno to refuse it: the request fails with that errno,
+ *          the device stays in RESUMING with its data, last_error names
+ *          the ids.  Without compat() the ids must be equal.  Process
+ *          context, under the state mutex; may sleep; must not change the
+ *          device
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
  * callbacks are only ever appended.  Region hooks run in the process
@@ -220,6 +254,7 @@ struct vfmig_ops {
 	u32 any_device;
 	struct vfmig_pci_id ids[VFMIG_MAX_IDS];
 	u32 wait_budget_ms;
+	u32 abi;
 	int (*init)(struct vfmig_dev *dev);
 	void (*exit)(struct vfmig_dev *dev, struct vfmig_exit_info *info);
 	int (*region_read)(struct vfmig_dev *dev, struct vfmig_access *acc);
@@ -235,6 +270,7 @@ struct vfmig_ops {
 	void (*open)(struct vfmig_dev *dev);
 	void (*close)(struct vfmig_dev *dev);
 	void (*reset)(struct vfmig_dev *dev);
+	int (*compat)(struct vfmig_dev *dev, struct vfmig_origin *src);
 };
 
 /* A trapped range [start, end) of one region. */
@@ -304,6 +340,7 @@ struct vfmig_data {
 					 * to arrive
 					 */
 	struct vfmig_stream_info info;	/* load: the validated units */
+	char reason[160];		/* load: why compat() refused */
 	bool final;			/* save: complete, reads reach EOF */
 	bool disabled;			/* the device left the data state */
 };
@@ -521,6 +558,7 @@ static inline int vfmig_refusal_errno(int ret)
 }
 
 u64 vfmig_call_state_size(struct vfmig_binding *b);
+int vfmig_call_compat(struct vfmig_binding *b, struct vfmig_origin *src);
 int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
 			 u64 page_size);
 void vfmig_call_log_stop(struct vfmig_binding *b);
@@ -550,6 +588,7 @@ void vfmig_crc_init(void);
 void vfmig_crc_exit(void);
 int vfmig_data_seal_unit(struct vfmig_data *d);
 int vfmig_data_validate(struct vfmig_data *d, const char **reason);
+int vfmig_data_compat(struct vfmig_data *d, const char **reason);
 int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason);
 int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len);
 extern unsigned int vfmig_max_state_mb;

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 
 #include "checks.h"
+#include "ops_map.h"
 #include "pins.h"
 #include "report.h"
 #include "sysfs.h"
@@ -74,6 +75,33 @@ int check_module(void)
 		return fail("vfmig module not loaded (modprobe vfio-pci; insmod %s)", module);
 	return fail("vfmig module not loaded (modprobe vfmig; if it is not found, install"
 		    " it: make install, or the vfmig-dkms package)");
+}
+
+unsigned int module_abi(void)
+{
+	char path[PATH_MAX], line[32];
+	unsigned long abi;
+	char *end;
+
+	if (sysfs_path(path, "%s", VFMIG_ABI_PARAM) || read_line(path, line, sizeof(line)))
+		return 1;	/* before the ABI was shown */
+	abi = strtoul(line, &end, 10);
+	return *end || !abi || abi > UINT_MAX ? 1 : (unsigned int)abi;
+}
+
+int check_abi(struct bpf_object *obj, const char *path, const struct bpf_map *ops_map)
+{
+	struct ops_info info;
+	unsigned int have;
+
+	if (ops_map_read(obj, path, ops_map, &info))
+		return EXIT_FAIL;
+	have = module_abi();
+	if (info.abi <= have)
+		return 0;
+	return fail("%s needs vfmig ABI %u; the loaded vfmig.ko offers ABI %u (%s): update the"
+		    " module, or rebuild the program with the kit of the module it runs on",
+		    path, info.abi, have, VFMIG_ABI_PARAM);
 }
 
 int check_device(const char *bdf)

@@ -11,6 +11,15 @@
 /* Fails, saying so, without CAP_SYS_ADMIN. */
 int check_admin(void);
 int check_module(void);
+struct bpf_object;
+struct bpf_map;
+/*
+ * The loaded module's ABI (include/vfmig.h) is at least what the object
+ * needs: said before anything is loaded, naming both.
+ */
+int check_abi(struct bpf_object *obj, const char *path, const struct bpf_map *ops_map);
+/* The loaded module's ABI: 1 for a module that does not show one. */
+unsigned int module_abi(void);
 int check_device(const char *bdf);
 int check_bound(const char *bdf);
 int check_bpffs(void);

@@ -12,11 +12,13 @@
 
 #include <bpf/libbpf.h>
 
+#include "checks.h"
 #include "commands.h"
 #include "json.h"
 #include "object_elf.h"
 #include "ops_map.h"
 #include "report.h"
+#include "sysfs.h"
 
 struct inspection {
 	const char *path;
@@ -50,6 +52,13 @@ static void print_text(const struct inspection *in, struct bpf_object *obj)
 	printf("program:    %s\n", ops->name);
 	printf("version:    %u (loads streams of versions %u to %u)\n", ops->version,
 	       min_version(ops), ops->version);
+	printf("abi:        %u", ops->abi);
+	if (!module_loaded())
+		printf(" (vfmig.ko not loaded)\n");
+	else if (module_abi() >= ops->abi)
+		printf(" (the loaded vfmig.ko offers %u)\n", module_abi());
+	else
+		printf(" (the loaded vfmig.ko offers only %u: it cannot attach)\n", module_abi());
 	ops_flags_text(ops->flags, flags, sizeof(flags));
 	printf("flags:      %s\n", ops->flags ? flags : "none (stop-copy migration only, if any)");
 	if (!ops->nr_ids)
@@ -105,7 +114,8 @@ static void print_json(const struct inspection *in, struct bpf_object *obj)
 	json_string(stdout, in->path);
 	printf(",\"program\":");
 	json_string(stdout, ops->name);
-	printf(",\"version\":%u,\"min_version\":%u,\"flags\":", ops->version, min_version(ops));
+	printf(",\"version\":%u,\"min_version\":%u,\"abi\":%u,\"flags\":", ops->version,
+	       min_version(ops), ops->abi);
 	ops_flags_json(stdout, ops->flags);
 	printf(",\"ids\":[");
 	for (unsigned int i = 0; i < ops->nr_ids; i++) {

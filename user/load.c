@@ -341,6 +341,7 @@ int cmd_load(const struct cli_args *args)
 				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
 	      check_admin() ?:
 	      check_module() ?:
+	      check_abi(obj, object, ops_map) ?:
 	      check_device(bdf) ?:
 	      check_driver_and_bpffs(args) ?:
 	      check_idle(bdf) ?:

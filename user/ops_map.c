@@ -154,6 +154,7 @@ int ops_map_read(struct bpf_object *obj, const char *path,
 	info->flags = read_u32(obj, type, data, data_size, "flags");
 	info->version = read_u32(obj, type, data, data_size, "version");
 	info->min_version = read_u32(obj, type, data, data_size, "min_version");
+	info->abi = read_u32(obj, type, data, data_size, "abi") ?: 1;
 
 	ids = find_member(bpf_object__btf(obj), type, "ids");
 	if (ids.offset < 0)

@@ -48,6 +48,7 @@ struct ops_info {
 	__u32 flags;
 	__u32 version;
 	__u32 min_version;		/* as declared: 0 means version */
+	__u32 abi;			/* vfmig ABI it needs: 0 means 1 */
 	unsigned int nr_ids;
 	struct ops_pci_id ids[VFMIG_MAX_IDS];
 };

@@ -221,6 +221,7 @@ int cmd_replace(const struct cli_args *args)
 				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
 	      check_admin() ?:
 	      check_module() ?:
+	      check_abi(obj, path, ops_map) ?:
 	      check_device(bdf) ?:
 	      check_bound(bdf) ?:
 	      check_bpffs();

@@ -284,6 +284,55 @@ void test_stream_other_device(void)
 	stream_buf_free(&s);
 }
 
+/*
+ * A receiver whose program judges ids itself (compat()): other ids pass the
+ * parser, the program and its versions are still checked, and units of one
+ * stream must still come from one device.
+ */
+void test_stream_any_ids(void)
+{
+	struct vfmig_stream_expect want = edu, other = edu;
+	struct vfmig_stream_info info;
+	const char *reason = NULL;
+	struct stream_buf s;
+
+	want.subsystem_device ^= 0x0100;
+	want.device ^= 0x0001;
+	want.flags = VFMIG_EXPECT_ANY_IDS;
+	if (!build(&s, &edu, 1))
+		return;
+	if (ASSERT_INT(stream_parse_mem(s.data, s.len, &want, &info, &reason), 0)) {
+		ASSERT_INT(info.id.subsystem_device, edu.subsystem_device);
+		ASSERT_INT(info.id.device, edu.device);
+		ASSERT_INT(info.id.flags, 0);
+	}
+	ASSERT_TRUE(!vfmig_stream_same_ids(&info.id, &want));
+	ASSERT_TRUE(vfmig_stream_same_ids(&info.id, &edu));
+	strcpy(want.program, "edu2");
+	expect(&s, s.len, &want, -ENODEV, "saved by another program");
+	stream_buf_free(&s);
+
+	want = edu;
+	want.flags = VFMIG_EXPECT_ANY_IDS;
+	want.program_version = 2;
+	want.min_program_version = 2;
+	if (!build(&s, &edu, 0))
+		return;
+	expect(&s, s.len, &want, -ENODEV,
+	       "saved by an older version of the program than it reads");
+	stream_buf_free(&s);
+
+	want = edu;
+	want.flags = VFMIG_EXPECT_ANY_IDS;
+	other.subsystem_device++;
+	s = (struct stream_buf){ 0 };
+	if (!ASSERT_INT(stream_add_unit(&s, &edu, VFMIG_STREAM_PRECOPY, "a", 1), 0) ||
+	    !ASSERT_INT(stream_add_unit(&s, &other, VFMIG_STREAM_FINAL, "b", 1), 0))
+		return;
+	expect(&s, s.len, &want, -EINVAL, "other PCI ids");
+	stream_buf_free(&s);
+}
+
 void test_stream_other_program(void)
 {
 	struct vfmig_stream_expect want = edu;

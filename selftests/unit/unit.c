@@ -77,6 +77,7 @@ static const struct {
 	TEST(test_stream_reserved_not_zero),
 	TEST(test_stream_program_not_terminated),
 	TEST(test_stream_other_device),
+	TEST(test_stream_any_ids),
 	TEST(test_stream_other_program),
 	TEST(test_stream_other_program_version),
 	TEST(test_stream_program_version_range),

@@ -114,6 +114,7 @@ void test_stream_bad_header_size(void);
 void test_stream_reserved_not_zero(void);
 void test_stream_program_not_terminated(void);
 void test_stream_other_device(void);
+void test_stream_any_ids(void);
 void test_stream_other_program(void);
 void test_stream_other_program_version(void);
 void test_stream_program_version_range(void);

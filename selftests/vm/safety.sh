@@ -745,7 +745,7 @@ TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 	    t_qemu_incoming_from_another_program_refused t_qemu_refusals_keep_the_source
 	    t_inspect_object
 	    t_template_builds_out_of_tree t_ids_refused_by_kernel t_ctl_stream_through_a_pipe
-	    t_release_to_previous_driver)
+	    t_release_to_previous_driver t_compat_other_subsystem)
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees
 # the last struct_ops maps and drops their module references.

@@ -175,13 +175,22 @@ t_region_add_hostile_args() {
 	hdetach
 }
 
-# The installed kit alone builds a program that attaches and migrates.
+# The installed kit alone builds a program, with vfmig.ko not loaded (the
+# kit's vmlinux.h); the program attaches and migrates once it is.
 t_template_builds_out_of_tree() {
 	local kit=$TMP/kit tpl=$TMP/mydev out
 	make -s install-kit DESTDIR="$kit" PREFIX=/usr >/dev/null || fail "make install-kit"
 	cp -r "$kit/usr/share/vfmig/template" "$tpl"
+	reset_state
+	$LOAD unload --bdf "$A" >/dev/null 2>&1
+	rmmod_vfmig || fail "rmmod"
+	[ ! -e /sys/kernel/btf/vfmig ] || fail "module BTF still there"
 	out=$(make -C "$tpl" VFMIG_INCLUDE="$kit/usr/include/vfmig" 2>&1) ||
-		fail "template build: $out"
+		fail "template build without the module: $out"
+	assert_has "abi, module absent" "abi:        2 (vfmig.ko not loaded)" \
+		"$($LOAD inspect "$tpl/mydev.bpf.o")"
+	insmod "$KO" || fail "insmod"
+	reset_state
 	assert_has "ids" "devices:    1234:11e8" "$($LOAD inspect "$tpl/mydev.bpf.o")"
 	load "$tpl/mydev.bpf.o" --bdf "$A" >/dev/null
 	load "$tpl/mydev.bpf.o" --bdf "$B" >/dev/null
@@ -195,6 +204,101 @@ t_template_builds_out_of_tree() {
 	assert_has "other ids" "devices:    8086:10ca" "$($LOAD inspect "$tpl/mydev.bpf.o")"
 }
 
+# bpf/edu_compat.bpf.o's compat() answers $1 from now on.
+compat_answer() {	# compat_answer BDF RET
+	# shellcheck disable=SC2046
+	bpftool map update pinned "$(pindir "$1")/edu_compat" key hex 00 00 00 00 \
+		value hex $(le_hex 4 "$2") $(le_hex 48 0) || fail "configure edu_compat"
+}
+
+# An OEM SKU: a stream saved on A, its header saying another subsystem
+# device.  Without compat() (edu) it is refused; compat() takes it
+# (VFMIG_COMPATIBLE), keeps the default (0) or refuses it (an errno), the
+# device kept in RESUMING and usable, the origin named in last_error.
+t_compat_other_subsystem() {
+	local ids oem before out
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	load bpf/edu.bpf.o --bdf "$B" >/dev/null
+	$OPS "$A" 'wr 0 4 4 0x1357' >/dev/null
+	$CTL save --bdf "$A" -o "$TMP/c.state" || fail "save"
+	assert_has "one unit" "total: 1 unit," "$($CTL inspect "$TMP/c.state")"
+	tail -c +73 "$TMP/c.state" >"$TMP/c.payload"
+	ids=$(pci_ids "$A")
+	oem=$(printf %04x $((0x${ids##*:} ^ 0x0f0f)))
+	$CTL make-stream -o "$TMP/oem.state" --ids "${ids%:*}:$oem" --program edu \
+		--version 1 --payload-file "$TMP/c.payload" || fail "make-stream"
+	before=$(edu_regs "$B")
+	$CTL restore --bdf "$B" -i "$TMP/oem.state" >/dev/null 2>&1 &&
+		fail "no compat(): other subsystem id accepted"
+	assert_has "default refuses" "other PCI ids" "$(sysattr "$B" last_error)"
+
+	$LOAD unload --bdf "$B" >/dev/null || fail "unload"
+	load bpf/edu_compat.bpf.o --bdf "$B" >/dev/null
+	compat_answer "$B" 0
+	$CTL restore --bdf "$B" -i "$TMP/oem.state" >/dev/null 2>&1 &&
+		fail "compat() 0: other subsystem id accepted"
+	assert_has "0: the default, origin named" \
+		"saved from a device with other PCI ids from ${ids:0:4}:${ids:5:4} (subsystem ${ids:10:4}:$oem), program edu version 1: -19" \
+		"$(sysattr "$B" last_error)"
+	assert_eq "B unchanged" "$before" "$(edu_regs "$B")"
+	$CTL restore --bdf "$B" -i "$TMP/c.state" >/dev/null || fail "0: equal ids refused"
+
+	compat_answer "$B" -18
+	$OPS "$B" 'wr 0 4 4 0x2222' >/dev/null
+	before=$(edu_regs "$B")
+	out=$($CTL restore --bdf "$B" -i "$TMP/oem.state" 2>&1) && fail "compat() refusal ignored"
+	assert_has "refusal errno" "Invalid cross-device link" "$out"
+	assert_has "refusal named" "compat() refused a stream from ${ids:0:4}:${ids:5:4} (subsystem ${ids:10:4}:$oem), program edu version 1: -18" \
+		"$(sysattr "$B" last_error)"
+	assert_eq "B unchanged after a refusal" "$before" "$(edu_regs "$B")"
+	assert_eq "still served" edu "$(sysattr "$B" program)"
+
+	compat_answer "$B" 1
+	$CTL restore --bdf "$B" -i "$TMP/oem.state" >/dev/null || fail "VFMIG_COMPATIBLE: refused"
+	assert_eq "liveness moved" "$(answer 1 "$($OPS "$A" 'rd 0 4 4')")" \
+		"$(answer 1 "$($OPS "$B" 'rd 0 4 4')")"
+	out=$(bpftool -j map dump pinned "$(pindir "$B")/edu_compat")
+	assert_has "shown the origin" "\"subsystem_device\":$((0x$oem))," "$out"
+	assert_has "shown the program" "\"program_version\":1," "$out"
+}
+
+# compat() returning what no program may: the program is stopped, the
+# stream refused, the device left usable.
+t_compat_hostile_returns() {
+	local ret
+	load bpf/edu.bpf.o --bdf "$A" >/dev/null
+	$CTL save --bdf "$A" -o "$TMP/h.state" >/dev/null || fail "save"
+	for ret in 2 -512 -4101 2147483647; do
+		load bpf/edu_compat.bpf.o --bdf "$B" >/dev/null
+		compat_answer "$B" "$ret"
+		$CTL restore --bdf "$B" -i "$TMP/h.state" >/dev/null 2>&1 && fail "$ret: accepted"
+		assert_has "$ret: broken contract" "compat() broke its contract" \
+			"$(sysattr "$B" last_error)"
+		assert_has "$ret: in the log" "compat returned $ret, outside its contract" "$(dmesg)"
+		assert_eq "$ret: device usable" 0x10000ed "$(answer 1 "$($OPS "$B" 'rd 0 0 4')")"
+		$LOAD unload --bdf "$B" >/dev/null || fail "$ret: unload"
+	done
+}
+
+# The module shows its ABI; a program needing a newer one is refused before
+# the verifier runs, naming both; inspect says so.
+t_abi_newer_refused() {
+	local out
+	assert_eq "module ABI" 2 "$(cat /sys/module/vfmig/parameters/abi_version)"
+	out=$($LOAD bpf/test_new_abi.bpf.o --bdf "$A" -v 2>&1) && fail "attached ABI 99"
+	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 2" "$out"
+	[[ $out != *"processed "*insns* ]] || fail "the verifier ran: $out"
+	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
+	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 2: it cannot attach)" \
+		"$($LOAD inspect bpf/test_new_abi.bpf.o)"
+	assert_has "inspect: can" "abi:        2 (the loaded vfmig.ko offers 2)" \
+		"$($LOAD inspect bpf/edu.bpf.o)"
+	assert_has "inspect --json" '"abi":2,' "$($LOAD inspect --json bpf/edu.bpf.o)"
+	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT bpf/test_new_abi.bpf.o "$A")"
+	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 2" "$(dmesg)"
+}
+
 VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
 		  t_state_format_upgrade t_edu_vendor_region t_region_add_hostile_args
-		  t_template_builds_out_of_tree)
+		  t_template_builds_out_of_tree t_compat_other_subsystem
+		  t_compat_hostile_returns t_abi_newer_refused)
