@@ -218,7 +218,10 @@ struct vfmig_origin {
  *          device
  *
  * Data members come first (the loader finds @bdf by name in BTF); new
- * callbacks are only ever appended.  Region hooks run in the process
+ * members are only ever appended, after @compat: 6.12's verifier takes a
+ * struct_ops member's index for an attach type, and marks the pointer
+ * arguments of member 23 (BPF_TRACE_RAW_TP) maybe-NULL, so that index must
+ * stay @compat's, whose programs check @dev and @src.  Region hooks run in the process
  * context of the user's region access and may be sleepable (a hook that
  * reads guest memory with bpf_vfmig_dma_read() must be); a non-sleepable
  * hook runs under RCU, where kfuncs fail rather than wait.  They return 0
