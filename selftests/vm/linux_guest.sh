@@ -200,7 +200,7 @@ lg_refused() {
 # lg_migration MEMORY MTU RING [refused]: the whole run, after a refused
 # migration if asked.
 lg_migration() {
-	local mem=$1 info name wrong bytes lost chunks sizes dt=()
+	local mem=$1 info name wrong bytes lost chunks sizes dt=() vms=(src) logs=()
 	command -v ping >/dev/null || fail "no ping on this host: make setup installs iputils-ping"
 	if [ -z "$LG_KERNEL" ] || [ ! -e "$LG_INITRD" ]; then
 		fail "no guest kernel or initramfs ($LG_KERNEL, $LG_INITRD): make linux-guest"
@@ -225,7 +225,7 @@ lg_migration() {
 	LG_PING_PID=$!
 	lg_stream_start
 	lg_wait_chunks src 2
-	for name in dst back; do
+	for name in ${LG_LEGS:-dst back}; do
 		local from=src bdf=$VF1
 		[ $name = back ] && from=dst bdf=$VF0
 		info=$(nic_migrate "$from" "$name" "$bdf") || nic_mig_failed "$info" "$from" "$name"
@@ -237,26 +237,29 @@ lg_migration() {
 		lg_wide "$name"
 		lg_memory "$name" "$mem"
 		vm_stop "$from"
+		vms+=("$name")
 	done
 	touch "$VMDIR/stream.stop"
 	wait "$LG_STREAM_PID"
 	kill -INT "$LG_PING_PID"
 	wait "$LG_PING_PID"
 
-	chunks=$(lg_stream_lines src.log dst.log back.log | wc -l)
-	wrong=$(lg_stream_lines src.log dst.log back.log | sed 's/.*wrong=//' | awk '{ s += $1 } END { print s + 0 }')
-	bytes=$(lg_stream_lines src.log dst.log back.log | sed 's/.*bytes=\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }')
-	sizes=$(lg_stream_lines src.log dst.log back.log | sed 's/.*bytes=\([0-9]*\).*/\1/' | sort -u | tr '\n' ' ')
+	for name in "${vms[@]}"; do logs+=("$VMDIR/$name.log"); done
+	chunks=$(lg_stream_lines "${vms[@]/%/.log}" | wc -l)
+	wrong=$(lg_stream_lines "${vms[@]/%/.log}" | sed 's/.*wrong=//' | awk '{ s += $1 } END { print s + 0 }')
+	bytes=$(lg_stream_lines "${vms[@]/%/.log}" | sed 's/.*bytes=\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+	sizes=$(lg_stream_lines "${vms[@]/%/.log}" | sed 's/.*bytes=\([0-9]*\).*/\1/' | sort -u | tr '\n' ' ')
 	lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$VMDIR/ping.log")
 	lost=$(( ${lost% *} - ${lost#* } ))
 	echo "    stream: $chunks chunks, $bytes bytes checked, $wrong wrong; echoes lost: $lost; downtime ${dt[*]} ms"
 	assert_eq "stream bytes wrong" 0 "$wrong"
 	assert_eq "every chunk whole" "$(cut -d' ' -f2 "$VMDIR/stream.sent") " "$sizes"
-	[ "$lost" -le $((2 * LG_MAX_LOST)) ] || fail "$lost echoes lost in two migrations"
-	lg_counters src dst back
-	! grep -aE "$LG_COMPLAINTS" "$VMDIR/src.log" "$VMDIR/dst.log" "$VMDIR/back.log" ||
+	[ "$lost" -le $((${#dt[@]} * LG_MAX_LOST)) ] ||
+		fail "$lost echoes lost in ${#dt[@]} migrations"
+	lg_counters "${vms[@]}"
+	! grep -aE "$LG_COMPLAINTS" "${logs[@]}" ||
 		fail "the guest's kernel complained"
-	vm_stop back
+	vm_stop "${vms[-1]}"
 	lg_pf_cleanup
 }
 
@@ -266,9 +269,11 @@ t_linux_guest_thp() {
 	lg_migration thp 1500 "" refused
 }
 
-# hugetlbfs, the largest rings igbvf allows and jumbo frames (header split).
+# hugetlbfs, the largest rings igbvf allows and jumbo frames (header split);
+# VF0 -> VF1 only: make check runs it on the second tier, where each leg
+# takes 3-5 minutes under KASAN (the THP run goes there and back).
 t_linux_guest_hugetlbfs_jumbo() {
-	lg_migration hugetlbfs 9000 4096
+	LG_LEGS=dst lg_migration hugetlbfs 9000 4096
 }
 
 LINUX_GUEST_TESTS=(t_linux_guest_thp t_linux_guest_hugetlbfs_jumbo)
