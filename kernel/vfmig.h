@@ -208,6 +208,19 @@ struct vfmig_pci_id {
  * the start or the report.  open, close and reset are notifications, in
  * process context, and may sleep.
  *
+ * What runs concurrently: set_state, save, load and state_size run one at
+ * a time (the state mutex); the log_* callbacks one at a time among
+ * themselves (the DMA log's lock), beside them; region hooks run in
+ * whichever tasks access the
+ * device, concurrently with each other and with every other callback,
+ * unless a sleepable callback holds them off with
+ * bpf_vfmig_hold_accesses(): accesses in flight finish first, new
+ * trapped ones wait until bpf_vfmig_release_accesses(), the callback's
+ * return or its @wait_budget_ms, whichever comes first (a detach, reset,
+ * close or error ends the hold too).  Accesses through an mmap of a BAR
+ * never reach the program and cannot be held: trap what a quiesce must
+ * order.  The program's own kfuncs are never held.
+ *
  * Every return value is checked in one place (prog.c): a value outside what
  * the callback may return stops the program as bpf_vfmig_error() would.
  */
