@@ -171,6 +171,22 @@ extern int bpf_vfmig_bar_poll(struct vfmig_dev *dev, __u32 bar, __u64 offset,
 			      struct vfmig_poll *poll) __ksym;
 
 /*
+ * Hold the user's trapped accesses off while a sleepable callback
+ * quiesces the device (set_state, save, load): those in flight finish
+ * first, new ones wait, and go on at bpf_vfmig_release_accesses(), at
+ * the callback's return, or once its wait budget is spent, whichever
+ * comes first (and on a detach or reset).  Accesses through a mapped BAR
+ * page are never held: trap what must be held.  0, or -errno (nothing
+ * held): see kernel/kfuncs.c.
+ *
+ *	err = bpf_vfmig_hold_accesses(dev);
+ *	... disable the queues; their doorbells are trapped ...
+ *	bpf_vfmig_release_accesses(dev);
+ */
+extern int bpf_vfmig_hold_accesses(struct vfmig_dev *dev) __ksym;
+extern int bpf_vfmig_release_accesses(struct vfmig_dev *dev) __ksym;
+
+/*
  * A message for the operator, from any callback: kept in the device's last
  * VFMIG_LOG_RING (sysfs vfmig/messages, vfmig-load status) and, rate
  * limited, in the kernel log under the device's name.  VFMIG_LOG() formats

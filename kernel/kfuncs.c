@@ -918,6 +918,55 @@ __bpf_kfunc int bpf_vfmig_bar_poll(struct vfmig_dev *dev, u32 bar, u64 offset,
 }
 
 /**
+ * bpf_vfmig_hold_accesses() - hold the user's trapped accesses off
+ * @dev: the device the program serves
+ *
+ * For a quiesce that must not race the guest: a doorbell written while
+ * set_state() disables a queue, a register read while save() snapshots
+ * it.  Sections of region accesses that meet a trap window and already
+ * run finish first (this waits for them); new ones wait, then proceed
+ * (their hooks run) once the hold ends: at bpf_vfmig_release_accesses(),
+ * when the calling callback returns, when its wait budget
+ * (&vfmig_ops.wait_budget_ms, the one bpf_vfmig_usleep() spends) is spent
+ * even if it still runs, and on a detach, a reset, an error of the
+ * program or the device's close.  The accesses wait interruptibly and
+ * holding nothing.  Accesses through an mmap of a BAR never reach the
+ * driver and cannot be held: only pages with a trap window are never
+ * mapped.  The program's own kfuncs are never held.
+ *
+ * Context: sleepable callbacks run outside the access path (set_state,
+ * save, load, state_size, log_*, open, close, reset); the verifier
+ * refuses it in non-sleepable ones, the kernel in a sleepable region hook
+ * (it would wait for its own access), init() and exit().
+ * Return: 0 once held and the accesses in flight done (also when the
+ * callback holds them already); -EPERM where it may not hold; -EBUSY if
+ * another callback holds them; -ETIMEDOUT when the budget is spent or
+ * the accesses in flight did not finish within it; -EINTR on a signal;
+ * -ENODEV once the program is being detached or gave up; -ECANCELED if a
+ * reset or detach ended the hold meanwhile.  On error nothing is held.
+ */
+__bpf_kfunc int bpf_vfmig_hold_accesses(struct vfmig_dev *dev)
+{
+	return vfmig_call_hold(dev_to_binding(dev));
+}
+
+/**
+ * bpf_vfmig_release_accesses() - let held accesses go on
+ * @dev: the device the program serves
+ *
+ * Ends what bpf_vfmig_hold_accesses() of the calling callback began, before
+ * the callback returns (which ends it anyway).
+ *
+ * Context: sleepable callbacks.
+ * Return: 0, or -ENOENT if the callback held nothing (or the hold ended
+ * already, by its budget or a reset).
+ */
+__bpf_kfunc int bpf_vfmig_release_accesses(struct vfmig_dev *dev)
+{
+	return vfmig_call_release(dev_to_binding(dev));
+}
+
+/**
  * bpf_vfmig_log() - say something to the operator
  * @dev: the device the program serves
  * @msg: the message, up to its first NUL
@@ -1088,6 +1137,8 @@ BTF_ID_FLAGS(func, bpf_vfmig_usleep, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_dma_read, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_log, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_vfmig_hold_accesses, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_release_accesses, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

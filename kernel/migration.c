@@ -45,6 +45,7 @@
 #include <linux/vfio.h>
 
 #include "vfmig.h"
+#include "trace.h"
 
 static const struct vfio_migration_ops vfmig_mig_ops;
 
@@ -92,6 +93,9 @@ again:
 	if (mdev->deferred_reset) {
 		mdev->deferred_reset = false;
 		spin_unlock(&mdev->reset_lock);
+		if (mdev->mig_state != VFIO_DEVICE_STATE_RUNNING)
+			trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+					  VFIO_DEVICE_STATE_RUNNING);
 		mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 		vfmig_disable_fds(mdev);
 		goto again;
@@ -114,6 +118,7 @@ void vfmig_mig_reset(struct vfmig_device *mdev)
 	spin_lock(&mdev->reset_lock);
 	mdev->deferred_reset = true;
 	spin_unlock(&mdev->reset_lock);
+	vfmig_hold_release(mdev, NULL, NULL, "reset");
 }
 
 /**
@@ -526,6 +531,8 @@ static struct file *vfmig_refused(struct vfmig_device *mdev,
 {
 	int err = vfmig_refusal_errno(ret);
 
+	trace_vfmig_refuse(mdev->dev.bdf, b->ops->name, cur, next, err);
+
 	if (undo) {
 		ret = vfmig_call_set_state(b, next, cur, false) ?:
 		      READ_ONCE(b->error);
@@ -671,11 +678,14 @@ static struct file *vfmig_set_state(struct vfio_device *vdev,
 		res = vfmig_step(mdev, next, &fatal);
 		if (IS_ERR(res)) {
 			if (fatal) {
+				trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+						  VFIO_DEVICE_STATE_ERROR);
 				mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 				vfmig_disable_fds(mdev);
 			}
 			break;
 		}
+		trace_vfmig_state(mdev->dev.bdf, mdev->mig_state, next);
 		mdev->mig_state = next;
 		if (WARN_ON(res && new != next)) {
 			fput(res);
@@ -776,6 +786,7 @@ void vfmig_mig_open(struct vfmig_device *mdev)
  */
 void vfmig_mig_close(struct vfmig_device *mdev)
 {
+	vfmig_hold_release(mdev, NULL, NULL, "close");
 	mutex_lock(&mdev->state_mutex);
 	vfmig_disable_fds(mdev);
 	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
@@ -800,6 +811,8 @@ void vfmig_mig_detached(struct vfmig_device *mdev)
 	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
 		vfmig_set_error(mdev, "program detached during %s: state error",
 				vfmig_mig_state_name(mdev->mig_state));
+		trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+				  VFIO_DEVICE_STATE_ERROR);
 		mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 		vfmig_disable_fds(mdev);
 		break;

@@ -25,6 +25,7 @@
 #include <linux/pci.h>
 
 #include "vfmig.h"
+#include "trace.h"
 
 /**
  * vfmig_binding_fail() - a program gave up or broke its contract
@@ -43,6 +44,7 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 		err = -EINVAL;
 	if (cmpxchg(&b->error, 0, err))
 		return;
+	vfmig_hold_release(b->mdev, b, NULL, "error");
 	vfmig_set_error(b->mdev, "program %s reported error %d: hooks and migration stopped",
 			b->ops->name, err);
 }
@@ -58,6 +60,7 @@ void vfmig_binding_fail(struct vfmig_binding *b, int err)
 struct vfmig_call {
 	struct list_head node;		/* in vfmig_binding::calls */
 	struct task_struct *task;
+	u64 start;			/* ktime ns, for the trace */
 	u64 deadline;			/* ktime ns */
 };
 
@@ -66,17 +69,42 @@ static void vfmig_call_begin(struct vfmig_binding *b, struct vfmig_call *c)
 	u32 ms = b->ops->wait_budget_ms ?: VFMIG_WAIT_BUDGET_MS_DEFAULT;
 
 	c->task = current;
-	c->deadline = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
+	c->start = ktime_get_ns();
+	c->deadline = c->start + (u64)ms * NSEC_PER_MSEC;
 	spin_lock(&b->calls_lock);
 	list_add(&c->node, &b->calls);
 	spin_unlock(&b->calls_lock);
 }
 
-static void vfmig_call_end(struct vfmig_binding *b, struct vfmig_call *c)
+/* The callback returned @ret: trace it; a hold it took ends with it. */
+static void vfmig_call_end(struct vfmig_binding *b, struct vfmig_call *c,
+			   const char *cb, s64 ret)
 {
 	spin_lock(&b->calls_lock);
 	list_del(&c->node);
 	spin_unlock(&b->calls_lock);
+	vfmig_hold_release(b->mdev, b, c, "end");
+	trace_vfmig_callback(b->mdev->dev.bdf, b->ops->name, cb, ret,
+			     ktime_get_ns() - c->start);
+}
+
+/*
+ * The innermost sleepable callback of @b the calling task runs, or NULL.
+ * It lives on that task's stack until it returns, so the task may use it.
+ */
+static struct vfmig_call *vfmig_call_current(struct vfmig_binding *b)
+{
+	struct vfmig_call *c, *found = NULL;
+
+	spin_lock(&b->calls_lock);
+	list_for_each_entry(c, &b->calls, node) {
+		if (c->task == current) {
+			found = c;
+			break;
+		}
+	}
+	spin_unlock(&b->calls_lock);
+	return found;
 }
 
 /**
@@ -91,26 +119,52 @@ static void vfmig_call_end(struct vfmig_binding *b, struct vfmig_call *c)
  */
 u64 vfmig_call_deadline(struct vfmig_binding *b)
 {
-	struct vfmig_call *c;
-	u64 deadline = 0;
+	struct vfmig_call *c = vfmig_call_current(b);
 
-	spin_lock(&b->calls_lock);
-	list_for_each_entry(c, &b->calls, node) {
-		if (c->task == current) {
-			deadline = c->deadline;
-			break;
-		}
-	}
-	spin_unlock(&b->calls_lock);
-	return deadline;
+	return c ? c->deadline : 0;
+}
+
+/**
+ * vfmig_call_hold() - hold trapped accesses off for the calling callback
+ * @b: the binding whose program is running
+ *
+ * Only a sleepable callback of a published binding may: not a region
+ * hook (it would wait for its own access), nor init() or exit().
+ *
+ * Return: as vfmig_hold_take(), or -EPERM where no hold may be taken.
+ */
+int vfmig_call_hold(struct vfmig_binding *b)
+{
+	struct vfmig_call *c = vfmig_call_current(b);
+
+	if (!c || READ_ONCE(b->in_init))
+		return -EPERM;
+	return vfmig_hold_take(b->mdev, b, c, c->deadline);
+}
+
+/**
+ * vfmig_call_release() - end the calling callback's hold
+ * @b: the binding whose program is running
+ *
+ * Return: 0, or -ENOENT if the callback holds nothing (any more).
+ */
+int vfmig_call_release(struct vfmig_binding *b)
+{
+	struct vfmig_call *c = vfmig_call_current(b);
+
+	if (!c || !vfmig_hold_release(b->mdev, b, c, "release"))
+		return -ENOENT;
+	return 0;
 }
 
 /* A broken contract: stop the program, say which callback did what. */
 static int vfmig_prog_broke(struct vfmig_binding *b, const char *cb, s64 ret)
 {
-	if (!cmpxchg(&b->error, 0, -EPROTO))
-		vfmig_set_error(b->mdev, "program %s: %s returned %lld, outside its contract: stopped",
-				b->ops->name, cb, ret);
+	if (cmpxchg(&b->error, 0, -EPROTO))
+		return -EIO;
+	vfmig_hold_release(b->mdev, b, NULL, "error");
+	vfmig_set_error(b->mdev, "program %s: %s returned %lld, outside its contract: stopped",
+			b->ops->name, cb, ret);
 	return -EIO;
 }
 
@@ -157,7 +211,7 @@ int vfmig_call_init(struct vfmig_binding *b)
 	WRITE_ONCE(b->in_init, true);
 	vfmig_call_begin(b, &c);
 	ret = b->ops->init(&b->dev);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "init", ret);
 	WRITE_ONCE(b->in_init, false);
 	if (ret > 0 || ret < -VFMIG_MAX_PROG_ERRNO)
 		vfmig_prog_broke(b, "init", ret);
@@ -184,7 +238,7 @@ void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
 		return;
 	vfmig_call_begin(b, &c);
 	b->ops->exit(&b->dev, &info);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "exit", 0);
 }
 
 /**
@@ -198,6 +252,8 @@ void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error)
 int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
 		      bool iswrite)
 {
+	/* The hot path: no clock read unless someone traces. */
+	u64 start = trace_vfmig_callback_enabled() ? ktime_get_ns() : 0;
 	int ret;
 
 	if (iswrite && b->ops->region_write)
@@ -206,6 +262,10 @@ int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
 		ret = b->ops->region_read(&b->dev, acc);
 	else
 		return VFMIG_PASS;
+	if (start)
+		trace_vfmig_callback(b->mdev->dev.bdf, b->ops->name,
+				     iswrite ? "region_write" : "region_read",
+				     ret, ktime_get_ns() - start);
 	if (ret == VFMIG_PASS)
 		return ret;
 	return vfmig_prog_ret(b, iswrite ? "region_write" : "region_read", ret);
@@ -232,7 +292,7 @@ int vfmig_call_set_state(struct vfmig_binding *b, u32 from, u32 to,
 		return -EINVAL;
 	vfmig_call_begin(b, &c);
 	ret = b->ops->set_state(&b->dev, from, to);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "set_state", ret);
 	return vfmig_mig_ret(b, "set_state", ret, may_refuse);
 }
 
@@ -252,7 +312,7 @@ int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream,
 
 	vfmig_call_begin(b, &c);
 	ret = b->ops->save(&b->dev, stream);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "save", ret);
 	return vfmig_mig_ret(b, "save", ret, may_refuse);
 }
 
@@ -272,7 +332,7 @@ int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream,
 
 	vfmig_call_begin(b, &c);
 	ret = b->ops->load(&b->dev, stream);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "load", ret);
 	return vfmig_mig_ret(b, "load", ret, may_refuse);
 }
 
@@ -292,7 +352,7 @@ u64 vfmig_call_state_size(struct vfmig_binding *b)
 		return 0;
 	vfmig_call_begin(b, &c);
 	size = b->ops->state_size(&b->dev);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "state_size", size);
 	return min(size, max);
 }
 
@@ -339,7 +399,7 @@ int vfmig_call_log_start(struct vfmig_binding *b, u64 iova, u64 length,
 		return 0;
 	vfmig_call_begin(b, &c);
 	ret = b->ops->log_start(&b->dev, iova, length, page_size);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "log_start", ret);
 	return vfmig_prog_ret(b, "log_start", ret);
 }
 
@@ -355,7 +415,7 @@ void vfmig_call_log_stop(struct vfmig_binding *b)
 		return;
 	vfmig_call_begin(b, &c);
 	b->ops->log_stop(&b->dev);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "log_stop", 0);
 }
 
 /**
@@ -375,13 +435,18 @@ int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length)
 		return 0;
 	vfmig_call_begin(b, &c);
 	ret = b->ops->log_report(&b->dev, iova, length);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "log_report", ret);
 	return vfmig_prog_ret(b, "log_report", ret);
 }
 
 /* Run a notification of the device's current program, if it serves. */
 static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
 {
+	static const char *const names[] = {
+		[VFMIG_EVENT_OPEN] = "open",
+		[VFMIG_EVENT_CLOSE] = "close",
+		[VFMIG_EVENT_RESET] = "reset",
+	};
 	void (*cb)(struct vfmig_dev *dev) = NULL;
 	struct vfmig_binding *b;
 	struct vfmig_call c;
@@ -404,7 +469,7 @@ static void vfmig_notify(struct vfmig_device *mdev, enum vfmig_event event)
 		if (cb) {
 			vfmig_call_begin(b, &c);
 			cb(&b->dev);
-			vfmig_call_end(b, &c);
+			vfmig_call_end(b, &c, names[event], 0);
 		}
 	}
 	srcu_read_unlock(&mdev->srcu, idx);

@@ -474,6 +474,8 @@ static struct vfmig_binding *vfmig_publish(struct vfmig_device *mdev,
 	if (old) {
 		/* A migration moving data ends before its program goes. */
 		WRITE_ONCE(old->stopping, true);
+		/* Its callback may still run: the accesses it holds go on. */
+		vfmig_hold_release(mdev, old, NULL, "detach");
 		vfmig_mig_detached(mdev);
 	}
 

@@ -36,6 +36,7 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	init_rwsem(&mdev->trap_lock);
 	spin_lock_init(&mdev->err_lock);
 	vfmig_log_init(&mdev->log);
+	vfmig_hold_init(&mdev->hold);
 	vfmig_mig_init(mdev);
 	INIT_WORK(&mdev->reset_work, vfmig_reset_work);
 	init_waitqueue_head(&mdev->program_wq);
@@ -181,6 +182,7 @@ struct vfmig_rw_tail {
 	__le64 data;
 	size_t size;		/* bytes of @data still for the user, or 0 */
 	bool fault;		/* fault the buffer in and go on */
+	bool held;		/* not done: a callback holds trapped accesses */
 };
 
 /* A piece for the hooks, its bytes copied with page faults off. */
@@ -272,14 +274,25 @@ static ssize_t vfmig_rw_section(struct vfmig_device *mdev, char __user *buf,
 				struct vfmig_rw_tail *tail)
 {
 	struct vfmig_binding *b;
+	bool trapped;
 	ssize_t ret;
 	int idx;
 
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	/* A section meeting a window counts itself in the hold (hold.c). */
+	trapped = b && !READ_ONCE(b->error) &&
+		  vfmig_traps_overlap(b, index, pos, pos + count);
+	if (trapped && !vfmig_hold_enter(&mdev->hold)) {
+		srcu_read_unlock(&mdev->srcu, idx);
+		tail->held = true;
+		return 0;
+	}
 	pagefault_disable();
 	ret = vfmig_rw(mdev, b, buf, count, index, pos, iswrite, tail);
 	pagefault_enable();
+	if (trapped)
+		vfmig_hold_exit(&mdev->hold);
 	srcu_read_unlock(&mdev->srcu, idx);
 	return ret;
 }
@@ -289,7 +302,9 @@ static ssize_t vfmig_rw_section(struct vfmig_device *mdev, char __user *buf,
  * faulted in before each section, holding nothing; a section copies with
  * page faults off, and one that still needed a fault (the user unmapped
  * the buffer meanwhile, or the page was reclaimed) is redone once, which
- * reads or writes a register of it again.  With no program, exactly
+ * reads or writes a register of it again.  A section that meets a trap
+ * window while a callback holds trapped accesses waits, holding nothing,
+ * for the hold to end (kernel/hold.c).  With no program, exactly
  * vfio-pci; SRCU orders it against an attach.
  */
 static ssize_t vfmig_access(struct vfmig_device *mdev, char __user *buf,
@@ -319,6 +334,13 @@ static ssize_t vfmig_access(struct vfmig_device *mdev, char __user *buf,
 		}
 		ret = vfmig_rw_section(mdev, buf + done, n, index, pos + done,
 				       iswrite, &tail);
+		if (tail.held) {
+			/* Wait for the hold holding nothing, then try again. */
+			ret = vfmig_hold_wait(&mdev->hold);
+			if (ret)
+				break;
+			continue;
+		}
 		if (ret > 0)
 			done += ret;
 		if (tail.size) {

@@ -245,6 +245,19 @@ struct vfmig_origin {
  * the start or the report.  open, close and reset are notifications, in
  * process context, and may sleep.
  *
+ * What runs concurrently: set_state, save, load and state_size run one at
+ * a time (the state mutex); the log_* callbacks one at a time among
+ * themselves (the DMA log's lock), beside them; region hooks run in
+ * whichever tasks access the
+ * device, concurrently with each other and with every other callback,
+ * unless a sleepable callback holds them off with
+ * bpf_vfmig_hold_accesses(): accesses in flight finish first, new
+ * trapped ones wait until bpf_vfmig_release_accesses(), the callback's
+ * return or its @wait_budget_ms, whichever comes first (a detach, reset,
+ * close or error ends the hold too).  Accesses through an mmap of a BAR
+ * never reach the program and cannot be held: trap what a quiesce must
+ * order.  The program's own kfuncs are never held.
+ *
  * Every return value is checked in one place (prog.c): a value outside what
  * the callback may return stops the program as bpf_vfmig_error() would.
  */
@@ -418,6 +431,28 @@ struct vfmig_access_stats {
 };
 
 /**
+ * struct vfmig_hold - trapped accesses held off while a program quiesces
+ * @lock: protects @owner and @call, and the setting of @held and @until
+ * @held: new sections of trapped accesses wait, until @until
+ * @active: sections of trapped accesses running
+ * @owner: the binding whose callback holds them
+ * @call: that callback's invocation: a token, never dereferenced
+ * @until: ktime ns when the hold ends by itself (the callback's budget)
+ * @wq: the holder waits here for @active to drain, the accesses for the end
+ *
+ * See kernel/hold.c.
+ */
+struct vfmig_hold {
+	spinlock_t lock;		/* @owner, @call; setting @held */
+	bool held;
+	atomic_t active;
+	const struct vfmig_binding *owner;
+	const void *call;
+	u64 until;
+	wait_queue_head_t wq;
+};
+
+/**
  * struct vfmig_device - a PCI function bound to vfmig-pci
  * @core: the vfio-pci core device this driver extends
  * @dev: what programs see
@@ -456,6 +491,7 @@ struct vfmig_access_stats {
  * @dirty_log: the running DMA log, or NULL
  * @dirty_marked: pages marked dirty since the device was opened
  * @log: the programs' last messages (bpf_vfmig_log())
+ * @hold: trapped accesses held off by a callback (bpf_vfmig_hold_accesses())
  */
 struct vfmig_device {
 	struct vfio_pci_core_device core;
@@ -488,6 +524,7 @@ struct vfmig_device {
 	struct vfmig_dirty_log __rcu *dirty_log;
 	atomic64_t dirty_marked;
 	struct vfmig_log log;
+	struct vfmig_hold hold;
 };
 
 static inline struct vfmig_device *to_vfmig(struct vfio_device *vdev)
@@ -532,6 +569,8 @@ void vfmig_device_detach_all(struct vfmig_device *mdev);
 /* prog.c: every call into a program, and what each callback may return */
 void vfmig_binding_fail(struct vfmig_binding *b, int err);
 u64 vfmig_call_deadline(struct vfmig_binding *b);
+int vfmig_call_hold(struct vfmig_binding *b);
+int vfmig_call_release(struct vfmig_binding *b);
 int vfmig_call_init(struct vfmig_binding *b);
 void vfmig_call_exit(struct vfmig_binding *b, u32 reason, int error);
 int vfmig_call_region(struct vfmig_binding *b, struct vfmig_access *acc,
@@ -623,6 +662,17 @@ int vfmig_mmap(struct vfmig_device *mdev, struct vm_area_struct *vma);
 int vfmig_vendor_region_add(struct vfmig_binding *b, u32 subtype, u64 size,
 			    u32 flags);
 int vfmig_vendor_regions_open(struct vfmig_device *mdev);
+
+/* hold.c */
+void vfmig_hold_init(struct vfmig_hold *h);
+bool vfmig_hold_enter(struct vfmig_hold *h);
+void vfmig_hold_exit(struct vfmig_hold *h);
+int vfmig_hold_wait(struct vfmig_hold *h);
+int vfmig_hold_take(struct vfmig_device *mdev, struct vfmig_binding *b,
+		    const void *call, u64 until);
+bool vfmig_hold_release(struct vfmig_device *mdev,
+			const struct vfmig_binding *b, const void *call,
+			const char *why);
 
 /* log.c */
 void vfmig_log_init(struct vfmig_log *log);

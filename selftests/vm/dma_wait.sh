@@ -191,5 +191,112 @@ t_log_rate_limited() {
 	hdetach
 }
 
+TH=bpf/test_hold.bpf.o
+TR=/sys/kernel/tracing
+
+thattach() {
+	rm -rf "$HP"
+	mkdir -p "$HP"
+	$ATT -p "$HP" "$TH" "$A" "$@" >/dev/null || fail "attach-test $TH"
+}
+
+# What test_hold's hooks saw in each phase: "before held after late".
+thseen() {
+	bpftool -j map dump pinned "$HP/bss" | grep -o '"seen":\[[^]]*\]' |
+		tr -d '"seen:[]' | awk -F, '{ print $1, $2, $3, $4 }'
+}
+
+# vfio-ops hammering BAR 0 (stress-start: 0x0, 0x4, 0x8, 0x80, all
+# trapped) while test_hold's RUNNING -> STOP holds the accesses, then
+# whatever else is asked ("$@").
+thrun() {
+	$OPS "$A" stress-start 'sleep 200' "$@" 'mig stop' stress-stop
+}
+
+# bpf_vfmig_hold_accesses() (issue 22): while set_state holds trapped
+# accesses for 200 ms, the hooks see none of the hammer's, which goes on
+# after the release, without an error; a second hold is a no-op, a second
+# release finds nothing.  The tracepoints show the arc, the callback with
+# its return and duration, the hold, the release and a refusal, and a
+# region hook once its events are let through.
+t_hold_accesses() {
+	local out trace before held after ns
+	thattach
+	echo >"$TR/trace"
+	echo 'cb != "region_read" && cb != "region_write"' \
+		>"$TR/events/vfmig/vfmig_callback/filter"
+	echo 1 >"$TR/events/vfmig/enable"
+	out=$(thrun)
+	out+=$'\n'$($OPS "$A" mstate 'mig resuming' mstate \
+		"sh echo 0 >$TR/events/vfmig/vfmig_callback/filter" 'rd 0 0x80 4' \
+		'mig running')
+	echo 0 >"$TR/events/vfmig/enable"
+	trace=$(grep -o 'vfmig_[a-z]*: .*' "$TR/trace")
+	read -r before held after _ <<<"$(thseen)"
+	echo "    hooks saw $before before, $held held, $after after the release"
+	assert_has "the arc" "mig stop: ok" "$out"
+	assert_has "no access failed" " errors 0 " "$out"
+	assert_eq "hold, again, release, again" "0 0 0 -2" \
+		"$(hvar hold_err again_err release_err release_again_err)"
+	[ "$before" -gt 0 ] && [ "$after" -gt 0 ] ||
+		fail "the hammer did not run: $before before, $after after"
+	assert_eq "no access while held" 0 "$held"
+	assert_has "refused" "mig resuming: error: ENOSPC" "$out"
+	assert_eq "kept in stop" "mstate: stop" "$(grep -A1 'mig resuming' <<<"$out" | tail -1)"
+	assert_has "trace: the arc" "vfmig_state: $A running -> stop" "$trace"
+	assert_has "trace: held" "vfmig_hold: $A hold ret=0 " "$trace"
+	assert_has "trace: released" "vfmig_hold: $A release ret=0 " "$trace"
+	assert_has "trace: the refusal" \
+		"vfmig_refuse: $A test_hold refused stop -> resuming err=-28" "$trace"
+	assert_has "trace: a region hook" "vfmig_callback: $A test_hold region_read ret=1 ns=" \
+		"$trace"
+	assert_has "trace: back" "vfmig_state: $A stop -> running" "$trace"
+	ns=$(grep -o "vfmig_callback: $A test_hold set_state ret=0 ns=[0-9]*" <<<"$trace" |
+		head -1 | sed 's/.*ns=//')
+	[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 5000000000 ] ||
+		fail "trace: set_state took ${ns:-no} ns, held 300 ms: $trace"
+	hdetach
+}
+
+# A program that never releases: the hold ends by itself when its 500 ms
+# budget is spent, while the callback still runs (it spins until a hook
+# sees an access, which it would never do if the hold lasted until the
+# callback's end).
+t_hold_ends_at_budget() {
+	local out held late hold_ns
+	thattach mode=1 ops.wait_budget_ms=500
+	out=$(thrun)
+	read -r _ held _ late <<<"$(thseen)"
+	read -r hold_ns <<<"$(hvar hold_ns)"
+	echo "    held for $((hold_ns / 1000000)) ms; $late accesses after the budget"
+	assert_has "the arc" "mig stop: ok" "$out"
+	assert_has "no access failed" " errors 0 " "$out"
+	assert_eq "no access while held" 0 "$held"
+	assert_eq "budget spent" -110 "$(hvar sleep_err)"
+	[ "$late" -gt 0 ] || fail "no access went on after the budget: $out"
+	[ "$hold_ns" -ge 450000000 ] && [ "$hold_ns" -lt 3000000000 ] ||
+		fail "held $hold_ns ns with a 500 ms budget"
+	hdetach
+}
+
+# A detach during a hold lets the waiting accesses go on, though the
+# callback still runs (5 s budget; the detach comes after about 0.6 s).
+t_hold_detach_releases() {
+	local out held late hold_ns
+	thattach mode=2 ops.wait_budget_ms=5000
+	out=$(thrun "sh (sleep 0.6; rm -f $HP/link) &")
+	read -r _ held _ late <<<"$(thseen)"
+	read -r hold_ns <<<"$(hvar hold_ns)"
+	echo "    held for $((hold_ns / 1000000)) ms; $late accesses after the detach"
+	assert_has "the arc" "mig stop: ok" "$out"
+	assert_has "no access failed" " errors 0 " "$out"
+	assert_eq "no access while held" 0 "$held"
+	assert_eq "detached" -19 "$(hvar sleep_err)"
+	[ "$late" -gt 0 ] || fail "no access went on after the detach: $out"
+	[ "$hold_ns" -lt 4500000000 ] || fail "held $hold_ns ns: the detach did not end it"
+	hdetach
+}
+
 DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_dma_read_huge_pages
-		t_dma_read_races_unmap t_usleep_bounded t_bar_poll t_log_rate_limited)
+		t_dma_read_races_unmap t_usleep_bounded t_bar_poll t_log_rate_limited
+		t_hold_accesses t_hold_ends_at_budget t_hold_detach_releases)
