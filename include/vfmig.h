@@ -22,7 +22,10 @@
  * added; nothing is removed.  A program declares the ABI it needs in
  * vfmig_ops.abi (VFMIG_OPS() sets the ABI of the headers it was built
  * with); vfmig-load refuses, before the verifier runs, to attach it to a
- * module of an older ABI.  2: vfmig_ops.abi and compat().
+ * module of an older ABI.  2 (everything since the module first showed
+ * none): vfmig_ops.wait_budget_ms, .abi and compat(), VFMIG_REFUSE(), and
+ * the kfuncs bpf_vfmig_bar_poll(), bpf_vfmig_log(),
+ * bpf_vfmig_hold_accesses() and bpf_vfmig_release_accesses().
  */
 #define VFMIG_ABI_VERSION	2
 #define VFMIG_ABI_PARAM		"module/vfmig/parameters/abi_version"

@@ -374,7 +374,7 @@ int vfmig_call_compat(struct vfmig_binding *b, struct vfmig_origin *src)
 		return 0;
 	vfmig_call_begin(b, &c);
 	ret = b->ops->compat(&b->dev, src);
-	vfmig_call_end(b, &c);
+	vfmig_call_end(b, &c, "compat", ret);
 	if (ret == VFMIG_COMPATIBLE)
 		return ret;
 	return vfmig_prog_ret(b, "compat", ret);
