@@ -44,6 +44,7 @@ layout() {
 	usr/include/vfmig/vfmig.bpf.h
 	usr/include/vfmig/vfmig.h
 	usr/include/vfmig/vfmig_stream.h
+	usr/include/vfmig/vmlinux.h
 	usr/lib/modprobe.d/vfmig.conf
 	usr/lib/modules-load.d/vfmig.conf
 	usr/lib/udev/rules.d/90-vfmig.rules
