@@ -188,10 +188,16 @@ unit-test:
 
 # Host unit tests, then the VM suite; ends with "N passed, N failed".
 # check.sh builds the second tier (make testkernel) after the first runs.
+# `make check T="t_name ..." [TIER=2]` runs only those VM tests, each in
+# the VM it needs (selftests/run; `selftests/run --list` names them all).
 check:
 	$(MAKE) setup
 	$(MAKE) all
+ifdef T
+	selftests/run $(if $(filter 2,$(TIER)),--tier2) $(T)
+else
 	selftests/check.sh
+endif
 
 vmtest: all
 	selftests/vmtest.sh -- selftests/vm/tests.sh

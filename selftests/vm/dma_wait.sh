@@ -5,7 +5,7 @@
 # it) and bpf_vfmig_usleep() (bounded waits); with bpf/test_poll.bpf.o:
 # bpf_vfmig_bar_poll(), a declared wait budget and bpf_vfmig_log().
 # Sourced by tests.sh after safety.sh, whose attach helpers it uses;
-# listed in DMA_WAIT_TESTS.
+# listed in manifest.sh.
 
 WD=bpf/test_wait_dma.bpf.o
 
@@ -296,7 +296,3 @@ t_hold_detach_releases() {
 	[ "$hold_ns" -lt 4500000000 ] || fail "held $hold_ns ns: the detach did not end it"
 	hdetach
 }
-
-DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_dma_read_huge_pages
-		t_dma_read_races_unmap t_usleep_bounded t_bar_poll t_log_rate_limited
-		t_hold_accesses t_hold_ends_at_budget t_hold_detach_releases)

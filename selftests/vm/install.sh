@@ -2,7 +2,7 @@
 #
 # What selftests/install_test.sh built on the host, in a real kernel: the
 # module DKMS built for the Debian tier's kernel.  Sourced by tests.sh;
-# listed in INSTALL_TESTS, which run only when named (check.sh names them
+# listed in manifest.sh (INSTALL_TESTS), run only when named (check.sh names them
 # on the Debian tier, for which the module was built).
 
 DKMS_KO=build/dkms/vfmig.ko
@@ -23,5 +23,3 @@ t_dkms_module_loads() {
 	rmmod_vfmig || fail "rmmod of the DKMS module"
 	insmod "$KO" || fail "insmod $KO"
 }
-
-INSTALL_TESTS=(t_dkms_module_loads)

@@ -6,7 +6,7 @@
 # own mount namespace with fresh /etc/libvirt, /run/libvirt, /var/lib/libvirt
 # and /var/log/libvirt (the VM's root is the host's, read only), its socket
 # in a directory the tests see, and its own host UUID: two of them are two
-# hosts to `virsh migrate`.  Sourced by tests.sh; listed in LIBVIRT_TESTS,
+# hosts to `virsh migrate`.  Sourced by tests.sh; listed in manifest.sh,
 # run only when named (check.sh gives them a VM with a third edu device).
 
 LV=${TMP:-}/libvirt
@@ -232,5 +232,3 @@ t_libvirt_migrate() {
 	grep -q "model='vfmig'" "$TMP/vm-b.xml" || fail "the destination XML names no model"
 	assert_eq "A given back" "" "$(drv_of "$A")"
 }
-
-LIBVIRT_TESTS=(t_libvirt_start_save_restore t_libvirt_migrate)

@@ -6,7 +6,7 @@
 # with hugetlbfs, migrated VF0 -> VF1 -> VF0 while the PF pings it and
 # streams bytes it checks, through its own MAC, three more MACs (macvlan),
 # an IPv6 address and a VLAN.  Sourced by tests.sh after nic.sh; listed in
-# LINUX_GUEST_TESTS, which check.sh runs in the NIC VM.
+# manifest.sh (LINUX_GUEST_TIER1/2), run by check.sh in the NIC VM.
 # Run: make linux-guest && selftests/vmtest.sh --igb --timeout 3000 --
 # selftests/vm/tests.sh t_linux_guest_thp
 
@@ -275,5 +275,3 @@ t_linux_guest_thp() {
 t_linux_guest_hugetlbfs_jumbo() {
 	LG_LEGS=dst lg_migration hugetlbfs 9000 4096
 }
-
-LINUX_GUEST_TESTS=(t_linux_guest_thp t_linux_guest_hugetlbfs_jumbo)

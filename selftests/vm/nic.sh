@@ -3,7 +3,7 @@
 # The NIC VF tests: QEMU's igb PF (vmtest.sh --igb) on its own driver, up
 # with an address, two VFs bound to vfmig-pci, and the bare-metal igbvf
 # payload (selftests/payload/igbvf_payload.c) pinging the PF through one of
-# them in a nested VM.  Sourced by tests.sh; NIC_TESTS in safety.sh names
+# them in a nested VM.  Sourced by tests.sh; NIC_TESTS in manifest.sh names
 # the tests that need this VM.
 
 NIC_PF_IP=10.99.0.1

@@ -3,7 +3,7 @@
 # What an operator does: replace a device's program in one step, move a
 # stream through a pipe, have programs attached from the configuration as
 # devices bind (udev, with the shipped rule), give a device back.  Sourced
-# by tests.sh; listed in OPERATOR_TESTS.
+# by tests.sh; listed in manifest.sh.
 
 WAIT_PARAM=/sys/module/vfmig/parameters/wait_for_program_ms
 
@@ -192,6 +192,3 @@ t_ctl_backends() {
 		fail "restore (group)"
 	assert_eq "B has A's state (group)" "$a" "$(edu_regs "$B")"
 }
-
-OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe t_config_attaches_on_bind
-		t_release_to_previous_driver)

@@ -4,7 +4,7 @@
 # an arc that may be refused, and the device stays where it was instead of
 # going to ERROR; on any other arc the same answer breaks the contract.
 # bpf/edu_refuse.bpf.o is edu refusing the arc a test names
-# (bpf/test_refuse.h).  Sourced by tests.sh; listed in REFUSE_TESTS.
+# (bpf/test_refuse.h).  Sourced by tests.sh; listed in manifest.sh.
 
 # What a program returns to refuse with errno N: VFMIG_REFUSE(N).
 refuse() { echo $((-(4096 + $1))); }
@@ -167,8 +167,3 @@ t_qemu_refusals_keep_the_source() {
 	assert_eq "(3) A running" running "$(sysattr "$A" migration_state)"
 	vm_stop src
 }
-
-REFUSE_TESTS=(
-	t_refusals_keep_the_device
-	t_qemu_refusals_keep_the_source
-)

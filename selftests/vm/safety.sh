@@ -4,7 +4,7 @@
 # return values outside the contract, unprivileged attachers, kernel
 # refusals reached with raw libbpf, kfunc bounds, data fds outliving their
 # device, replacement, malformed streams, and a stress run.  Sourced by
-# tests.sh, whose helpers it uses; its tests are listed in SAFETY_TESTS.
+# tests.sh, whose helpers it uses; its tests are listed in manifest.sh.
 
 ATT=selftests/attach-test
 HOSTILE=bpf/test_hostile.bpf.o
@@ -719,37 +719,6 @@ t_dirty_start_racing_replace() {
 	assert_has "replaced" "replaced test_dirty" "$(dmesg | tail -n 40)"
 }
 
-# Tests that need the VM with the SR-IOV NIC, and the stress run, which
-# check.sh boots apart (the second tier's with kmemleak on).
-# t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
-NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
-	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
-	   t_nic_qemu_incoming_another_program_refused
-	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep t_lockdown_refuses_attach)
-STRESS_TESTS=(t_stress_attach_access_migrate)
-
-# On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
-# CI time goes to what only it can tell.  The NIC: migration through the
-# IOMMUFD backend (DMA reads through an iommufd domain), which the Linux
-# guest's run (check.sh) does with more traffic than the payload's; not
-# what QEMU does the same on both tiers (resets during migration, whose
-# locking lockdep checked there once, run on the first tier and in the edu
-# suite here).
-NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
-		 t_nic_cfg_write_sweep t_lockdown_refuses_attach)
-# Left out of its suite: QEMU's own behaviour (its IOMMUFD test stays), what
-# runs in user space only or in the driver core, and refusals that are a
-# comparison (each test here costs 3-5 times what it does on the first);
-# a hold's budget is a clock check whose locking the other hold tests cover.
-TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
-	    t_qemu_stock_vfio_pci_cannot_migrate t_qemu_migrate_cancel
-	    t_qemu_incoming_from_another_program_refused t_qemu_refusals_keep_the_source
-	    t_inspect_object
-	    t_template_builds_out_of_tree t_ids_refused_by_kernel t_ctl_stream_through_a_pipe
-	    t_release_to_previous_driver t_compat_other_subsystem t_hold_ends_at_budget
-	    t_config_attaches_on_bind t_ctl_backends t_dirty_vfmig_ctl)
-
 # rmmod, giving the BPF core the RCU grace periods after which it frees
 # the last struct_ops maps and drops their module references.
 rmmod_vfmig() {
@@ -760,19 +729,3 @@ rmmod_vfmig() {
 	done
 	return 1
 }
-
-SAFETY_TESTS=(
-	t_hostile_return_values
-	t_attach_needs_admin
-	t_kernel_refusals_raw
-	t_kfunc_bounds
-	t_cfg_write_sweep
-	t_data_fd_outlives_device
-	t_replace_old_exit_errors
-	t_open_close_reset_notified
-	t_every_stream_byte_flipped
-	t_wait_for_program_zero_and_unbind
-	t_budget_per_invocation
-	t_dirty_region_top_and_kill
-	t_dirty_start_racing_replace
-)

@@ -4,7 +4,7 @@
 # In-VM tests: vfmig.ko in the real guest kernel, real BPF programs through
 # the real verifier, real edu devices driven through the VFIO uAPI by
 # selftests/vfio-ops.  Run by selftests/vmtest.sh; one test a function,
-# listed in TESTS; ends with "N passed, N failed".
+# listed in manifest.sh; ends with "N passed, N failed".
 set -uo pipefail
 
 # Tests to run: those named on the command line, or all of TESTS but
@@ -914,43 +914,6 @@ t_dmesg_clean() {
 	[ -z "$bad" ] || fail "kernel complained: $bad"
 }
 
-TESTS=(
-	t_no_program_is_vfio_pci
-	t_override_pass_reject
-	t_two_devices_two_programs
-	t_attach_outlives_loader
-	t_unload_restores_passthrough
-	t_double_attach_refused
-	t_wrong_bdf_and_unbound_device
-	t_verifier_rejection_shows_log
-	t_kfuncs_only_for_vfmig_programs
-	t_trapped_pages_not_mmappable
-	t_existing_mapping_zapped
-	t_unbind_with_program_attached
-	t_replace_program_in_place
-	t_module_pinned_while_attached
-	t_region_program_offers_no_migration
-	t_edu_state_moves_from_a_to_b
-	t_every_arc_with_p2p_and_pre_copy
-	t_arcs_without_optional_states
-	t_malformed_streams_refused
-	t_reset_mid_migration
-	t_detach_mid_migration
-	t_program_errors_end_in_error_state
-	t_state_size_limit
-	t_qemu_stop_and_copy_migration
-	t_qemu_pre_copy_migration
-	t_qemu_iommufd_backend
-	t_qemu_stock_vfio_pci_cannot_migrate
-	t_qemu_migrate_cancel
-	t_qemu_incoming_from_another_program_refused
-	t_dirty_edu_dma_reported
-	t_dirty_vfmig_ctl
-	t_dirty_log_edge_cases
-	t_dirty_concurrent_marks_lose_nothing
-	t_dirty_region_read_fault_loses_nothing
-	t_dirty_program_gone_fails_reports
-)
 
 # shellcheck source=selftests/vm/safety.sh
 . selftests/vm/safety.sh
@@ -974,11 +937,10 @@ TESTS=(
 . selftests/vm/refuse.sh
 # shellcheck source=selftests/vm/libvirt.sh
 . selftests/vm/libvirt.sh
-TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}"
-	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" t_dmesg_clean)
-# NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
-# their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh, and
-# LIBVIRT_TESTS (a third edu device).
+# shellcheck source=selftests/vm/manifest.sh
+. selftests/vm/manifest.sh
+# The suite; the tests of the other VMs (manifest.sh) run only when named.
+TESTS=("${SUITE_TESTS[@]}")
 
 # Kernel complaints in dmesg since line $1 (a splat, a lockdep or KASAN
 # report, a warning).
@@ -991,6 +953,9 @@ modprobe vfio-pci && modprobe vfio_iommu_type1 || { echo "cannot load vfio modul
 insmod "$KO" || { echo "cannot load $KO"; exit 1; }
 echo "kernel $(uname -r), module $KO, DMA logging via: $(log_ways)"
 [ ${#ONLY[@]} -eq 0 ] || TESTS=("${ONLY[@]}")
+for t in "${ONLY[@]}"; do
+	declare -F "$t" >/dev/null || { echo "no test $t (the tests are listed in selftests/vm/manifest.sh)"; exit 1; }
+done
 for t in "${SKIP[@]}"; do
 	found=
 	for i in "${!TESTS[@]}"; do

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # Ways around a program's trap windows that vfio-pci offers its user, or
-# that an unbind opens, each closed.  Sourced by tests.sh; listed in TRAP_TESTS.
+# that an unbind opens, each closed.  Sourced by tests.sh; listed in manifest.sh.
 
 # An ioeventfd makes vfio-pci write the BAR itself (KVM signals it on a
 # guest's MMIO write): vfmig-pci takes none, so a swallowed write stays
@@ -57,5 +57,3 @@ t_unbind_keeps_traps_until_close() {
 	assert_eq "no program after rebind" "" "$(sysattr "$A" program)"
 	assert_eq "device works" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 }
-
-TRAP_TESTS=(t_ioeventfd_cannot_bypass_window t_unbind_keeps_traps_until_close)

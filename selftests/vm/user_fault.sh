@@ -9,7 +9,7 @@
 # waits in such a copy, the program is replaced (link update, under the
 # struct_ops mutex) or unloaded, and a program is attached to the other
 # device (which takes that mutex): each must finish in time.  Sourced by
-# tests.sh; listed in USER_FAULT_TESTS.
+# tests.sh; listed in manifest.sh.
 
 STALL=vfmig-stall
 # Long enough for an attach on the KASAN tier; the stall lasts until the
@@ -142,6 +142,3 @@ t_region_read_fault_holds_no_lock() {
 		$LOAD unload --bdf "$A" >/dev/null
 	done
 }
-
-USER_FAULT_TESTS=(t_save_read_fault_holds_no_lock t_resume_write_fault_holds_no_lock
-		  t_region_read_fault_holds_no_lock)

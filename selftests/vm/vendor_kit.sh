@@ -3,7 +3,7 @@
 # The vendor kit: device ids the kernel enforces, vfmig-load inspect, state
 # format upgrades (edu format 1 -> 2), a vendor region (edu's scratch
 # area), and the installed template built out of the tree.  Sourced by
-# tests.sh after safety.sh (for ATT); listed in VENDOR_KIT_TESTS.
+# tests.sh after safety.sh (for ATT); listed in manifest.sh.
 
 # The scratch region of bpf/edu.bpf.c: vendor type | edu's vendor id.
 EDU_SCRATCH_TYPE=$((0x80000000 | 0x1234))
@@ -297,8 +297,3 @@ t_abi_newer_refused() {
 	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT bpf/test_new_abi.bpf.o "$A")"
 	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 2" "$(dmesg)"
 }
-
-VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
-		  t_state_format_upgrade t_edu_vendor_region t_region_add_hostile_args
-		  t_template_builds_out_of_tree t_compat_other_subsystem
-		  t_compat_hostile_returns t_abi_newer_refused)
