@@ -21,11 +21,10 @@ ATTACH_TESTS=(t_no_program_is_vfio_pci t_override_pass_reject
 	      t_wrong_bdf_and_unbound_device t_verifier_rejection_shows_log
 	      t_kfuncs_only_for_vfmig_programs t_trapped_pages_not_mmappable
 	      t_existing_mapping_zapped t_unbind_with_program_attached
-	      t_replace_program_in_place t_module_pinned_while_attached
-	      t_region_program_offers_no_migration)
+	      t_replace_program_in_place t_module_pinned_while_attached)
 # migration.sh: the VFIO migration uAPI driven by vfio-ops.
-MIGRATION_TESTS=(t_edu_state_moves_from_a_to_b t_every_arc_with_p2p_and_pre_copy
-		 t_arcs_without_optional_states t_malformed_streams_refused
+MIGRATION_TESTS=(t_region_program_offers_no_migration t_edu_state_moves_from_a_to_b
+		 t_every_arc_with_p2p_and_pre_copy t_arcs_without_optional_states t_malformed_streams_refused
 		 t_reset_mid_migration t_detach_mid_migration
 		 t_program_errors_end_in_error_state t_state_size_limit)
 # qemu.sh: QEMU 10 as the migration client.

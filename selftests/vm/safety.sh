@@ -729,3 +729,10 @@ rmmod_vfmig() {
 	done
 	return 1
 }
+
+# Nothing in the kernel log since boot: the suite ends with it.
+t_dmesg_clean() {
+	local bad
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection' || true)
+	[ -z "$bad" ] || fail "kernel complained: $bad"
+}
