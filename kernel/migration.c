@@ -121,16 +121,28 @@ void vfmig_mig_reset(struct vfmig_device *mdev)
 	vfmig_hold_release(mdev, NULL, NULL, "reset");
 }
 
-/**
- * vfmig_mig_reset_apply() - apply a flagged reset now
- * @mdev: the device
- *
- * Context: process, no lock of the reset path or of a data fd held.
- */
-void vfmig_mig_reset_apply(struct vfmig_device *mdev)
+/* Apply a flagged reset now; no lock of the reset path or a data fd held. */
+static void vfmig_mig_reset_apply(struct vfmig_device *mdev)
 {
 	mutex_lock(&mdev->state_mutex);
 	vfmig_state_mutex_unlock(mdev);
+}
+
+/**
+ * vfmig_reset_work() - finish a reset: migration state, then the program
+ * @work: &vfmig_device.reset_work
+ *
+ * Queued by reset_done, which runs inside the reset with vfio-pci's memory
+ * lock and the config access lock held: closing the data fds there, or a
+ * program's BAR or config kfunc, would deadlock, so both happen just after.
+ */
+void vfmig_reset_work(struct work_struct *work)
+{
+	struct vfmig_device *mdev = container_of(work, struct vfmig_device,
+						 reset_work);
+
+	vfmig_mig_reset_apply(mdev);
+	vfmig_notify_reset(mdev);
 }
 
 static void vfmig_reset_done(struct pci_dev *pdev)

@@ -125,53 +125,6 @@ static void vfmig_close_device(struct vfio_device *vdev)
 	vfio_pci_core_close_device(vdev);
 }
 
-/**
- * vfmig_hook_piece() - offer one aligned piece of an access to the program
- * @mdev: the device
- * @b: its binding, under @mdev->srcu
- * @data: the piece's bytes, little-endian: those the user writes, or on
- *        return those the program gives for a read
- * @index: the region index the program is told
- * @pos: the piece's offset in the region
- * @size: 1, 2, 4 or 8, with @pos a multiple of it
- * @iswrite: a write
- *
- * Runs in the user's process context (its read or write of the region),
- * holding nothing but @mdev->srcu: a hook may be sleepable (one that reads
- * guest memory with bpf_vfmig_dma_read() must be); a non-sleepable one
- * runs under the trampoline's RCU, where the kfuncs never wait.  The
- * caller copies the user's bytes, never waiting on a page fault under
- * @mdev->srcu: a detach waits for it.
- *
- * Return: the bytes handled, 0 when the program passed the piece to
- * vfio-pci, or -errno.
- */
-ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
-			 __le64 *data, u32 index, u64 pos, size_t size,
-			 bool iswrite)
-{
-	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
-	int ret;
-
-	if (iswrite)
-		acc.value = le64_to_cpu(*data);
-
-	ret = vfmig_call_region(b, &acc, iswrite);
-	if (ret == VFMIG_PASS) {
-		this_cpu_inc(mdev->stats->passed);
-		return 0;
-	}
-	if (ret < 0) {
-		this_cpu_inc(mdev->stats->failed);
-		return ret;
-	}
-	this_cpu_inc(mdev->stats->hooked);
-
-	if (!iswrite)
-		*data = cpu_to_le64(acc.value);
-	return size;
-}
-
 /*
  * What a part of an access done under the device's SRCU leaves to its
  * caller, which holds nothing then: a read piece the program answered

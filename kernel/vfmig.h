@@ -547,16 +547,15 @@ static inline struct vfmig_device *dev_to_vfmig(struct vfmig_dev *dev)
 	return dev_to_binding(dev)->mdev;
 }
 
-/* main.c: device registry, errors */
+/* device.c: device registry, errors */
 __printf(2, 3) void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...);
 extern struct mutex vfmig_lock;
 struct vfmig_device *vfmig_find_device(const char *bdf);
+void vfmig_device_add(struct vfmig_device *mdev);
+void vfmig_device_del(struct vfmig_device *mdev);
 
 /* vfio_dev.c */
 extern const struct vfio_device_ops vfmig_vfio_ops;
-ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
-			 __le64 *data, u32 index, u64 pos, size_t size,
-			 bool iswrite);
 
 /* struct_ops.c */
 int vfmig_struct_ops_register(void);
@@ -607,7 +606,10 @@ void vfmig_call_log_stop(struct vfmig_binding *b);
 int vfmig_call_log_report(struct vfmig_binding *b, u64 iova, u64 length);
 void vfmig_notify_open(struct vfmig_device *mdev);
 void vfmig_notify_close(struct vfmig_device *mdev);
-void vfmig_reset_work(struct work_struct *work);
+void vfmig_notify_reset(struct vfmig_device *mdev);
+ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
+			 __le64 *data, u32 index, u64 pos, size_t size,
+			 bool iswrite);
 
 /* migration.c */
 void vfmig_mig_init(struct vfmig_device *mdev);
@@ -615,7 +617,7 @@ void vfmig_mig_open(struct vfmig_device *mdev);
 void vfmig_mig_close(struct vfmig_device *mdev);
 void vfmig_mig_detached(struct vfmig_device *mdev);
 void vfmig_mig_reset(struct vfmig_device *mdev);
-void vfmig_mig_reset_apply(struct vfmig_device *mdev);
+void vfmig_reset_work(struct work_struct *work);
 const char *vfmig_mig_state_name(enum vfio_device_mig_state state);
 extern const struct pci_error_handlers vfmig_err_handlers;
 

@@ -84,6 +84,7 @@ TK_PID=$!
 run_part "host unit tests" make -s -C user test
 run_part "stream parser fuzzing" make -s -C user fuzz
 run_part "kernel-doc" kernel_doc
+run_part "kernel layering" selftests/kernel_layers.py
 run_part "test manifest" selftests/run --check
 # make install/install-dkms staged, and a DKMS build for the Debian tier,
 # whose module the stress VM then loads.
