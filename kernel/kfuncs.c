@@ -1013,7 +1013,7 @@ __bpf_kfunc int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
  * mapping before it unpins the page, so a translation that still holds
  * once the folio is held proves the page was the device's meanwhile.  The
  * walk itself is not ordered against an unmap freeing page tables: the
- * remaining gap of this backend (README, "Safety").
+ * remaining gap of this backend (Documentation/design.md, "Safety").
  */
 static int vfmig_iommufd_read_page(struct iommu_domain *domain, u64 iova,
 				   void *dst, u32 len)
