@@ -215,9 +215,18 @@ struct vfmig_origin {
  *
  * A device offers VFIO migration when the program attached when it is
  * opened has save() and load(); such a program must have set_state() (the
- * device advertises STOP: something has to stop it), or the attach is
- * refused.  %VFMIG_F_P2P adds RUNNING_P2P and PRE_COPY_P2P,
- * %VFMIG_F_PRE_COPY adds PRE_COPY with VFIO_MIG_GET_PRECOPY_INFO.
+ * device advertises STOP: something has to stop it).  %VFMIG_F_P2P adds
+ * RUNNING_P2P and PRE_COPY_P2P, %VFMIG_F_PRE_COPY adds PRE_COPY with
+ * VFIO_MIG_GET_PRECOPY_INFO.
+ *
+ * The kernel refuses ops whose parts do not fit, with -EINVAL and the
+ * reason in the kernel log: save() without load() or the reverse; save()
+ * and load() without set_state(); %VFMIG_F_P2P or %VFMIG_F_PRE_COPY
+ * without save() and load(); log_start(), log_stop() or log_report()
+ * without %VFMIG_F_DIRTY_LOG; &vfmig_ops.min_version above
+ * &vfmig_ops.version; &vfmig_ops.wait_budget_ms above
+ * %VFMIG_WAIT_BUDGET_MS_MAX.  An attach to a device outside
+ * &vfmig_ops.ids fails with -ENXIO, the reason in the device's last_error.
  */
 
 /**
