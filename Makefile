@@ -39,7 +39,7 @@ KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h)
 .DELETE_ON_ERROR:
 .PHONY: all setup testkernel benchkernel guestkernel check vmtest demo bench install install-tools install-kit \
 	install-module install-dkms install-config install-programs clean user unit-test \
-	need-setup programs tools linux-guest
+	need-setup programs tools linux-guest contract
 
 all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
 	selftests/attach-test \
@@ -185,6 +185,12 @@ $(BUILD)/linux_guest.cpio.gz: selftests/guest/build.sh selftests/guest/init
 
 unit-test:
 	$(MAKE) -C user test
+
+# The program contract, rendered from the module's kernel-doc into
+# Documentation/contract.md and vfmig-programs(7); both are committed, and
+# `make check` fails when they differ from the kernel-doc.
+contract:
+	Documentation/gen_contract.pl
 
 # Host unit tests, then the VM suite; ends with "N passed, N failed".
 # check.sh builds the second tier (make testkernel) after the first runs.

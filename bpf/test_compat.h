@@ -33,7 +33,7 @@ int BPF_PROG(edu_compat_cb, struct vfmig_dev *dev, struct vfmig_origin *src)
 	__u32 key = 0;
 
 	c = bpf_map_lookup_elem(&edu_compat, &key);
-	/* Never NULL; 6.12's verifier may think so (see README: compat()). */
+	/* Never NULL; 6.12's verifier may think so (Documentation/contract.md). */
 	if (!c || !src)
 		return -EINVAL;
 	c->calls++;

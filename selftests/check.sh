@@ -42,12 +42,15 @@ run_part() {	# run_part NAME CMD...
 }
 
 # Kernel-doc on every kfunc and callback: the module's own header tool.
+# The program contract is rendered from it (Documentation/contract.md and
+# vfmig-programs(7)): a rendering that differs from the comments fails.
 kernel_doc() {
 	local p=0 f=0 file warn
 	for file in kernel/*.c kernel/*.h; do
 		warn=$(/usr/src/linux-headers-"$KVER"/scripts/kernel-doc -none -Wall "$file" 2>&1)
 		if [ -z "$warn" ]; then p=$((p + 1)); else echo "$warn"; f=$((f + 1)); fi
 	done
+	if Documentation/gen_contract.pl --check; then p=$((p + 1)); else f=$((f + 1)); fi
 	echo "$p passed, $f failed"
 }
 

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # `make install` and `make install-dkms` into a staging directory, as a
-# package build does: the layout the README documents, tools that run,
-# man pages that render, completion that parses, a module modprobe finds
-# (depmod ran) with no alias that could capture devices, and a DKMS build
-# of the module for the test VM's kernel; the Debian packages built from
-# debian/ hold the same files.  The DKMS-built module is left in
+# package build does: the layout Documentation/operators.md documents,
+# tools that run, man pages that render, completion that parses, a module
+# modprobe finds (depmod ran) with no alias that could capture devices, and
+# a DKMS build of the module for the test VM's kernel; the Debian packages
+# built from debian/ hold the same files.  The DKMS-built module is left in
 # build/dkms/ for the VM test t_dkms_module_loads.  Ends with "N passed,
 # N failed".
 set -uo pipefail

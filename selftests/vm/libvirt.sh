@@ -79,7 +79,7 @@ lv_stop_all() {
 # The device sits on the guest's bus 0, where the payload looks.  Without
 # IOMMUFD (Debian's kernels) QEMU has no dirty tracking for it and blocks
 # migration and save unless told enable-migration=on: it then takes all
-# guest memory as dirty while the device runs (README, "libvirt").
+# guest memory as dirty while the device runs (Documentation/operators.md, "libvirt").
 lv_domain() {
 	local name=$1 bdf=$2 serial=$3 model='' override=''
 	if [ -n "${4:-}" ]; then
