@@ -7,7 +7,7 @@
  */
 #include <linux/pci.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 /* Protects vfmig_devices and every binding's list membership. */
 DEFINE_MUTEX(vfmig_lock);
@@ -41,7 +41,7 @@ struct vfmig_device *vfmig_find_device(const char *bdf)
  */
 void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...)
 {
-	char msg[sizeof(mdev->last_error)];
+	char msg[sizeof(mdev->err.msg)];
 	unsigned long flags;
 	va_list args;
 
@@ -49,9 +49,9 @@ void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, args);
 	va_end(args);
 
-	spin_lock_irqsave(&mdev->err_lock, flags);
-	strscpy(mdev->last_error, msg, sizeof(mdev->last_error));
-	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	spin_lock_irqsave(&mdev->err.lock, flags);
+	strscpy(mdev->err.msg, msg, sizeof(mdev->err.msg));
+	spin_unlock_irqrestore(&mdev->err.lock, flags);
 	dev_warn_ratelimited(&mdev->core.pdev->dev, "%s\n", msg);
 }
 

@@ -38,7 +38,7 @@
 #include <linux/security.h>
 #include <linux/sort.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static bool vfmig_size_valid(u32 size)
 {
@@ -74,8 +74,8 @@ static bool vfmig_hits_msix(struct vfmig_device *mdev, u32 bar, u64 offset,
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(mdev->msix); i++) {
-		const struct vfmig_trap *t = &mdev->msix[i];
+	for (i = 0; i < ARRAY_SIZE(mdev->guard.msix); i++) {
+		const struct vfmig_trap *t = &mdev->guard.msix[i];
 
 		if (t->end && t->index == bar && offset < t->end &&
 		    t->start < offset + size)
@@ -183,11 +183,11 @@ static bool vfmig_config_writable(struct vfmig_device *mdev, u32 offset,
 	if (!READ_ONCE(mdev->barmap_ready) || !map)
 		return false;
 	for (i = offset; i < offset + size; i++) {
-		if (test_bit(i, mdev->cfg_protected))
+		if (test_bit(i, mdev->guard.cfg_protected))
 			return false;
 		if (map[i] == VFMIG_CFG_UNCLAIMED)
 			continue;
-		if (!test_bit(i, mdev->cfg_vendor) ||
+		if (!test_bit(i, mdev->guard.cfg_vendor) ||
 		    !vfmig_cfg_vendor_id(map[i], i))
 			return false;
 	}
@@ -275,12 +275,12 @@ static void vfmig_probe_msix(struct vfmig_device *mdev)
 	pci_read_config_dword(pdev, cap + PCI_MSIX_PBA, &pba);
 	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
 
-	mdev->msix[0].index = table & PCI_MSIX_TABLE_BIR;
-	mdev->msix[0].start = table & PCI_MSIX_TABLE_OFFSET;
-	mdev->msix[0].end = mdev->msix[0].start + entries * PCI_MSIX_ENTRY_SIZE;
-	mdev->msix[1].index = pba & PCI_MSIX_PBA_BIR;
-	mdev->msix[1].start = pba & PCI_MSIX_PBA_OFFSET;
-	mdev->msix[1].end = mdev->msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
+	mdev->guard.msix[0].index = table & PCI_MSIX_TABLE_BIR;
+	mdev->guard.msix[0].start = table & PCI_MSIX_TABLE_OFFSET;
+	mdev->guard.msix[0].end = mdev->guard.msix[0].start + entries * PCI_MSIX_ENTRY_SIZE;
+	mdev->guard.msix[1].index = pba & PCI_MSIX_PBA_BIR;
+	mdev->guard.msix[1].start = pba & PCI_MSIX_PBA_OFFSET;
+	mdev->guard.msix[1].end = mdev->guard.msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
 }
 
 /* A capability header found at probe. */
@@ -463,10 +463,10 @@ static void vfmig_vendor_body(struct vfmig_device *mdev,
 		start = c->pos + PCI_DVSEC_HEADER2 + 2;
 		end = c->pos + PCI_DVSEC_HEADER1_LEN(hdr);
 	}
-	bitmap_set(mdev->cfg_protected, c->pos, min(start, next) - c->pos);
+	bitmap_set(mdev->guard.cfg_protected, c->pos, min(start, next) - c->pos);
 	end = min(end, next);
 	if (start < end)
-		bitmap_set(mdev->cfg_vendor, start, end - start);
+		bitmap_set(mdev->guard.cfg_vendor, start, end - start);
 }
 
 /*
@@ -484,12 +484,12 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 	struct vfmig_cap_list *l;
 	unsigned int i, j;
 
-	bitmap_set(mdev->cfg_protected, 0, PCI_STD_HEADER_SIZEOF);
+	bitmap_set(mdev->guard.cfg_protected, 0, PCI_STD_HEADER_SIZEOF);
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l || !vfmig_cap_walk(pdev, l)) {
 		if (l)
 			pci_warn(pdev, "vfmig: malformed capability list: programs may not write config space\n");
-		bitmap_set(mdev->cfg_protected, 0, pdev->cfg_size);
+		bitmap_set(mdev->guard.cfg_protected, 0, pdev->cfg_size);
 		kfree(l);
 		return;
 	}
@@ -510,7 +510,7 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 		if (!vfmig_cap_vendor(c)) {
 			end = min(c->pos + vfmig_cap_span(pdev, c, next),
 				  space_end);
-			bitmap_set(mdev->cfg_protected, c->pos, end - c->pos);
+			bitmap_set(mdev->guard.cfg_protected, c->pos, end - c->pos);
 			if (end > prot_end) {
 				prot_end = end;
 				owner = c;
@@ -518,7 +518,7 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 		} else if (c->pos < prot_end) {
 			pci_warn(pdev, "vfmig: vendor capability %#x@%#x lies in capability %#x@%#x: programs may not write it\n",
 				 c->id, c->pos, owner->id, owner->pos);
-			bitmap_set(mdev->cfg_protected, c->pos, next - c->pos);
+			bitmap_set(mdev->guard.cfg_protected, c->pos, next - c->pos);
 		} else {
 			vfmig_vendor_body(mdev, c, next);
 		}

@@ -7,7 +7,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);

@@ -24,7 +24,7 @@
 #include <linux/ktime.h>
 #include <linux/pci.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "trace.h"
 
 /**

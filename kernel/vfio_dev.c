@@ -10,7 +10,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static int vfmig_init_dev(struct vfio_device *vdev)
 {
@@ -32,9 +32,9 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 		return ret;
 	}
 	mutex_init(&mdev->lock);
-	mutex_init(&mdev->dirty_lock);
+	mutex_init(&mdev->dirty.lock);
 	init_rwsem(&mdev->trap_lock);
-	spin_lock_init(&mdev->err_lock);
+	spin_lock_init(&mdev->err.lock);
 	vfmig_log_init(&mdev->log);
 	vfmig_hold_init(&mdev->hold);
 	vfmig_mig_init(mdev);
@@ -59,8 +59,8 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 	cleanup_srcu_struct(&mdev->srcu);
 	free_percpu(mdev->stats);
 	mutex_destroy(&mdev->lock);
-	mutex_destroy(&mdev->dirty_lock);
-	mutex_destroy(&mdev->state_mutex);
+	mutex_destroy(&mdev->dirty.lock);
+	mutex_destroy(&mdev->mig.state_mutex);
 	vfio_pci_core_release_dev(vdev);
 }
 
