@@ -27,9 +27,10 @@ BENCHKERNEL := $(shell cat $(CACHE)/benchkernel-dir 2>/dev/null)
 BK_REL    := $(shell cat $(BENCHKERNEL)/build/include/config/kernel.release 2>/dev/null)
 BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
 
-BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
-	     bpf/edu_refuse.bpf.o bpf/edu_compat.bpf.o bpf/test_new_abi.bpf.o
+BPF_SRCS  := $(wildcard bpf/*.bpf.c selftests/progs/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:.c=.o) selftests/progs/edu_stop_copy.bpf.o selftests/progs/edu_v2.bpf.o \
+	     selftests/progs/edu_refuse.bpf.o selftests/progs/edu_compat.bpf.o \
+	     selftests/progs/test_new_abi.bpf.o
 # The vendor programs a host gets; the test programs stay here.
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
@@ -112,9 +113,13 @@ $(BUILD)/vmlinux.h: kernel/vfmig.ko
 	@mkdir -p $(BUILD)
 	$(BPFTOOL) btf dump file $< -B $(KDIR)/vmlinux format c > $@
 
-BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard bpf/*.h)
+BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard bpf/*.h selftests/progs/*.h)
 
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+		$(BPF_CFLAGS) -Wall -Werror -c $< -o $@
+
+selftests/progs/%.bpf.o: selftests/progs/%.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		$(BPF_CFLAGS) -Wall -Werror -c $< -o $@
 
@@ -123,27 +128,27 @@ bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
 bpf/igbvf.bpf.o: BPF_CFLAGS = -mcpu=v3
 
 # edu without PRE_COPY, so tests see QEMU do a plain stop-and-copy.
-bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+selftests/progs/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_FLAGS=VFMIG_F_P2P -Wall -Werror -c $< -o $@
 
-# edu refusing the arcs a test names (bpf/test_refuse.h): the refusal tests.
-bpf/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+# edu refusing the arcs a test names (selftests/progs/test_refuse.h): the refusal tests.
+selftests/progs/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_REFUSE -Wall -Werror -c $< -o $@
+		-Iselftests/progs -DEDU_REFUSE -Wall -Werror -c $< -o $@
 
-# edu with compat() answering what a test says (bpf/test_compat.h).
-bpf/edu_compat.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+# edu with compat() answering what a test says (selftests/progs/test_compat.h).
+selftests/progs/edu_compat.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_COMPAT -Wall -Werror -c $< -o $@
+		-Iselftests/progs -DEDU_COMPAT -Wall -Werror -c $< -o $@
 
 # A program needing a vfmig ABI newer than this module's.
-bpf/test_new_abi.bpf.o: bpf/test_region.bpf.c $(BPF_DEPS)
+selftests/progs/test_new_abi.bpf.o: selftests/progs/test_region.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DVFMIG_PROGRAM_ABI=99 -Wall -Werror -c $< -o $@
 
 # edu's state format 2, which also reads format 1: the upgrade tests.
-bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
+selftests/progs/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
 		-DEDU_FORMAT=2 -Wall -Werror -c $< -o $@
 
@@ -293,5 +298,5 @@ $(BUILD)/dkms.conf: kernel/dkms.conf.in include/vfmig.h
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
 	$(MAKE) -C user clean
-	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test \
+	rm -rf $(BUILD) bpf/*.bpf.o selftests/progs/*.bpf.o selftests/vfio-ops selftests/replace-test \
 		selftests/attach-test selftests/bench-host

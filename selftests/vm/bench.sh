@@ -5,12 +5,12 @@
 # - 4-byte register accesses on vfmig-pci (a program passing them, a
 #   program with a window beside them, no program) against vfio-pci;
 # - migration data_fd throughput for a synthetic program with 64 MiB of
-#   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth and
+#   state (selftests/progs/test_mig.bpf.o) beside the guest's own memcpy bandwidth and
 #   the kernel's own copy of as many bytes;
 # - DMA logging: reading the dirty bitmap of 64 GiB of IOVA at 4 KiB pages
 #   (2 MiB of bitmap) clean and all dirty, by each way the kernel offers,
 #   beside a memcpy of 2 MiB; and the cost of one bpf_vfmig_mark_dirty()
-#   call (bpf/test_dirty.bpf.o);
+#   call (selftests/progs/test_dirty.bpf.o);
 # - QEMU 10 migrating a VM that owns a vfmig edu device beside the same VM
 #   without it, three times each: total time, downtime and device state
 #   bytes QEMU reports; with IOMMUFD, through iommufd and the device's log.
@@ -79,13 +79,13 @@ hook_row() {
 	verdict "$1 / vfio-pci" "$(awk -v ab="$ab" -v ba="$ba" 'BEGIN {
 		split(ab, x, " "); split(ba, y, " "); print sqrt(x[1] / x[2] * y[1] / y[2]) }')" le "$2"
 }
-hook_row "register in a trap window, program passes it" 1.10 bpf/test_region.bpf.o
+hook_row "register in a trap window, program passes it" 1.10 selftests/progs/test_region.bpf.o
 hook_row "register beside a trap window, on its page (edu)" 1.03 bpf/edu.bpf.o
 hook_row "no program attached" 1.02
 drv vfmig-pci "$A"
 drv vfmig-pci "$B"
 
-user/vfmig-load bpf/test_mig.bpf.o --bdf "$A" >/dev/null
+user/vfmig-load selftests/progs/test_mig.bpf.o --bdf "$A" >/dev/null
 le_hex() { local i v=$2; for ((i = 0; i < $1; i++)); do printf '%02x ' $((v & 0xff)); v=$((v >> 8)); done; }
 bpftool map update pinned "/sys/fs/bpf/vfmig/${A//./_}/mig_config" key hex 00 00 00 00 \
 	value hex $(le_hex 8 $((MIB << 20))) 00 00 00 00 00 00 00 00
@@ -110,7 +110,7 @@ versus "restore / tmpfs write() of as much" "$(awk -v a="$restore" -v b="$kwrite
 
 # ---- DMA logging ----
 user/vfmig-load unload --bdf "$A" >/dev/null
-user/vfmig-load bpf/test_dirty.bpf.o --bdf "$A" >/dev/null
+user/vfmig-load selftests/progs/test_dirty.bpf.o --bdf "$A" >/dev/null
 out=$(selftests/vfio-ops "$A" 'treport 64' 'tmark 1000000' 'kcopy 2')
 echo "$out"
 # The kernel's own 2 MiB: read() of /dev/zero (clear_user) and of tmpfs.

@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # The kfuncs a NIC program needed, tested on edu with
-# bpf/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
-# it) and bpf_vfmig_usleep() (bounded waits); with bpf/test_poll.bpf.o:
+# selftests/progs/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
+# it) and bpf_vfmig_usleep() (bounded waits); with selftests/progs/test_poll.bpf.o:
 # bpf_vfmig_bar_poll(), a declared wait budget and bpf_vfmig_log().
 # Sourced by tests.sh after safety.sh, whose attach helpers it uses;
 # listed in DMA_WAIT_TESTS.
 
-WD=bpf/test_wait_dma.bpf.o
+WD=selftests/progs/test_wait_dma.bpf.o
 
 wdattach() {
 	rm -rf "$HP"
@@ -109,7 +109,7 @@ t_usleep_bounded() {
 	hdetach
 }
 
-TP=bpf/test_poll.bpf.o
+TP=selftests/progs/test_poll.bpf.o
 
 tpattach() {
 	rm -rf "$HP"
@@ -149,7 +149,7 @@ t_bar_poll() {
 		fail "set_state waited $total_ns ns with a 400 ms budget"
 	hdetach
 
-	out=$($ATT bpf/test_bad_poll.bpf.o "$A")
+	out=$($ATT selftests/progs/test_bad_poll.bpf.o "$A")
 	assert_has "poll from a non-sleepable hook refused by the verifier" "load: error:" "$out"
 	mark=$(($(dmesg | wc -l) + 1))
 	assert_eq "budget above the ceiling" "attach: error: EINVAL" \
@@ -159,7 +159,7 @@ t_bar_poll() {
 	assert_has "the kernel says why" "wait_budget_ms 10001 is above the kernel's 10000" \
 		"$(dmesg | tail -n +"$mark")"
 	assert_eq "budget at the ceiling" "attach: ok" "$($ATT "$TP" "$A" ops.wait_budget_ms=10000)"
-	out=$($LOAD bpf/test_bad_budget.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load took a 1 h budget"
+	out=$($LOAD selftests/progs/test_bad_budget.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load took a 1 h budget"
 	assert_has "vfmig-load names the ceiling" "allows at most 10000 ms" "$out"
 }
 
@@ -191,7 +191,7 @@ t_log_rate_limited() {
 	hdetach
 }
 
-TH=bpf/test_hold.bpf.o
+TH=selftests/progs/test_hold.bpf.o
 TR=/sys/kernel/tracing
 
 thattach() {

@@ -239,7 +239,7 @@ t_nic_qemu_incoming_another_program_refused() {
 	local info
 	nic_setup
 	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
-	load bpf/test_mig.bpf.o --bdf "$VF1" >/dev/null
+	load selftests/progs/test_mig.bpf.o --bdf "$VF1" >/dev/null
 	nic_source_ready src "$VF0"
 	info=$(nic_migrate src dst "$VF1") && fail "migration into another program completed"
 	assert_has "source sees the failure" '"status": "failed"' "$info"

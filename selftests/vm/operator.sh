@@ -33,14 +33,14 @@ t_replace_under_load() {
 	local reads=() i out bad n_region n_edu
 	out=$($LOAD replace bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "replace with nothing attached"
 	assert_has "says what to do" "runs no program to replace" "$out"
-	load bpf/test_region.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/test_region.bpf.o --bdf "$A" >/dev/null
 	for i in $(seq 200); do reads+=('rd 0 0 4'); done
 	rm -f "$TMP/stop"
 	(while [ ! -e "$TMP/stop" ]; do $OPS "$A" "${reads[@]}"; done) >"$TMP/reads" &
 	for i in $(seq 5); do
 		$LOAD replace bpf/edu.bpf.o --bdf "$A" >/dev/null || fail "replace $i with edu"
 		assert_eq "edu serves" edu "$(sysattr "$A" program)"
-		$LOAD replace bpf/test_region.bpf.o --bdf "$A" >/dev/null ||
+		$LOAD replace selftests/progs/test_region.bpf.o --bdf "$A" >/dev/null ||
 			fail "replace $i with test_region"
 	done
 	touch "$TMP/stop"
@@ -94,7 +94,7 @@ t_config_attaches_on_bind() {
 	cat >"$conf" <<-END
 	# the test's devices
 	$A	$PWD/bpf/edu.bpf.o
-	1234:11e8	$PWD/bpf/test_region.bpf.o
+	1234:11e8	$PWD/selftests/progs/test_region.bpf.o
 	END
 	mkdir -p "$rules"
 	sed -e "s|@SBINDIR@|$PWD/user|g" -e "s|@CONFIG_ARG@| --config $conf|g" \

@@ -7,7 +7,7 @@
 # tests.sh, whose helpers it uses; its tests are listed in SAFETY_TESTS.
 
 ATT=selftests/attach-test
-HOSTILE=bpf/test_hostile.bpf.o
+HOSTILE=selftests/progs/test_hostile.bpf.o
 HP=/sys/fs/bpf/vfmig-hostile
 
 # Attach test_hostile to A with raw libbpf, its globals set from "$@",
@@ -158,7 +158,7 @@ t_kernel_refusals_raw() {
 	hdetach
 	assert_eq "17th window" "attach: error: ENOSPC" "$(hattach extra_windows=16)"
 	assert_eq "migration without set_state" "attach: error: EINVAL" \
-		"$($ATT bpf/test_no_set_state.bpf.o "$A")"
+		"$($ATT selftests/progs/test_no_set_state.bpf.o "$A")"
 	assert_has "the kernel says why" "needs set_state" "$(dmesg | tail -n 5)"
 	assert_eq "device still free" "" "$(sysattr "$A" program)"
 }
@@ -252,7 +252,7 @@ t_replace_old_exit_errors() {
 	local out
 	rm -rf "$HP"
 	mkdir -p "$HP"
-	out=$($ATT -p "$HP" -r bpf/test_region.bpf.o "$HOSTILE" "$A" error_in_exit=1 \
+	out=$($ATT -p "$HP" -r selftests/progs/test_region.bpf.o "$HOSTILE" "$A" error_in_exit=1 \
 		error_value=-5)
 	assert_eq "replaced" "attach: ok
 replace: ok" "$out"
@@ -283,7 +283,7 @@ t_open_close_reset_notified() {
 # writes: each stream refused, the device still RESUMING, nothing loaded.
 t_every_stream_byte_flipped() {
 	local before after out f
-	load bpf/edu_stop_copy.bpf.o --bdf "$A"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$A"
 	$OPS "$A" 'wr 0 4 4 0x1234' 'wr 0 8 4 5' 'poll 0 0x20 1 0' >/dev/null
 	$OPS "$A" 'mig stop-copy' "dread $TMP/single.state" >/dev/null
 	load unload --bdf "$A" >/dev/null
@@ -292,7 +292,7 @@ t_every_stream_byte_flipped() {
 		"dread $TMP/pre.state" >/dev/null
 	for f in single pre; do
 		$LOAD unload --bdf "$B" >/dev/null 2>&1
-		load "bpf/$([ $f = single ] && echo edu_stop_copy || echo edu).bpf.o" --bdf "$B" >/dev/null
+		load "$([ $f = single ] && echo selftests/progs/edu_stop_copy || echo bpf/edu).bpf.o" --bdf "$B" >/dev/null
 		before=$(edu_regs "$B")
 		out=$($OPS "$B" "flipall $TMP/$f.state 1" "flipall $TMP/$f.state 7")
 		after=$(edu_regs "$B")
@@ -327,7 +327,7 @@ t_stress_attach_access_migrate() {
 		done
 	) &
 	out=$($OPS "$A" stress-start \
-		"sh $ATT -n 200 -r bpf/test_region.bpf.o bpf/edu.bpf.o $A" stress-stop)
+		"sh $ATT -n 200 -r selftests/progs/test_region.bpf.o bpf/edu.bpf.o $A" stress-stop)
 	touch "$TMP/stop"
 	wait
 	assert_eq "threads started" ok "$(answer 1 "$out")"
@@ -620,7 +620,7 @@ t_budget_per_invocation() {
 	local out waits ns err reports idx
 	rm -rf "$HP"
 	mkdir -p "$HP"
-	$ATT -p "$HP" bpf/test_budget.bpf.o "$A" >/dev/null || fail "attach-test test_budget"
+	$ATT -p "$HP" selftests/progs/test_budget.bpf.o "$A" >/dev/null || fail "attach-test test_budget"
 	idx=$(answer 1 "$($OPS "$A" 'find 0x8000ffff 1')")
 	[[ $idx =~ ^[0-9]+$ ]] || fail "no dirty region: $idx"
 	cat >"$TMP/reporter.py" <<-EOF
@@ -652,7 +652,7 @@ t_budget_per_invocation() {
 # marks may be lost.
 t_dirty_region_top_and_kill() {
 	local out top=0xffffffffc0000000 idx killed took
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart region 0x40000000 1 $top 0x40000000 0" \
 		"wr 0 0x100 8 0xfffffffffffff000" \
 		"dlreport region $top 0x40000000 0x40000000" \
@@ -697,9 +697,9 @@ t_dirty_region_top_and_kill() {
 # error (marks may be lost) or holds the marks, never a silent miss.
 t_dirty_start_racing_replace() {
 	local i out start report held=0 refused=0 pid
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	(for i in $(seq 15); do
-		$LOAD replace bpf/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
+		$LOAD replace selftests/progs/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
 	done) &
 	pid=$!
 	for i in $(seq 15); do

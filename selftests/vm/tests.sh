@@ -61,7 +61,7 @@ le_hex() {	# le_hex BYTES VALUE
 	done
 }
 
-# Configure bpf/test_mig.bpf.o on a device: bytes save() writes, failure.
+# Configure selftests/progs/test_mig.bpf.o on a device: bytes save() writes, failure.
 mig_config() {	# mig_config BDF SAVE_BYTES FAIL
 	bpftool map update pinned "$(pindir "$1")/mig_config" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$2") $(le_hex 4 "$3") 00 00 00 00 ||
@@ -126,7 +126,7 @@ t_no_program_is_vfio_pci() {
 
 t_override_pass_reject() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($OPS "$A" 'rd 0 0 4' 'wr 0 4 4 0x1' 'rd 0 4 4' 'wr 0 0x20 4 0x80' \
 		'rd 0 0x24 4' 'rd 7 0x2e 2' 'rd 7 0x2c 4' 'rd 0 0x10 4' 'rd 0 0 8')
 	assert_eq "overridden read" 0xfeedf00d "$(answer 1 "$out")"
@@ -146,7 +146,7 @@ t_override_pass_reject() {
 
 t_two_devices_two_programs() {
 	local out_a out_b shadow
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	load bpf/edu.bpf.o --bdf "$B"
 	out_a=$($OPS "$A" 'rd 0 0 4')
 	out_b=$($OPS "$B" 'rd 0 0 4' 'wr 0 8 4 5' 'poll 0 0x20 1 0' 'rd 0 8 4' \
@@ -182,7 +182,7 @@ t_attach_outlives_loader() {
 
 t_unload_restores_passthrough() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	assert_eq "overridden" 0xfeedf00d "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 	load unload --bdf "$A"
 	out=$($OPS "$A" 'rd 0 0 4' 'info 0' 'mmap 0 0 4096')
@@ -196,7 +196,7 @@ t_unload_restores_passthrough() {
 t_double_attach_refused() {
 	local err
 	load bpf/edu.bpf.o --bdf "$A"
-	err=$($LOAD bpf/test_region.bpf.o --bdf "$A" 2>&1) && fail "second attach succeeded"
+	err=$($LOAD selftests/progs/test_region.bpf.o --bdf "$A" 2>&1) && fail "second attach succeeded"
 	assert_has "names the fix" "unload --bdf $A" "$err"
 	assert_eq "first program stays" edu "$(sysattr "$A" program)"
 }
@@ -216,7 +216,7 @@ t_wrong_bdf_and_unbound_device() {
 
 t_verifier_rejection_shows_log() {
 	local err
-	err=$($LOAD bpf/test_bad.bpf.o --bdf "$A" 2>&1) && fail "bad program loaded"
+	err=$($LOAD selftests/progs/test_bad.bpf.o --bdf "$A" 2>&1) && fail "bad program loaded"
 	assert_has "verifier log" "only value" "$err"
 	assert_has "says what happened" "rejected by the verifier" "$err"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
@@ -224,7 +224,7 @@ t_verifier_rejection_shows_log() {
 
 t_kfuncs_only_for_vfmig_programs() {
 	local err
-	err=$(bpftool struct_ops register bpf/test_foreign.bpf.o 2>&1) &&
+	err=$(bpftool struct_ops register selftests/progs/test_foreign.bpf.o 2>&1) &&
 		fail "a tcp_congestion_ops program called a vfmig kfunc"
 	assert_has "kfunc refused" \
 		"calling kernel function bpf_vfmig_config_read is not allowed" "$err"
@@ -234,7 +234,7 @@ t_kfuncs_only_for_vfmig_programs() {
 # whole BAR is accepted (as vfio-pci does) but never maps a trapped page.
 t_trapped_pages_not_mmappable() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($OPS "$A" 'info 0' 'mmap 0 0 4096' 'mrd 0' 'mmap 0 0 0x100000' \
 		'mrd 0x1000' 'mrd 0' 'mmap 0 0x1000 0x1000' 'mrd 0' \
 		'wr 0 0x20 4 0x80' 'rd 0 0 4')
@@ -254,7 +254,7 @@ t_trapped_pages_not_mmappable() {
 t_existing_mapping_zapped() {
 	local out
 	out=$($OPS "$A" 'mmap 0 0 4096' 'mrd 0' \
-		"sh $LOAD bpf/test_region.bpf.o --bdf $A >/dev/null" 'mrd 0' 'rd 0 0 4' \
+		"sh $LOAD selftests/progs/test_region.bpf.o --bdf $A >/dev/null" 'mrd 0' 'rd 0 0 4' \
 		"sh $LOAD unload --bdf $A >/dev/null" 'mrd 0')
 	assert_eq "before attach" 0x10000ed "$(answer 2 "$out")"
 	assert_eq "attach" "exit 0" "$(answer 3 "$out")"
@@ -281,7 +281,7 @@ t_replace_program_in_place() {
 	local out i pin=/sys/fs/bpf/vfmig-replace-test
 	load bpf/edu.bpf.o --bdf "$B"	# another device, left alone
 	$OPS "$A" 'mmap 0 0 4096' >/dev/null || fail "page 0 mappable before"
-	selftests/replace-test "$A" bpf/edu.bpf.o bpf/test_region.bpf.o "$pin" ||
+	selftests/replace-test "$A" bpf/edu.bpf.o selftests/progs/test_region.bpf.o "$pin" ||
 		fail "replace-test"
 	assert_eq "new program" test_region "$(sysattr "$A" program)"
 	out=$($OPS "$A" 'rd 0 0 4' 'info 0' 'wr 0 0x20 4 0x80')
@@ -319,7 +319,7 @@ t_module_pinned_while_attached() {
 # ---- migration ----
 
 t_region_program_offers_no_migration() {
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	local out
 	out=$($OPS "$A" mfeat "sh cat $SYS/$A/vfmig/migration_state")
 	assert_eq "no migration feature" "error: ENOTTY" "$(answer 1 "$out")"
@@ -397,7 +397,7 @@ t_every_arc_with_p2p_and_pre_copy() {
 
 t_arcs_without_optional_states() {
 	local out size=$((64 * 4096))
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" "$size" 0
 	out=$($OPS "$A" mfeat msize 'mig running-p2p' 'mig pre-copy' 'mig stop-copy' \
 		"dread $TMP/m" 'mig resuming' "dwrite $TMP/m" 'mig running' mstate)
@@ -489,7 +489,7 @@ t_detach_mid_migration() {
 
 t_program_errors_end_in_error_state() {
 	local out
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" 4096 1	# save() calls bpf_vfmig_error(-EIO)
 	out=$($OPS "$A" 'mig stop-copy' mstate reset mstate)
 	assert_eq "save fails" "error: EIO" "$(answer 1 "$out")"
@@ -500,7 +500,7 @@ t_program_errors_end_in_error_state() {
 		"$(answer 1 "$($OPS "$A" mfeat)")"
 
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_mig.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/test_mig.bpf.o --bdf "$A" >/dev/null
 	mig_config "$A" 4096 2	# set_state() fails the arc to STOP_COPY
 	out=$($OPS "$A" 'mig stop-copy' mstate)
 	assert_eq "set_state fails" "error: EIO" "$(answer 1 "$out")"
@@ -515,7 +515,7 @@ t_program_errors_end_in_error_state() {
 
 t_state_size_limit() {
 	local out
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" $((2 << 20)) 0
 	echo 1 >/sys/module/vfmig/parameters/max_state_mb
 	out=$($OPS "$A" 'mig stop-copy' mstate reset)
@@ -574,8 +574,8 @@ assert_vm_continued() {
 
 t_qemu_stop_and_copy_migration() {
 	local info
-	load bpf/edu_stop_copy.bpf.o --bdf "$A"
-	load bpf/edu_stop_copy.bpf.o --bdf "$B"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$A"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$B"
 	qemu_source_ready
 	info=$(qemu_migrate_to_b) || fail "migration: $info"
 	assert_has "device state sent" '"vfio": {"transferred": 120}' "$info"
@@ -680,7 +680,7 @@ t_qemu_migrate_cancel() {
 t_qemu_incoming_from_another_program_refused() {
 	local info before i
 	load bpf/edu.bpf.o --bdf "$A"
-	load bpf/test_mig.bpf.o --bdf "$B"
+	load selftests/progs/test_mig.bpf.o --bdf "$B"
 	qemu_source_ready
 	info=$(qemu_migrate_to_b) && fail "migration into another program completed"
 	assert_has "source sees the failure" '"status": "failed"' "$info"
@@ -772,14 +772,14 @@ t_dirty_vfmig_ctl() {
 	out=$($CTL dirty status --bdf "$A" --via region)
 	assert_has "closing the device stopped it" "running: no" "$out"
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($CTL dirty status --bdf "$A" 2>&1) && fail "status without a logging program"
 	assert_has "no logging without the flag" "VFMIG_F_DIRTY_LOG" "$out"
 }
 
 dirty_stats() { bpftool -j map dump pinned "$(pindir "$A")/dirty_stats"; }
 
-# Set what bpf/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
+# Set what selftests/progs/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
 dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
 	bpftool map update pinned "$(pindir "$A")/dirty_hw" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$1") $(le_hex 8 "$2") $(le_hex 4 "$3") $(le_hex 4 "$4") ||
@@ -789,7 +789,7 @@ dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
 # DMA logging start/stop/report rules, as the VFIO uAPI states them.
 t_dirty_log_edge_cases() {
 	local out via
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	for via in $(log_ways); do
 		out=$($OPS "$A" "dlstop $via" "dlreport $via 0 0x10000 4096" \
 			"dlstart $via 4096 0 $IOVA 0x1000 0" \
@@ -828,7 +828,7 @@ t_dirty_log_edge_cases() {
 	done
 	# The callbacks: one log_start per range, the hardware log reported.
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart auto 4096 3 0 0x1000 0x10000" \
 		"sh bpftool map update pinned $(pindir "$A")/dirty_hw key hex 00 00 00 00 value hex $(le_hex 8 0x1f000) $(le_hex 8 0x3000) 00 00 00 00 00 00 00 00" \
 		"dlreport auto 0 0x40000 4096" "dlreport auto 0 0x40000 4096" "dlstop auto")
@@ -856,7 +856,7 @@ t_dirty_log_edge_cases() {
 # Marks racing reports: every page reported exactly once.
 t_dirty_concurrent_marks_lose_nothing() {
 	local out via
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	for via in $(log_ways); do
 		out=$($OPS "$A" "dlstart $via 4096 1 0x10000000 0x2000000 0" \
 			"dlrace $via 0x10000000 8192" "dlstop $via")
@@ -873,7 +873,7 @@ t_dirty_concurrent_marks_lose_nothing() {
 # also when the next one starts inside such a group.
 t_dirty_region_read_fault_loses_nothing() {
 	local out
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	# 6 GiB at 4 KiB: a 192 KiB bitmap, three of the region's 64 KiB
 	# chunks.  Pages 1196100 and 1200000 share a group; 1198080 is between.
 	out=$($OPS "$A" "dlstart region 4096 1 0 0x180000000 0" \
@@ -892,7 +892,7 @@ t_dirty_region_read_fault_loses_nothing() {
 # A program that stops while logging: reports fail rather than miss pages.
 t_dirty_program_gone_fails_reports() {
 	local out
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart auto 4096 1 0 0x10000 0" "wr 0 0x100 8 0x3000" \
 		"sh $LOAD unload --bdf $A >/dev/null" "dlreport auto 0 0x10000 4096" \
 		"dlreport auto 0 0x10000 4096" "dlstop auto" "wr 0 0x100 8 0x3000" \

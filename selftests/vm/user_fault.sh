@@ -131,7 +131,7 @@ t_region_read_fault_holds_no_lock() {
 	load bpf/edu.bpf.o --bdf "$A" >/dev/null
 	idx=$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")
 	$LOAD unload --bdf "$A" >/dev/null
-	for c in "bpf/test_region.bpf.o:0 0 4:0xfeedf00d" "bpf/edu.bpf.o:0 0 4:0x10000ed" \
+	for c in "selftests/progs/test_region.bpf.o:0 0 4:0xfeedf00d" "bpf/edu.bpf.o:0 0 4:0x10000ed" \
 		 "bpf/edu.bpf.o:$idx 0 8:0x0"; do
 		IFS=: read -r prog rd want <<<"$c"
 		stall_detach "$prog" 17 replace -- \
