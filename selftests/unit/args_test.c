@@ -35,7 +35,7 @@ static bool is_command(const struct cli_args *args, const char *name)
 	return ASSERT_TRUE(args->command) && ASSERT_STR(args->command->name, name);
 }
 
-void test_args_default_command(void)
+TEST(args_default_command)
 {
 	struct cli_args args;
 
@@ -51,7 +51,7 @@ void test_args_default_command(void)
 		ASSERT_STR(args.operand, "bpf/edu");
 }
 
-void test_args_load_options(void)
+TEST(args_load_options)
 {
 	struct cli_args args;
 
@@ -68,7 +68,7 @@ void test_args_load_options(void)
 		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
 }
 
-void test_args_unload(void)
+TEST(args_unload)
 {
 	struct cli_args args;
 
@@ -79,7 +79,7 @@ void test_args_unload(void)
 	}
 }
 
-void test_args_status_bdf_optional(void)
+TEST(args_status_bdf_optional)
 {
 	struct cli_args args;
 
@@ -92,7 +92,7 @@ void test_args_status_bdf_optional(void)
 	}
 }
 
-void test_args_unknown_command(void)
+TEST(args_unknown_command)
 {
 	struct cli_args args;
 
@@ -104,7 +104,7 @@ void test_args_unknown_command(void)
 	ASSERT_CONTAINS(args.error, "no command");
 }
 
-void test_args_missing_bdf(void)
+TEST(args_missing_bdf)
 {
 	static const char *const needing_bdf[] = { "unload", "bind" };
 	struct cli_args args;
@@ -119,7 +119,7 @@ void test_args_missing_bdf(void)
 	ASSERT_CONTAINS(args.error, "option '--bdf' needs an argument");
 }
 
-void test_args_unknown_option(void)
+TEST(args_unknown_option)
 {
 	struct cli_args args;
 
@@ -132,7 +132,7 @@ void test_args_unknown_option(void)
 	ASSERT_CONTAINS(args.error, "unknown option '-x' for status");
 }
 
-void test_args_operands(void)
+TEST(args_operands)
 {
 	struct cli_args args;
 
@@ -144,7 +144,7 @@ void test_args_operands(void)
 	ASSERT_CONTAINS(args.error, "unexpected argument 'x.bpf.o' for unload");
 }
 
-void test_args_bad_bdf(void)
+TEST(args_bad_bdf)
 {
 	struct cli_args args;
 
@@ -152,7 +152,7 @@ void test_args_bad_bdf(void)
 	ASSERT_CONTAINS(args.error, "bad --bdf '00:20.0': expected DDDD:BB:DD.F or BB:DD.F");
 }
 
-void test_args_help(void)
+TEST(args_help)
 {
 	struct cli_args args;
 
