@@ -6,8 +6,11 @@
 # selftests/testkernel/build.sh builds (IOMMUFD, lockdep, KASAN).  Prints
 # each part's result and a final "N passed, N failed"; exits non-zero if
 # anything failed or did not run.
+# The suite lists are arrays in the files that define them, read here as
+# strings of the same name from a subshell each.
+# shellcheck disable=SC2128,SC2178,SC2031
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 KVER=$(cat .cache/kernel-version)
 total_pass=0 total_fail=0

@@ -87,6 +87,7 @@ drv vfmig-pci "$B"
 
 user/vfmig-load selftests/progs/test_mig.bpf.o --bdf "$A" >/dev/null
 le_hex() { local i v=$2; for ((i = 0; i < $1; i++)); do printf '%02x ' $((v & 0xff)); v=$((v >> 8)); done; }
+# shellcheck disable=SC2046 # le_hex prints one word a byte
 bpftool map update pinned "/sys/fs/bpf/vfmig/${A//./_}/mig_config" key hex 00 00 00 00 \
 	value hex $(le_hex 8 $((MIB << 20))) 00 00 00 00 00 00 00 00
 
@@ -99,7 +100,7 @@ memcpy=$(rate memcpy) save=$(grep '^tsave:' <<<"$out" | head -n1 | sed -n 's/.* 
 kread=$(rate 'kcopy read') kwrite=$(rate 'kcopy write')
 save64=$(grep '^tsave:' <<<"$out" | tail -n1 | sed -n 's/.* \([0-9.]*\) MiB\/s$/\1/p')
 restore=$(rate trestore)
-[ -n "$save" ] && [ -n "$restore" ] || { echo "bench: migration failed"; exit 1; }
+{ [ -n "$save" ] && [ -n "$restore" ]; } || { echo "bench: migration failed"; exit 1; }
 awk -v m="$memcpy" -v s="$save" -v s64="$save64" -v r="$restore" -v mib="$MIB" 'BEGIN {
 	printf "bench: %d MiB state: save %.1f MiB/s (1 MiB reads; %.1f with 64 KiB), restore %.1f MiB/s, guest memcpy %.1f MiB/s\n", mib, s, s64, r, m
 }'
@@ -116,7 +117,7 @@ echo "$out"
 # The kernel's own 2 MiB: read() of /dev/zero (clear_user) and of tmpfs.
 kus() { grep "^kcopy $1:" <<<"$out" | sed -n 's/^kcopy [a-z]*: \([0-9]*\) bytes .* \([0-9.]*\) MiB\/s$/\1 \2/p' | awk '{ print $1 / ($2 * 1048576) * 1e6 }'; }
 kzero=$(kus zero) kread=$(kus read)
-grep -q '^treport region: ' <<<"$out" && grep -q '^tmark: [0-9]' <<<"$out" ||
+{ grep -q '^treport region: ' <<<"$out" && grep -q '^tmark: [0-9]' <<<"$out"; } ||
 	{ echo "bench: DMA logging figures missing"; exit 1; }
 sed -n 's/^treport \([a-z]*\): .* clean \([0-9]*\) us, all dirty \([0-9]*\) us, memcpy \([0-9]*\) us$/\1 \2 \3 \4/p' <<<"$out" |
 while read -r via clean dirty copy; do

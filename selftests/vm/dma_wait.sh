@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # The kfuncs a NIC program needed, tested on edu with
 # selftests/progs/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
@@ -99,10 +101,10 @@ t_usleep_bounded() {
 	read -r waits ns <<<"$(hvar waits wait_ns)"
 	assert_eq "errors: budget spent, 0 us, too long" "-110 -22 -22" \
 		"$(hvar wait_err zero_err long_err)"
-	[ "$waits" -ge 50 ] && [ "$waits" -le 100 ] ||
+	{ [ "$waits" -ge 50 ] && [ "$waits" -le 100 ]; } ||
 		fail "$waits waits of 10 ms in a 1 s budget"
 	# The budget starts before the program's clock does: 1 s minus that.
-	[ "$ns" -ge 990000000 ] && [ "$ns" -lt 3000000000 ] ||
+	{ [ "$ns" -ge 990000000 ] && [ "$ns" -lt 3000000000 ]; } ||
 		fail "waited $ns ns for a 1 s budget"
 	[ "$ms" -lt 10000 ] || fail "the arc took $ms ms"
 	echo "    $waits waits, $((ns / 1000000)) ms in set_state, $ms ms for the ioctl"
@@ -138,14 +140,14 @@ t_bar_poll() {
 	read -r short_err short_ns short_last long_err total_ns <<<"$(hvar short_err \
 		short_ns short_last long_err total_ns)"
 	echo "    DMA done after $((done_ns / 1000000)) ms; 50 ms timeout in $((short_ns / 1000000)) ms; set_state $((total_ns / 1000000)) ms for a 400 ms budget"
-	[ "$done_ns" -ge 10000000 ] && [ "$done_ns" -lt 2000000000 ] ||
+	{ [ "$done_ns" -ge 10000000 ] && [ "$done_ns" -lt 2000000000 ]; } ||
 		fail "the DMA poll took $done_ns ns"
 	assert_eq "50 ms: timed out, the register's value kept" "-110 $((0x010000ed))" \
 		"$short_err $short_last"
-	[ "$short_ns" -ge 50000000 ] && [ "$short_ns" -lt 300000000 ] ||
+	{ [ "$short_ns" -ge 50000000 ] && [ "$short_ns" -lt 300000000 ]; } ||
 		fail "a 50 ms poll took $short_ns ns"
 	assert_eq "u32 timeout: cut by the budget" -110 "$long_err"
-	[ "$total_ns" -ge 380000000 ] && [ "$total_ns" -lt 700000000 ] ||
+	{ [ "$total_ns" -ge 380000000 ] && [ "$total_ns" -lt 700000000 ]; } ||
 		fail "set_state waited $total_ns ns with a 400 ms budget"
 	hdetach
 
@@ -176,7 +178,7 @@ t_log_rate_limited() {
 	assert_eq "1000 then 2000 messages" "0x3e8 0x7d0" "$(answer 1 "$out") $(answer 2 "$out")"
 	lines=$(dmesg | tail -n +"$mark" | grep -c "program test_poll: ")
 	echo "    2001 messages, $lines in the kernel log"
-	[ "$lines" -ge 2 ] && [ "$lines" -le 20 ] || fail "$lines kernel log lines for 2001 messages"
+	{ [ "$lines" -ge 2 ] && [ "$lines" -le 20 ]; } || fail "$lines kernel log lines for 2001 messages"
 	assert_has "named by the device" "$A: program test_poll: init on $A" \
 		"$(dmesg | tail -n +"$mark")"
 	out=$(sysattr "$A" messages | sed 's/^[0-9]* //')
@@ -203,7 +205,7 @@ thattach() {
 # What test_hold's hooks saw in each phase: "before held after late".
 thseen() {
 	bpftool -j map dump pinned "$HP/bss" | grep -o '"seen":\[[^]]*\]' |
-		tr -d '"seen:[]' | awk -F, '{ print $1, $2, $3, $4 }'
+		tr -d '"sen:[]' | awk -F, '{ print $1, $2, $3, $4 }'
 }
 
 # vfio-ops hammering BAR 0 (stress-start: 0x0, 0x4, 0x8, 0x80, all
@@ -238,7 +240,7 @@ t_hold_accesses() {
 	assert_has "no access failed" " errors 0 " "$out"
 	assert_eq "hold, again, release, again" "0 0 0 -2" \
 		"$(hvar hold_err again_err release_err release_again_err)"
-	[ "$before" -gt 0 ] && [ "$after" -gt 0 ] ||
+	{ [ "$before" -gt 0 ] && [ "$after" -gt 0 ]; } ||
 		fail "the hammer did not run: $before before, $after after"
 	assert_eq "no access while held" 0 "$held"
 	assert_has "refused" "mig resuming: error: ENOSPC" "$out"
@@ -253,7 +255,7 @@ t_hold_accesses() {
 	assert_has "trace: back" "vfmig_state: $A stop -> running" "$trace"
 	ns=$(grep -o "vfmig_callback: $A test_hold set_state ret=0 ns=[0-9]*" <<<"$trace" |
 		head -1 | sed 's/.*ns=//')
-	[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 5000000000 ] ||
+	{ [ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 5000000000 ]; } ||
 		fail "trace: set_state took ${ns:-no} ns, held 300 ms: $trace"
 	hdetach
 }
@@ -274,7 +276,7 @@ t_hold_ends_at_budget() {
 	assert_eq "no access while held" 0 "$held"
 	assert_eq "budget spent" -110 "$(hvar sleep_err)"
 	[ "$late" -gt 0 ] || fail "no access went on after the budget: $out"
-	[ "$hold_ns" -ge 450000000 ] && [ "$hold_ns" -lt 3000000000 ] ||
+	{ [ "$hold_ns" -ge 450000000 ] && [ "$hold_ns" -lt 3000000000 ]; } ||
 		fail "held $hold_ns ns with a 500 ms budget"
 	hdetach
 }

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # What selftests/install_test.sh built on the host, in a real kernel: the
 # module DKMS built for the Debian tier's kernel.  Sourced by tests.sh;

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # libvirt 11 runs the VMs, as on an operator's host: devices are managed
 # <hostdev>s that libvirt binds itself, programs come from the

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash
 #
 # The NIC VF tests: QEMU's igb PF (vmtest.sh --igb) on its own driver, up
 # with an address, two VFs bound to vfmig-pci, and the bare-metal igbvf

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # What an operator does: replace a device's program in one step, move a
 # stream through a pipe, have programs attached from the configuration as
@@ -50,7 +52,7 @@ t_replace_under_load() {
 	n_region=$(grep -c ': 0xfeedf00d$' "$TMP/reads")
 	n_edu=$(grep -c ': 0x10000ed$' "$TMP/reads")
 	echo "    reads: $n_region answered by test_region, $n_edu passed by edu"
-	[ "$n_region" -gt 0 ] && [ "$n_edu" -gt 0 ] || fail "the reads did not overlap both programs"
+	{ [ "$n_region" -gt 0 ] && [ "$n_edu" -gt 0 ]; } || fail "the reads did not overlap both programs"
 	assert_eq "test_region serves" test_region "$(sysattr "$A" program)"
 	assert_eq "its answer" 0xfeedf00d "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 
@@ -113,7 +115,7 @@ t_config_attaches_on_bind() {
 		"$(answer 1 "$($OPS "$B" 'rd 0 0 4')")"
 
 	# A reboot, as far as vfmig goes: every program and the module gone.
-	$LOAD unload --bdf "$A" >/dev/null && $LOAD unload --bdf "$B" >/dev/null ||
+	{ $LOAD unload --bdf "$A" >/dev/null && $LOAD unload --bdf "$B" >/dev/null; } ||
 		fail "unload"
 	rmmod_vfmig || fail "rmmod"
 	insmod "$KO" || fail "insmod"

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # Refusals that keep the device: a program answers VFMIG_REFUSE(errno) on
 # an arc that may be refused, and the device stays where it was instead of

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its lists of tests are read by tests.sh and check.sh.
+# shellcheck shell=bash disable=SC2034
 #
 # The safety promise, tested with hostile programs and hostile users:
 # return values outside the contract, unprivileged attachers, kernel
@@ -100,12 +102,12 @@ t_hostile_return_values() {
 			elif [ "$v" = 1 ] && [ "$cb" = region_write ]; then
 				assert_eq "VFMIG_PASS: vfio-pci writes" ok "$(answer 1 "$out")"
 			elif [ "$v" = -1 ]; then
-				assert_has "$cb returning -1" "EPERM" "$(sed 's/Operation not permitted/EPERM/' <<<"$out")"
-				[ -z "$(dmesg | tail -n +"$mark" | grep 'outside its contract')" ] ||
+				assert_has "$cb returning -1" "EPERM" "${out//Operation not permitted/EPERM}"
+				! grep -q 'outside its contract' <<<"$(dmesg | tail -n +"$mark")" ||
 					fail "$cb -1 is inside the contract: $(dmesg | tail -n +"$mark")"
 			else
 				assert_has "$cb returning $v" EIO \
-					"$(sed 's#Input/output error#EIO#' <<<"$out")"
+					"${out//Input\/output error/EIO}"
 				assert_stopped "$cb returning $v" "$mark"
 			fi
 			hdetach
@@ -121,7 +123,7 @@ t_hostile_return_values() {
 	# state_size is a u64 estimate: capped at max_state_mb, never trusted.
 	hattach ret_state_size=-1 >/dev/null
 	out=$(answer 1 "$($OPS "$A" msize)")
-	[ "$out" -gt $((256 << 20)) ] && [ "$out" -lt $(((256 << 20) + 4096)) ] ||
+	{ [ "$out" -gt $((256 << 20)) ] && [ "$out" -lt $(((256 << 20) + 4096)) ]; } ||
 		fail "state_size 2^64-1 not capped at max_state_mb: $out"
 	hdetach
 	load bpf/edu.bpf.o --bdf "$A"
@@ -136,7 +138,7 @@ t_attach_needs_admin() {
 	assert_eq "nobody with CAP_BPF + CAP_PERFMON" "attach: error: EPERM" "$out"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
 	out=$(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
-		$LOAD bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load without CAP_SYS_ADMIN"
+		"$LOAD" bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load without CAP_SYS_ADMIN"
 	assert_has "vfmig-load names the fix" "CAP_SYS_ADMIN" "$out"
 	assert_eq "root" "attach: ok" "$($ATT "$HOSTILE" "$A")"
 }
@@ -175,8 +177,10 @@ kfunc_probe() {	# kfunc_probe BAR OFFSET SIZE VALUE [DEV]
 	$ATT -p "$HP" "$HOSTILE" "$dev" call_kfuncs=1 kf_bar="$1" kf_offset="$2" \
 		kf_size="$3" kf_value="$4" >/dev/null || fail "attach-test"
 	$OPS "$dev" 'rd 0 0 4' >/dev/null
+	# shellcheck disable=SC2086 # one name a word
 	atomic=$(hvar $names)
 	$OPS "$dev" 'mig stop-copy' >/dev/null
+	# shellcheck disable=SC2086
 	sleepable=$(hvar $names kf_sleepable kf_read_value kf_result_stream_write_bar)
 	rm -f "$HP/link"
 	assert_eq "set_state ran the probe" 1 "$(cut -d' ' -f6 <<<"$sleepable")"
@@ -319,8 +323,8 @@ t_stress_attach_access_migrate() {
 	load bpf/edu.bpf.o --bdf "$B"
 	(
 		while [ ! -e "$TMP/stop" ]; do
-			$CTL save --bdf "$B" -o "$TMP/s.state" >/dev/null &&
-				$CTL restore --bdf "$B" -i "$TMP/s.state" >/dev/null ||
+			{ $CTL save --bdf "$B" -o "$TMP/s.state" >/dev/null &&
+				$CTL restore --bdf "$B" -i "$TMP/s.state" >/dev/null; } ||
 				{ echo failed >"$TMP/mig.failed"; break; }
 			rm -f "$TMP/s.state"
 			echo >>"$TMP/mig.count"
@@ -558,10 +562,10 @@ t_sriov_pf_like_vfio_pci() {
 		off=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
 		echo Y >"$mod"
 		on=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
-		vfs=$(ls -d "$SYS/$pf"/virtfn* 2>/dev/null | wc -l)
+		vfs=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)
 		echo 0 >"$SYS/$pf/sriov_numvfs" || fail "$drv: removing the VFs"
 		echo N >"$mod"
-		results+=("off='$off' on='$on' vfs=$vfs left=$(ls -d "$SYS/$pf"/virtfn* 2>/dev/null | wc -l)")
+		results+=("off='$off' on='$on' vfs=$vfs left=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)")
 	done
 	assert_eq "vfio-pci creates VFs" "off='No such file or directory' on='' vfs=2 left=0" \
 		"${results[0]}"

@@ -63,6 +63,7 @@ le_hex() {	# le_hex BYTES VALUE
 
 # Configure selftests/progs/test_mig.bpf.o on a device: bytes save() writes, failure.
 mig_config() {	# mig_config BDF SAVE_BYTES FAIL
+	# shellcheck disable=SC2046 # le_hex prints one word a byte
 	bpftool map update pinned "$(pindir "$1")/mig_config" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$2") $(le_hex 4 "$3") 00 00 00 00 ||
 		fail "configure test_mig"
@@ -749,6 +750,7 @@ t_dirty_edu_dma_reported() {
 
 # vfmig-ctl dirty on a device another process holds open (--fd).
 t_dirty_vfmig_ctl() {
+	# shellcheck disable=SC2016 # expanded by the shell vfio-ops runs
 	local out fd='--fd $VFIO_DEVICE_FD'
 	local -A way=([uapi]='VFIO uAPI' [region]='vfmig region')
 	load bpf/edu.bpf.o --bdf "$A"
@@ -781,6 +783,7 @@ dirty_stats() { bpftool -j map dump pinned "$(pindir "$A")/dirty_stats"; }
 
 # Set what selftests/progs/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
 dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
+	# shellcheck disable=SC2046
 	bpftool map update pinned "$(pindir "$A")/dirty_hw" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$1") $(le_hex 8 "$2") $(le_hex 4 "$3") $(le_hex 4 "$4") ||
 		fail "configure test_dirty"
@@ -987,7 +990,7 @@ new_splats() { dmesg | tail -n +"$1" | grep -E "$SPLAT" || true; }
 
 # ---- main ------------------------------------------------------------------
 
-modprobe vfio-pci && modprobe vfio_iommu_type1 || { echo "cannot load vfio modules"; exit 1; }
+{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || { echo "cannot load vfio modules"; exit 1; }
 insmod "$KO" || { echo "cannot load $KO"; exit 1; }
 echo "kernel $(uname -r), module $KO, DMA logging via: $(log_ways)"
 [ ${#ONLY[@]} -eq 0 ] || TESTS=("${ONLY[@]}")

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # Ways around a program's trap windows that vfio-pci offers its user, or
 # that an unbind opens, each closed.  Sourced by tests.sh; listed in TRAP_TESTS.
@@ -45,7 +47,7 @@ t_unbind_keeps_traps_until_close() {
 	assert_eq "hook still answers" 0xfeedf00d "$(answer 5 "$out")"
 	assert_eq "trapped write still refused" "error: EPERM" "$(answer 6 "$out")"
 	assert_has "unbind waits for the close" waiting "$(answer 7 "$out")"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -e "$TMP/unbound" ] && break
 		sleep 0.1
 	done

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # A device's user makes a copy to or from its memory fault for as long as
 # it likes (FUSE, userfaultfd): a detach of the device's program, and the

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# Sourced, not run; its *_TESTS list is read by the file that sources it.
+# shellcheck shell=bash disable=SC2034
 #
 # The vendor kit: device ids the kernel enforces, vfmig-load inspect, state
 # format upgrades (edu format 1 -> 2), a vendor region (edu's scratch
