@@ -41,7 +41,7 @@ int check_admin(void)
 
 /* The module, from the directory of a vfmig-load run in the source tree. */
 #ifdef VFMIG_TEST_BUILD
-#define KO_FROM_EXE	"%s/../../../kernel/vfmig.ko"	/* user/build/test/ */
+#define KO_FROM_EXE	"%s/../../../kernel/vfmig.ko"	/* build/selftests/tools/ */
 #else
 #define KO_FROM_EXE	"%s/../kernel/vfmig.ko"
 #endif
