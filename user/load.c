@@ -115,10 +115,10 @@ int load_object(struct bpf_object *obj, const char *path)
 	return err;
 }
 
-int report_attach_failure(int err, const struct cli_args *args,
+int report_attach_failure(int err, const struct load_opts *opts,
 			  const char *name)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	char why[160] = "", path[PATH_MAX];
 
 	/* The kernel keeps the reason init() or the contract check gave. */
@@ -217,20 +217,20 @@ static void report_success(struct bpf_link *link, const char *bdf,
 }
 
 static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
-			   const struct cli_args *args, const char *name)
+			   const struct load_opts *opts, const char *name)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	char failed[PATH_MAX];
 	struct bpf_link *link;
 	int err;
 
-	err = load_object(obj, args->operand);
+	err = load_object(obj, opts->object);
 	if (err)
 		return err;
 
 	link = bpf_map__attach_struct_ops(ops_map);
 	if (!link)
-		return report_attach_failure(-errno, args, name);
+		return report_attach_failure(-errno, opts, name);
 
 	err = pin_all(obj, ops_map, link, bdf, failed);
 	if (err) {
@@ -276,9 +276,9 @@ int device_ids(const char *bdf, struct pci_function_id *fn)
  * both sides spelt out.
  */
 int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
-	      const struct cli_args *args)
+	      const struct load_opts *opts)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	struct pci_function_id fn;
 	struct ops_info ops;
 	char id[96], list[512] = "";
@@ -288,7 +288,7 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 	if (err)
 		return err;
 	if (!ops.nr_ids) {
-		if (!(args->seen & CLI_OPT(LOAD_OPT_FORCE)))
+		if (!opts->force)
 			return fail("%s declares no PCI ids, so it may not be meant for %s:"
 				    " add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its"
 				    " VFMIG_OPS(), or attach it anyway with --force", object, bdf);
@@ -310,19 +310,19 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 		    fn.vendor, fn.device, fn.subvendor, fn.subdevice, fn.class);
 }
 
-static int check_driver_and_bpffs(const struct cli_args *args)
+static int check_driver_and_bpffs(const struct load_opts *opts)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 
 	/* Rebinding changes the system: only once the rest is known good. */
-	if (args->seen & CLI_OPT(LOAD_OPT_BIND))
+	if (opts->bind)
 		return check_bpffs() ?: bind_device(bdf);
 	return check_bound(bdf) ?: check_bpffs();
 }
 
-int cmd_load(const struct cli_args *args)
+int cmd_load(const struct load_opts *opts)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	char name[VFMIG_NAME_LEN];
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
@@ -337,16 +337,15 @@ int cmd_load(const struct cli_args *args)
 	if (!obj)
 		return fail("cannot open %s: %s", object, errstr(-errno));
 	ret = ops_map_find(obj, object, &ops_map) ?:
-	      ops_map_set_target(obj, object, ops_map, bdf,
-				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
+	      ops_map_set_target(obj, object, ops_map, bdf, opts->force, name) ?:
 	      check_admin() ?:
 	      check_module() ?:
 	      check_abi(obj, object, ops_map) ?:
 	      check_device(bdf) ?:
-	      check_driver_and_bpffs(args) ?:
+	      check_driver_and_bpffs(opts) ?:
 	      check_idle(bdf) ?:
-	      check_ids(obj, ops_map, args) ?:
-	      load_attach_pin(obj, ops_map, args, name);
+	      check_ids(obj, ops_map, opts) ?:
+	      load_attach_pin(obj, ops_map, opts, name);
 	bpf_object__close(obj);
 	return ret;
 }

@@ -29,10 +29,10 @@ static bool wait_detached(const char *bdf)
 	return false;
 }
 
-int cmd_unload(const struct cli_args *args)
+int cmd_unload(const struct load_opts *opts)
 {
 	char program[VFMIG_NAME_LEN + 1] = "", dir[PATH_MAX];
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	int removed;
 
 	if (check_bpffs())

@@ -25,9 +25,13 @@ static enum cli_result parse(struct cli_args *args, ...)
 	return cli_parse(&load_cli, argc, argv, args);
 }
 
-static bool given(const struct cli_args *args, enum load_option option)
+/* What the command reads: its options, filled once. */
+static const struct load_opts *opts_of(const struct cli_args *args)
 {
-	return args->seen & CLI_OPT(option);
+	static struct load_opts opts;
+
+	load_opts_fill(&opts, args);
+	return &opts;
 }
 
 static bool is_command(const struct cli_args *args, const char *name)
@@ -42,8 +46,8 @@ TEST(args_default_command)
 	if (ASSERT_INT(parse(&args, "edu.bpf.o", "--bdf", "3b:00.1", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
 		ASSERT_STR(args.operand, "edu.bpf.o");
-		ASSERT_STR(args_bdf(&args), "0000:3b:00.1");
-		ASSERT_TRUE(!given(&args, LOAD_OPT_BIND) && !given(&args, LOAD_OPT_VERBOSE));
+		ASSERT_STR(opts_of(&args)->bdf, "0000:3b:00.1");
+		ASSERT_TRUE(!opts_of(&args)->bind && !opts_of(&args)->verbose);
 	}
 	/* Options may come first, and a path without a dot is still an object. */
 	if (ASSERT_INT(parse(&args, "--bdf", "3b:00.1", "bpf/edu", NULL), CLI_RUN) &&
@@ -59,13 +63,13 @@ TEST(args_load_options)
 			     "--bdf", "0000:00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
 		ASSERT_STR(args.operand, "x.bpf.o");
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
-		ASSERT_TRUE(given(&args, LOAD_OPT_BIND) && given(&args, LOAD_OPT_VERBOSE) &&
-			    !given(&args, LOAD_OPT_JSON));
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
+		ASSERT_TRUE(opts_of(&args)->bind && opts_of(&args)->verbose &&
+			    !opts_of(&args)->json);
 	}
 	/* --bdf=BDF works like --bdf BDF. */
 	if (ASSERT_INT(parse(&args, "load", "x.bpf.o", "--bdf=00:04.0", NULL), CLI_RUN))
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 }
 
 TEST(args_unload)
@@ -74,7 +78,7 @@ TEST(args_unload)
 
 	if (ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "unload")) {
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 		ASSERT_TRUE(!args.operand);
 	}
 }
@@ -85,10 +89,10 @@ TEST(args_status_bdf_optional)
 
 	if (ASSERT_INT(parse(&args, "status", NULL), CLI_RUN) &&
 	    is_command(&args, "status"))
-		ASSERT_STR(args_bdf(&args), "");
+		ASSERT_STR(opts_of(&args)->bdf, "");
 	if (ASSERT_INT(parse(&args, "status", "--json", "--bdf", "00:04.0", NULL), CLI_RUN)) {
-		ASSERT_TRUE(given(&args, LOAD_OPT_JSON));
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_TRUE(opts_of(&args)->json);
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 	}
 }
 
