@@ -468,8 +468,9 @@ TEST(ctl_args_parse)
 			 "--ids=1:2", "--precopy-hex", "", "--program", "p", NULL };
 	char *inspect[] = { "vfmig-ctl", "inspect", "f.vfmig", NULL };
 	struct cli_args *args = calloc(1, sizeof(*args));
+	struct ctl_opts *opts = calloc(1, sizeof(*opts));
 
-	if (!ASSERT_TRUE(args))
+	if (!ASSERT_TRUE(args && opts))
 		return;
 	if (ASSERT_INT(cli_parse(&ctl_cli, 11, argv, args), CLI_RUN)) {
 		ASSERT_STR(args->command->name, "make-stream");
@@ -479,9 +480,19 @@ TEST(ctl_args_parse)
 		ASSERT_STR(args->value[OPT_PRECOPY_HEX][0], "01");
 		ASSERT_STR(args->value[OPT_PRECOPY_HEX][1], "");
 		ASSERT_TRUE(!cli_value(args, OPT_VERSION));
+		/* What make-stream reads: filled once, typed. */
+		ctl_opts_fill(opts, args);
+		ASSERT_STR(opts->output, "f");
+		ASSERT_TRUE(opts->id.vendor == 1 && opts->id.device == 2);
+		ASSERT_STR(opts->id.program, "p");
+		ASSERT_INT(opts->id.program_version, 0);
+		ASSERT_INT(opts->nr_precopy_hex, 2);
+		ASSERT_STR(opts->precopy_hex[1], "");
+		ASSERT_INT(opts->page_size, 4096);
 	}
 	if (ASSERT_INT(cli_parse(&ctl_cli, 3, inspect, args), CLI_RUN))
 		ASSERT_STR(args->operand, "f.vfmig");
+	free(opts);
 	free(args);
 }
 
