@@ -57,8 +57,8 @@ int ctl_open_target(struct vfio_dev *dev, const struct ctl_opts *opts)
 					  .fd = atoi(fd) };
 		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
 		if (fcntl(dev->fd, F_GETFD) < 0)
-			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO "
-					"device fd the parent process holds", fd);
+			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO device fd the parent process holds",
+					fd);
 		return 0;
 	}
 	return vfio_dev_open(dev, opts->bdf, opts->backend);

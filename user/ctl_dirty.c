@@ -58,15 +58,14 @@ static int start(const struct dirty_log *log, const char *who, const struct ctl_
 	int err;
 
 	if (!opts->fd)
-		cli_warn("%s: the log stops when this command closes the device; to keep it, "
-			 "run in a process that holds the device and use --fd", who);
+		cli_warn("%s: the log stops when this command closes the device; to keep it, run in a process that holds the device and use --fd",
+			 who);
 	err = dirty_log_start(log, &page_size, opts->ranges, nr);
 	if (err == -EBUSY)
 		return cli_fail("%s: DMA logging already started: stop it first", who);
 	if (err)
-		return cli_fail("%s: cannot start DMA logging: %s (ranges must be aligned to "
-				"the page size and must not overlap; dmesg or sysfs last_error "
-				"has the reason)", who, strerror(-err));
+		return cli_fail("%s: cannot start DMA logging: %s (ranges must be aligned to the page size and must not overlap; dmesg or sysfs last_error has the reason)",
+				who, strerror(-err));
 	printf("started: %u range%s, page size %llu, via %s\n", nr, nr == 1 ? "" : "s",
 	       (unsigned long long)page_size, dirty_via_name(log->via));
 	return 0;
@@ -116,11 +115,11 @@ static int report(const struct dirty_log *log, const char *who, const struct ctl
 		free(bitmap);
 	}
 	if (err == -EIO)
-		return cli_fail("%s: the DMA log lost marks (its program stopped): stop and "
-				"start it again and treat all memory as dirty", who);
+		return cli_fail("%s: the DMA log lost marks (its program stopped): stop and start it again and treat all memory as dirty",
+				who);
 	if (err)
-		return cli_fail("%s: cannot read the DMA log: %s (is it started, and the "
-				"window inside 64-bit IOVA space?)", who, strerror(-err));
+		return cli_fail("%s: cannot read the DMA log: %s (is it started, and the window inside 64-bit IOVA space?)",
+				who, strerror(-err));
 	printf("dirty: %llu page%s of %llu bytes\n", (unsigned long long)pages,
 	       pages == 1 ? "" : "s", (unsigned long long)page_size);
 	return 0;

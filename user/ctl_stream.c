@@ -154,8 +154,8 @@ int cmd_make_stream(const struct ctl_opts *opts)
 	int err;
 
 	if (opts->payload_hex && opts->payload_file) {
-		fprintf(stderr, "%s: give --payload-hex or --payload-file, not both"
-			" (see %s make-stream --help)\n", ctl_cli.name, ctl_cli.name);
+		fprintf(stderr, "%s: give --payload-hex or --payload-file, not both (see %s make-stream --help)\n",
+			ctl_cli.name, ctl_cli.name);
 		return CLI_EXIT_USAGE;
 	}
 	err = build_stream(opts, &s);

@@ -129,29 +129,26 @@ int report_attach_failure(int err, const struct load_opts *opts,
 	switch (err) {
 	case -EPERM:
 		/* check_admin() passed: lockdown, or init() said -EPERM. */
-		return fail("the kernel refused %s for %s: EPERM: under kernel"
-			    " lockdown (/sys/kernel/security/lockdown) no program"
-			    " attaches; otherwise init() of %s refused the device"
-			    " (dmesg says so)", object, bdf, name);
+		return fail("the kernel refused %s for %s: EPERM: under kernel lockdown (/sys/kernel/security/lockdown) no program attaches; otherwise init() of %s refused the device (dmesg says so)",
+			    object, bdf, name);
 	case -EPROTO:
 		return fail("init() of %s broke its contract on %s: %s", name, bdf,
 			    why[0] ? why : "see dmesg");
 	case -EBUSY:
 		return fail_busy(bdf);
 	case -ENODEV:
-		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s"
-			    " (was it unbound? " PROG_NAME " bind --bdf %s)", bdf, bdf);
+		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s (was it unbound? " PROG_NAME " bind --bdf %s)",
+			    bdf, bdf);
 	case -ENXIO:
 		/* The kernel's own id check (what check_ids() also does). */
 		return fail("the kernel refused %s for %s: %s", object, bdf,
 			    why[0] ? why : "not a device it declares (see dmesg)");
 	case -EINVAL:
-		return fail("the kernel refused %s for %s: bad bdf, name or flags in"
-			    " its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL"
-			    " (see dmesg)", object, bdf, name);
+		return fail("the kernel refused %s for %s: bad bdf, name or flags in its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL (see dmesg)",
+			    object, bdf, name);
 	default:
-		return fail("attaching %s to %s failed: %s (if init() of %s failed,"
-			    " dmesg says so)%s%s", object, bdf, errstr(err), name,
+		return fail("attaching %s to %s failed: %s (if init() of %s failed, dmesg says so)%s%s",
+			    object, bdf, errstr(err), name,
 			    why[0] ? ": " : "", why);
 	}
 }
@@ -289,9 +286,8 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 		return err;
 	if (!ops.nr_ids) {
 		if (!opts->force)
-			return fail("%s declares no PCI ids, so it may not be meant for %s:"
-				    " add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its"
-				    " VFMIG_OPS(), or attach it anyway with --force", object, bdf);
+			return fail("%s declares no PCI ids, so it may not be meant for %s: add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its VFMIG_OPS(), or attach it anyway with --force",
+				    object, bdf);
 		warn("%s declares no PCI ids: attaching it to %s because of --force",
 		     object, bdf);
 		return 0;
@@ -305,8 +301,8 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", id);
 	}
-	return fail("%s serves %s only; %s is %04x:%04x (subsystem %04x:%04x, class %06x):"
-		    " use the vendor's program for that device", object, list, bdf,
+	return fail("%s serves %s only; %s is %04x:%04x (subsystem %04x:%04x, class %06x): use the vendor's program for that device",
+		    object, list, bdf,
 		    fn.vendor, fn.device, fn.subvendor, fn.subdevice, fn.class);
 }
 

@@ -194,8 +194,8 @@ static int replace_program(struct bpf_object *obj, struct bpf_map *ops_map,
 	pin_path(link_pin, bdf, PIN_LINK);
 	link_fd = bpf_obj_get(link_pin);
 	if (link_fd < 0)
-		return fail("cannot open the link pinned at %s: %s (vfmig-load %s --bdf %s"
-			    " attaches anew)", link_pin, errstr(-errno), path, bdf);
+		return fail("cannot open the link pinned at %s: %s (vfmig-load %s --bdf %s attaches anew)",
+			    link_pin, errstr(-errno), path, bdf);
 	err = bpf_link_update(link_fd, bpf_map__fd(ops_map), NULL);
 	close(link_fd);
 	if (err)
