@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * vfmig-ctl: its options (indices into the table of vfmig-ctl.c), its
- * commands, and the argument parsers the table's checks and the commands
- * share.  Commands return the process exit status.
+ * vfmig-ctl: its options (indices into the table of ctl_args.c), what a
+ * command was given (struct ctl_opts), its commands, and the argument
+ * parsers the table's checks and ctl_opts_fill() share.  Commands return
+ * the process exit status.
  */
 #ifndef VFMIG_CTL_H
 #define VFMIG_CTL_H
