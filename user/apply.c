@@ -28,7 +28,6 @@
 #include "report.h"
 #include "sysfs.h"
 
-
 /* The name the object's vfmig_ops gives its program, or "". */
 static void object_program(const char *path, char name[VFMIG_NAME_LEN])
 {

@@ -6,11 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-
 #include "args.h"
 #include "bdf.h"
 #include "commands.h"
+#include "config.h"
 #include "report.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
