@@ -7,7 +7,7 @@
 # each part's result and a final "N passed, N failed"; exits non-zero if
 # anything failed or did not run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 KVER=$(cat .cache/kernel-version)
 total_pass=0 total_fail=0

@@ -243,7 +243,7 @@ run_qemu() {
 	      -device virtio-9p-pci,fsdev=repo,mount_tag=repo)
 	if [ -n "$IGB" ]; then
 		args+=(-device "pcie-root-port,id=rp0,chassis=1,addr=$(printf '0x%02x' $IGB_SLOT)"
-		       -netdev user,id=n0,restrict=on -device igb,netdev=n0,bus=rp0)
+		       -netdev "user,id=n0,restrict=on" -device "igb,netdev=n0,bus=rp0")
 	fi
 	args+=(-device "virtio-rng-pci-non-transitional,addr=$VIRTIO_SLOT")
 	for ((i = 0; i < EDU; i++)); do

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # Attaching, replacing and detaching programs, and what a program may trap:
 # with no program vfmig-pci is vfio-pci.  Sourced by tests.sh; listed in
@@ -23,7 +23,7 @@ t_no_program_is_vfio_pci() {
 
 t_override_pass_reject() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($OPS "$A" 'rd 0 0 4' 'wr 0 4 4 0x1' 'rd 0 4 4' 'wr 0 0x20 4 0x80' \
 		'rd 0 0x24 4' 'rd 7 0x2e 2' 'rd 7 0x2c 4' 'rd 0 0x10 4' 'rd 0 0 8')
 	assert_eq "overridden read" 0xfeedf00d "$(answer 1 "$out")"
@@ -43,7 +43,7 @@ t_override_pass_reject() {
 
 t_two_devices_two_programs() {
 	local out_a out_b shadow
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	load bpf/edu.bpf.o --bdf "$B"
 	out_a=$($OPS "$A" 'rd 0 0 4')
 	out_b=$($OPS "$B" 'rd 0 0 4' 'wr 0 8 4 5' 'poll 0 0x20 1 0' 'rd 0 8 4' \
@@ -79,7 +79,7 @@ t_attach_outlives_loader() {
 
 t_unload_restores_passthrough() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	assert_eq "overridden" 0xfeedf00d "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 	load unload --bdf "$A"
 	out=$($OPS "$A" 'rd 0 0 4' 'info 0' 'mmap 0 0 4096')
@@ -93,7 +93,7 @@ t_unload_restores_passthrough() {
 t_double_attach_refused() {
 	local err
 	load bpf/edu.bpf.o --bdf "$A"
-	err=$($LOAD bpf/test_region.bpf.o --bdf "$A" 2>&1) && fail "second attach succeeded"
+	err=$($LOAD selftests/progs/test_region.bpf.o --bdf "$A" 2>&1) && fail "second attach succeeded"
 	assert_has "names the fix" "unload --bdf $A" "$err"
 	assert_eq "first program stays" edu "$(sysattr "$A" program)"
 }
@@ -113,7 +113,7 @@ t_wrong_bdf_and_unbound_device() {
 
 t_verifier_rejection_shows_log() {
 	local err
-	err=$($LOAD bpf/test_bad.bpf.o --bdf "$A" 2>&1) && fail "bad program loaded"
+	err=$($LOAD selftests/progs/test_bad.bpf.o --bdf "$A" 2>&1) && fail "bad program loaded"
 	assert_has "verifier log" "only value" "$err"
 	assert_has "says what happened" "rejected by the verifier" "$err"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
@@ -121,7 +121,7 @@ t_verifier_rejection_shows_log() {
 
 t_kfuncs_only_for_vfmig_programs() {
 	local err
-	err=$(bpftool struct_ops register bpf/test_foreign.bpf.o 2>&1) &&
+	err=$(bpftool struct_ops register selftests/progs/test_foreign.bpf.o 2>&1) &&
 		fail "a tcp_congestion_ops program called a vfmig kfunc"
 	assert_has "kfunc refused" \
 		"calling kernel function bpf_vfmig_config_read is not allowed" "$err"
@@ -131,7 +131,7 @@ t_kfuncs_only_for_vfmig_programs() {
 # whole BAR is accepted (as vfio-pci does) but never maps a trapped page.
 t_trapped_pages_not_mmappable() {
 	local out
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($OPS "$A" 'info 0' 'mmap 0 0 4096' 'mrd 0' 'mmap 0 0 0x100000' \
 		'mrd 0x1000' 'mrd 0' 'mmap 0 0x1000 0x1000' 'mrd 0' \
 		'wr 0 0x20 4 0x80' 'rd 0 0 4')
@@ -151,7 +151,7 @@ t_trapped_pages_not_mmappable() {
 t_existing_mapping_zapped() {
 	local out
 	out=$($OPS "$A" 'mmap 0 0 4096' 'mrd 0' \
-		"sh $LOAD bpf/test_region.bpf.o --bdf $A >/dev/null" 'mrd 0' 'rd 0 0 4' \
+		"sh $LOAD selftests/progs/test_region.bpf.o --bdf $A >/dev/null" 'mrd 0' 'rd 0 0 4' \
 		"sh $LOAD unload --bdf $A >/dev/null" 'mrd 0')
 	assert_eq "before attach" 0x10000ed "$(answer 2 "$out")"
 	assert_eq "attach" "exit 0" "$(answer 3 "$out")"
@@ -178,7 +178,7 @@ t_replace_program_in_place() {
 	local out i pin=/sys/fs/bpf/vfmig-replace-test
 	load bpf/edu.bpf.o --bdf "$B"	# another device, left alone
 	$OPS "$A" 'mmap 0 0 4096' >/dev/null || fail "page 0 mappable before"
-	selftests/replace-test "$A" bpf/edu.bpf.o bpf/test_region.bpf.o "$pin" ||
+	selftests/replace-test "$A" bpf/edu.bpf.o selftests/progs/test_region.bpf.o "$pin" ||
 		fail "replace-test"
 	assert_eq "new program" test_region "$(sysattr "$A" program)"
 	out=$($OPS "$A" 'rd 0 0 4' 'info 0' 'wr 0 0x20 4 0x80')
@@ -199,8 +199,7 @@ t_module_pinned_while_attached() {
 	load unload --bdf "$A"
 	# The kernel frees the struct_ops map, and drops its module
 	# reference, after RCU grace periods: give it a moment.
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		rmmod vfmig 2>/dev/null && break
 		sleep 0.1
 	done

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # DMA dirty logging: edu's DMA reported as exactly the pages it wrote,
 # through the uAPI and the vfmig region, edge cases, concurrent marks and
@@ -12,10 +12,10 @@ t_dirty_edu_dma_reported() {
 	for via in $(log_ways); do
 		mapfile -t ops < <(printf '%s\n' "map $IOVA 0x10000" "fill 0x10f000 0x1000 0x5a" \
 			"dlstart $via 4096 1 $IOVA 0x10000 0"
-			edu_dma 0x10f000 $EDU_DMA_BUF 0x1000 1
+			edu_dma 0x10f000 "$EDU_DMA_BUF" 0x1000 1
 			echo "${rep/VIA/$via}"
 			# 4 KiB to 0x101800: pages 0x101000 and 0x102000.
-			edu_dma $EDU_DMA_BUF 0x101800 0x1000 3
+			edu_dma "$EDU_DMA_BUF" 0x101800 0x1000 3
 			printf '%s\n' "${rep/VIA/$via}" "${rep/VIA/$via}" \
 				"buf 0x1017fe 4" "buf 0x1027fe 4" "dlstop $via")
 		out=$($OPS "$A" "${ops[@]}" | grep -E '^(dl|buf|poll)')
@@ -37,6 +37,7 @@ t_dirty_edu_dma_reported() {
 
 # vfmig-ctl dirty on a device another process holds open (--fd).
 t_dirty_vfmig_ctl() {
+	# shellcheck disable=SC2016 # expanded by the shell vfio-ops runs
 	local out fd='--fd $VFIO_DEVICE_FD'
 	local -A way=([uapi]='VFIO uAPI' [region]='vfmig region')
 	load bpf/edu.bpf.o --bdf "$A"
@@ -45,7 +46,7 @@ t_dirty_vfmig_ctl() {
 	mapfile -t ops < <(echo "map $IOVA 0x10000"
 		echo "sh $CTL dirty start $fd --range $IOVA:0x10000"
 		echo "sh $CTL dirty start $fd --range $IOVA:0x10000"
-		edu_dma $EDU_DMA_BUF 0x10a000 0x10 3
+		edu_dma "$EDU_DMA_BUF" 0x10a000 0x10 3
 		echo "sh $CTL dirty report $fd --range $IOVA:0x10000"
 		echo "sh $CTL dirty report $fd --range $IOVA:0x10000 --via region"
 		echo "sh $CTL dirty status $fd --via region"
@@ -60,15 +61,16 @@ t_dirty_vfmig_ctl() {
 	out=$($CTL dirty status --bdf "$A" --via region)
 	assert_has "closing the device stopped it" "running: no" "$out"
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	out=$($CTL dirty status --bdf "$A" 2>&1) && fail "status without a logging program"
 	assert_has "no logging without the flag" "VFMIG_F_DIRTY_LOG" "$out"
 }
 
 dirty_stats() { bpftool -j map dump pinned "$(pindir "$A")/dirty_stats"; }
 
-# Set what bpf/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
+# Set what selftests/progs/test_dirty.bpf.o's "hardware tracker" logged, or its failures.
 dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
+	# shellcheck disable=SC2046
 	bpftool map update pinned "$(pindir "$A")/dirty_hw" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$1") $(le_hex 8 "$2") $(le_hex 4 "$3") $(le_hex 4 "$4") ||
 		fail "configure test_dirty"
@@ -77,7 +79,7 @@ dirty_hw() {	# dirty_hw IOVA LENGTH FAIL_START FAIL_REPORT
 # DMA logging start/stop/report rules, as the VFIO uAPI states them.
 t_dirty_log_edge_cases() {
 	local out via
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	for via in $(log_ways); do
 		out=$($OPS "$A" "dlstop $via" "dlreport $via 0 0x10000 4096" \
 			"dlstart $via 4096 0 $IOVA 0x1000 0" \
@@ -116,7 +118,7 @@ t_dirty_log_edge_cases() {
 	done
 	# The callbacks: one log_start per range, the hardware log reported.
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart auto 4096 3 0 0x1000 0x10000" \
 		"sh bpftool map update pinned $(pindir "$A")/dirty_hw key hex 00 00 00 00 value hex $(le_hex 8 0x1f000) $(le_hex 8 0x3000) 00 00 00 00 00 00 00 00" \
 		"dlreport auto 0 0x40000 4096" "dlreport auto 0 0x40000 4096" "dlstop auto")
@@ -144,7 +146,7 @@ t_dirty_log_edge_cases() {
 # Marks racing reports: every page reported exactly once.
 t_dirty_concurrent_marks_lose_nothing() {
 	local out via
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	for via in $(log_ways); do
 		out=$($OPS "$A" "dlstart $via 4096 1 0x10000000 0x2000000 0" \
 			"dlrace $via 0x10000000 8192" "dlstop $via")
@@ -161,7 +163,7 @@ t_dirty_concurrent_marks_lose_nothing() {
 # also when the next one starts inside such a group.
 t_dirty_region_read_fault_loses_nothing() {
 	local out
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	# 6 GiB at 4 KiB: a 192 KiB bitmap, three of the region's 64 KiB
 	# chunks.  Pages 1196100 and 1200000 share a group; 1198080 is between.
 	out=$($OPS "$A" "dlstart region 4096 1 0 0x180000000 0" \
@@ -180,7 +182,7 @@ t_dirty_region_read_fault_loses_nothing() {
 # A program that stops while logging: reports fail rather than miss pages.
 t_dirty_program_gone_fails_reports() {
 	local out
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart auto 4096 1 0 0x10000 0" "wr 0 0x100 8 0x3000" \
 		"sh $LOAD unload --bdf $A >/dev/null" "dlreport auto 0 0x10000 4096" \
 		"dlreport auto 0 0x10000 4096" "dlstop auto" "wr 0 0x100 8 0x3000" \

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # What selftests/install_test.sh built on the host, in a real kernel: the
 # module DKMS built for the Debian tier's kernel.  Sourced by tests.sh;

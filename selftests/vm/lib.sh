@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The VM tests' helpers: assertions, binding, edu registers, program
 # loading, the reset between tests, DMA-logging basics, kernel splats.
@@ -35,8 +35,9 @@ le_hex() {	# le_hex BYTES VALUE
 	done
 }
 
-# Configure bpf/test_mig.bpf.o on a device: bytes save() writes, failure.
+# Configure selftests/progs/test_mig.bpf.o on a device: bytes save() writes, failure.
 mig_config() {	# mig_config BDF SAVE_BYTES FAIL
+	# shellcheck disable=SC2046 # le_hex prints one word a byte
 	bpftool map update pinned "$(pindir "$1")/mig_config" key hex 00 00 00 00 \
 		value hex $(le_hex 8 "$2") $(le_hex 4 "$3") 00 00 00 00 ||
 		fail "configure test_mig"

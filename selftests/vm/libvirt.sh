@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # libvirt 11 runs the VMs, as on an operator's host: devices are managed
 # <hostdev>s that libvirt binds itself, programs come from the

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The VFIO migration uAPI (v2) driven by selftests/vfio-ops: every arc,
 # malformed streams, resets and detaches mid-migration, program errors.
 # Sourced by tests.sh; listed in manifest.sh (MIGRATION_TESTS).
 
 t_region_program_offers_no_migration() {
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	local out
 	out=$($OPS "$A" mfeat "sh cat $SYS/$A/vfmig/migration_state")
 	assert_eq "no migration feature" "error: ENOTTY" "$(answer 1 "$out")"
@@ -84,7 +84,7 @@ t_every_arc_with_p2p_and_pre_copy() {
 
 t_arcs_without_optional_states() {
 	local out size=$((64 * 4096))
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" "$size" 0
 	out=$($OPS "$A" mfeat msize 'mig running-p2p' 'mig pre-copy' 'mig stop-copy' \
 		"dread $TMP/m" 'mig resuming' "dwrite $TMP/m" 'mig running' mstate)
@@ -176,7 +176,7 @@ t_detach_mid_migration() {
 
 t_program_errors_end_in_error_state() {
 	local out
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" 4096 1	# save() calls bpf_vfmig_error(-EIO)
 	out=$($OPS "$A" 'mig stop-copy' mstate reset mstate)
 	assert_eq "save fails" "error: EIO" "$(answer 1 "$out")"
@@ -187,7 +187,7 @@ t_program_errors_end_in_error_state() {
 		"$(answer 1 "$($OPS "$A" mfeat)")"
 
 	load unload --bdf "$A" >/dev/null
-	load bpf/test_mig.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/test_mig.bpf.o --bdf "$A" >/dev/null
 	mig_config "$A" 4096 2	# set_state() fails the arc to STOP_COPY
 	out=$($OPS "$A" 'mig stop-copy' mstate)
 	assert_eq "set_state fails" "error: EIO" "$(answer 1 "$out")"
@@ -202,7 +202,7 @@ t_program_errors_end_in_error_state() {
 
 t_state_size_limit() {
 	local out
-	load bpf/test_mig.bpf.o --bdf "$A"
+	load selftests/progs/test_mig.bpf.o --bdf "$A"
 	mig_config "$A" $((2 << 20)) 0
 	echo 1 >/sys/module/vfmig/parameters/max_state_mb
 	out=$($OPS "$A" 'mig stop-copy' mstate reset)

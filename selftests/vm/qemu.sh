@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The real client: QEMU 10 migrates a VM that owns a vfmig device (nested
 # QEMU, qemu_lib.sh).  Sourced by tests.sh; listed in manifest.sh
@@ -52,8 +52,8 @@ assert_vm_continued() {
 
 t_qemu_stop_and_copy_migration() {
 	local info
-	load bpf/edu_stop_copy.bpf.o --bdf "$A"
-	load bpf/edu_stop_copy.bpf.o --bdf "$B"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$A"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$B"
 	qemu_source_ready
 	info=$(qemu_migrate_to_b) || fail "migration: $info"
 	assert_has "device state sent" '"vfio": {"transferred": 120}' "$info"
@@ -158,13 +158,13 @@ t_qemu_migrate_cancel() {
 t_qemu_incoming_from_another_program_refused() {
 	local info before i
 	load bpf/edu.bpf.o --bdf "$A"
-	load bpf/test_mig.bpf.o --bdf "$B"
+	load selftests/progs/test_mig.bpf.o --bdf "$B"
 	qemu_source_ready
 	info=$(qemu_migrate_to_b) && fail "migration into another program completed"
 	assert_has "source sees the failure" '"status": "failed"' "$info"
 	assert_has "B says why" "saved by another program" "$(sysattr "$B" last_error)"
 	# Refused as the first header arrives: QEMU fails the incoming side.
-	for i in $(seq 50); do vm_alive dst || break; sleep 0.2; done
+	for _ in $(seq 50); do vm_alive dst || break; sleep 0.2; done
 	vm_alive dst && fail "destination QEMU still runs"
 	assert_has "destination QEMU says so" "error while loading state" \
 		"$(cat "$VMDIR/dst.err")"

@@ -68,7 +68,7 @@ TESTS=("${SUITE_TESTS[@]}")
 
 # ---- main ------------------------------------------------------------------
 
-modprobe vfio-pci && modprobe vfio_iommu_type1 || { echo "cannot load vfio modules"; exit 1; }
+{ modprobe vfio-pci && modprobe vfio_iommu_type1; } || { echo "cannot load vfio modules"; exit 1; }
 insmod "$KO" || { echo "cannot load $KO"; exit 1; }
 echo "kernel $(uname -r), module $KO, DMA logging via: $(log_ways)"
 [ ${#ONLY[@]} -eq 0 ] || TESTS=("${ONLY[@]}")

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * compat() for the tests, built into bpf/edu_compat.bpf.o (edu.bpf.c with
+ * compat() for the tests, built into selftests/progs/edu_compat.bpf.o (edu.bpf.c with
  * EDU_COMPAT): it returns what the edu_compat map says, VFMIG_COMPATIBLE,
  * 0, an errno or anything a hostile program would, and records the origin
  * it was shown.
