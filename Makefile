@@ -182,7 +182,10 @@ bench:
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 	selftests/vmtest.sh --mem 1024M --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
 		selftests/vm/bench.sh
-	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh rate windows migrate profile
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh linux
+	selftests/vmtest.sh --igb --edu 0 --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
+		selftests/vm/bench_nic.sh rate
 
 # Where `make install` puts things; DESTDIR stages, as packages do.
 PREFIX    ?= /usr/local
