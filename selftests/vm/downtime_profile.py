@@ -21,6 +21,9 @@ QEMU_LINE = re.compile(r"^\d+@(\d+\.\d+):(\S+)\s*(.*)$")
 # " 2186.381373 |   1)  + 12.345 us   |  bpf_vfmig_bar_poll();"
 # " 2186.381373 |   1)               |  /* vfmig_state: ... */"
 KERN_LINE = re.compile(r"^\s*(\d+\.\d+)\s*\|\s*\d+\)\s*(?:[^|]*?\|)?\s*([!+#*@$ ]*\s*[\d.]+ us)?\s*\|\s*(.*)$")
+# With no function tracer (the nop tracer's format):
+# " qemu-system-x86-873 [000] .....   416.818667: vfmig_state: 0000:01:10.0 ..."
+KERN_EVENT = re.compile(r"^\s*\S.*?\[\d+\]\s+\S+\s+(\d+\.\d+): (vfmig_\w+): (.*)$")
 
 
 def qemu_events(path, side):
@@ -39,6 +42,10 @@ def kernel_events(path, offset):
     with open(path, errors="replace") as f:
         for line in f:
             if line.startswith("#"):
+                continue
+            e = KERN_EVENT.match(line.rstrip())
+            if e:
+                out.append((float(e.group(1)) + offset, "kernel", e.group(2), e.group(3), None))
                 continue
             m = KERN_LINE.match(line.rstrip())
             if not m:
@@ -64,13 +71,20 @@ def main():
     ap.add_argument("--src", required=True)
     ap.add_argument("--dst", required=True)
     ap.add_argument("--kernel", required=True)
-    ap.add_argument("--offset", type=float, required=True)
+    ap.add_argument("--offset", type=float, default=None,
+                    help="wall clock less CLOCK_MONOTONIC; default: align the destination's"
+                         " RESUMING with the kernel's stop -> resuming")
     ap.add_argument("--src-bdf", required=True)
     ap.add_argument("--dst-bdf", required=True)
     ap.add_argument("--summary", action="store_true", help="the breakdown only")
     a = ap.parse_args()
 
     q = qemu_events(a.src, "src") + qemu_events(a.dst, "dst")
+    if a.offset is None:
+        k0 = [e for e in kernel_events(a.kernel, 0.0)
+              if e[2] == "vfmig_state" and e[3].startswith(a.dst_bdf + " ") and "-> resuming" in e[3]]
+        q0 = [e for e in q if e[1] == "dst" and e[2] == "vfio_migration_set_state" and "RESUMING" in e[3]]
+        a.offset = q0[0][0] - k0[0][0] if k0 and q0 else 0.0
     k = kernel_events(a.kernel, a.offset)
     ev = sorted([e + (None,) for e in q] + k, key=lambda e: e[0])
 
