@@ -170,19 +170,23 @@ demo:
 # figures as ratios measured side by side in one run (selftests/vm/bench.sh),
 # on Debian's kernel and on the bench kernel (IOMMUFD without the second
 # tier's debug checks: the uAPI's dirty report and QEMU with the device's
-# DMA log); the NIC VF's migration in the VM with QEMU's igb
-# (selftests/vm/bench_nic.sh).  The bench kernel builds the first time
-# (about 20 min on 2 cores).
+# DMA log); the NIC VF in the VM with QEMU's igb (selftests/vm/bench_nic.sh,
+# Documentation/nic-speed.md): echo rates, trap windows, downtimes and their
+# profile, the Linux guest (its kernel from make linux-guest, if built).
+# The bench kernel builds the first time (about 20 min on 2 cores).
 bench:
 	$(MAKE) setup
 	$(MAKE) benchkernel
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/linux_guest.cpio.gz
 	$(MAKE) -C selftests bench-host
 	selftests/bench-host
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 	selftests/vmtest.sh --mem 1024M --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
 		selftests/vm/bench.sh
-	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh rate windows migrate profile
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh linux
+	selftests/vmtest.sh --igb --edu 0 --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
+		selftests/vm/bench_nic.sh rate migrate profile
 
 # Where `make install` puts things; DESTDIR stages, as packages do.
 PREFIX    ?= /usr/local
