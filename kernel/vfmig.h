@@ -25,8 +25,12 @@
  * @subsystem_vendor: PCI subsystem vendor id
  * @subsystem_device: PCI subsystem device id
  * @bdf: the device's PCI address, "DDDD:BB:DD.F"
+ * @vf_index: for an SR-IOV VF, its index at its PF (0 for the first VF),
+ *            which the PF's driver knows it by; %VFMIG_NO_VF otherwise
+ * @pf_bdf: for a VF, its PF's PCI address; "" otherwise
  *
  * Read-only to programs; kfuncs take it to name the device they act on.
+ * Members are only ever appended (programs read them through CO-RE).
  */
 struct vfmig_dev {
 	u16 vendor;
@@ -34,6 +38,8 @@ struct vfmig_dev {
 	u16 subsystem_vendor;
 	u16 subsystem_device;
 	char bdf[VFMIG_BDF_LEN];
+	u32 vf_index;
+	char pf_bdf[VFMIG_BDF_LEN];
 };
 
 /**
@@ -673,6 +679,10 @@ int vfmig_hold_take(struct vfmig_device *mdev, struct vfmig_binding *b,
 bool vfmig_hold_release(struct vfmig_device *mdev,
 			const struct vfmig_binding *b, const void *call,
 			const char *why);
+
+/* pf_channel.c */
+int bpf_vfmig_pf_call(struct vfmig_dev *dev, u32 op, void *buf, u32 buf__sz,
+		      u32 arg_size);
 
 /* log.c */
 void vfmig_log_init(struct vfmig_log *log);
