@@ -32,6 +32,9 @@ nic_setup() {
 		ip addr add "$NIC_PF_IP/$NIC_PF_PREFIX" dev "$PFIF" || fail "PF address"
 	fi
 	ip link set "$PFIF" up || fail "PF up"
+	# The PF channel's provider (pf_channel.sh): igbvf compares the PF's
+	# views of the VF through it.
+	pf_provider_load
 	VF0=$(basename "$(readlink "$SYS/$PF/virtfn0")")
 	VF1=$(basename "$(readlink "$SYS/$PF/virtfn1")")
 	for i in "$VF0" "$VF1"; do

@@ -974,6 +974,8 @@ TESTS=(
 . selftests/vm/refuse.sh
 # shellcheck source=selftests/vm/libvirt.sh
 . selftests/vm/libvirt.sh
+# shellcheck source=selftests/vm/pf_channel.sh
+. selftests/vm/pf_channel.sh
 TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}"
 	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
@@ -1025,6 +1027,7 @@ mark=$(($(dmesg | wc -l) + 1))
 for d in /sys/fs/bpf/vfmig/*/ "$HP"; do
 	[ -e "$d" ] && rm -rf "$d"
 done
+[ -d /sys/module/vfmig_igb_pf ] && rmmod vfmig_igb_pf
 for i in $(seq 50); do rmmod vfmig 2>/dev/null && break; sleep 0.1; done
 splat=$(new_splats "$mark")
 if [ -d /sys/module/vfmig ] || [ -n "$splat" ]; then
