@@ -34,7 +34,7 @@ BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
-	     include/vfmig_stream.h include/vfmig_stream.c
+	     include/vfmig_stream.h include/vfmig_stream.c include/vfmig_igb_pf.h
 
 .DELETE_ON_ERROR:
 .PHONY: all setup testkernel benchkernel guestkernel check vmtest demo bench install install-tools install-kit \
@@ -112,7 +112,8 @@ $(BUILD)/vmlinux.h: kernel/vfmig.ko
 	@mkdir -p $(BUILD)
 	$(BPFTOOL) btf dump file $< -B $(KDIR)/vmlinux format c > $@
 
-BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard bpf/*.h)
+BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h include/vfmig_igb_pf.h \
+	     $(wildcard bpf/*.h)
 
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
