@@ -27,12 +27,19 @@
 #include <linux/btf.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "vfmig.h"
 #include "vfmig_pf.h"
 
 static DEFINE_MUTEX(vfmig_pf_lock);	/* vfmig_pf_providers */
 static LIST_HEAD(vfmig_pf_providers);
+/*
+ * Unregister waits here for a provider's calls to drain.  Not in the
+ * provider: the last call wakes it after its count reached zero, when the
+ * provider may already be freed.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(vfmig_pf_idle);
 
 static struct vfmig_pf_provider *vfmig_pf_find(struct pci_dev *pf)
 {
@@ -106,7 +113,6 @@ int __vfmig_pf_register(struct pci_dev *pf, struct vfmig_pf_provider *p,
 
 	p->owner = owner;
 	atomic_set(&p->calls, 0);
-	init_waitqueue_head(&p->idle);
 	p->dead = false;
 	p->disabled = false;
 	mutex_lock(&vfmig_pf_lock);
@@ -141,7 +147,7 @@ void vfmig_pf_unregister(struct vfmig_pf_provider *p)
 	WRITE_ONCE(p->dead, true);
 	list_del(&p->node);
 	mutex_unlock(&vfmig_pf_lock);
-	wait_event(p->idle, !atomic_read(&p->calls));
+	wait_event(vfmig_pf_idle, !atomic_read(&p->calls));
 	pci_info(p->pf, "vfmig: PF channel provider %s unregistered\n",
 		 p->name);
 	pci_dev_put(p->pf);
@@ -170,7 +176,7 @@ static void vfmig_pf_put(struct vfmig_pf_provider *p)
 
 	/* The last use of @p: unregister may return and free it after. */
 	if (atomic_dec_and_test(&p->calls))
-		wake_up(&p->idle);
+		wake_up_all(&vfmig_pf_idle);
 	module_put(owner);
 }
 

@@ -11,7 +11,6 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/types.h>
-#include <linux/wait.h>
 
 #include "../include/vfmig.h"
 
@@ -66,7 +65,6 @@ struct vfmig_pf_provider {
 	struct pci_dev *pf;		/* referenced while registered */
 	struct list_head node;		/* in vfmig's list of providers */
 	atomic_t calls;			/* calls running */
-	wait_queue_head_t idle;		/* unregister waits for @calls */
 	bool dead;			/* being unregistered: no new call */
 	bool disabled;			/* an operation overran or broke its
 					 * contract: calls fail until the
