@@ -1368,27 +1368,34 @@ static int compare_pf_views(struct vfmig_dev *dev,
 			  a->vmvir, b->vmvir);
 		return -EPROTO;
 	}
+	/* As sets both ways: a PF may hold one address in two entries. */
 	bpf_loop(VFMIG_IGB_PF_MAX_MACS, in_other, &c, 0);
 	if (c.missed) {
 		VFMIG_LOG(dev, "PF views differ: the source's MAC filter %02x:%02x:%02x:%02x:%02x:%02x is not here",
 			  MAC_BYTES(c.missing));
 		return -EPROTO;
 	}
-	if (a->nr_macs != b->nr_macs) {
-		VFMIG_LOG(dev, "PF views differ: %u MAC filters on the source, %u here",
-			  a->nr_macs, b->nr_macs);
+	c.a = b;
+	c.b = a;
+	bpf_loop(VFMIG_IGB_PF_MAX_MACS, in_other, &c, 0);
+	if (c.missed) {
+		VFMIG_LOG(dev, "PF views differ: MAC filter %02x:%02x:%02x:%02x:%02x:%02x here is not the source's",
+			  MAC_BYTES(c.missing));
 		return -EPROTO;
 	}
 	c.vlan = 1;
 	bpf_loop(VFMIG_IGB_PF_MAX_VLANS, in_other, &c, 0);
 	if (c.missed) {
-		VFMIG_LOG(dev, "PF views differ: the source's VLAN filter %llu is not here",
+		VFMIG_LOG(dev, "PF views differ: VLAN filter %llu here is not the source's",
 			  c.missing);
 		return -EPROTO;
 	}
-	if (a->nr_vlans != b->nr_vlans) {
-		VFMIG_LOG(dev, "PF views differ: %u VLAN filters on the source, %u here",
-			  a->nr_vlans, b->nr_vlans);
+	c.a = a;
+	c.b = b;
+	bpf_loop(VFMIG_IGB_PF_MAX_VLANS, in_other, &c, 0);
+	if (c.missed) {
+		VFMIG_LOG(dev, "PF views differ: the source's VLAN filter %llu is not here",
+			  c.missing);
 		return -EPROTO;
 	}
 	if ((a->vmolr ^ b->vmolr) & VMOLR_COMPARED) {
