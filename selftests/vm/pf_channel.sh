@@ -115,4 +115,150 @@ t_pf_igb_view() {
 	assert_eq "VF1 asking for VF0's entry" -2 "$(pf_call "$VF1" $PF_OP_RAR 64 4 "$idx")"
 }
 
-PF_CHANNEL_TESTS=(t_pf_igb_view)
+# A destination PF that differs in what only the PF's view shows: its
+# administrator gave VF1 a port VLAN.  igb answers the VF's mailbox as
+# before (the payload asks for no VLAN, and the reset's answer is the
+# MAC), so the replay matches; the view does not: load() fails naming the
+# VLAN, and the source, resumed, pings on.  (An administrator's MAC the
+# mailbox answers show already: t_nic_destination_pf_differs.)
+t_pf_destination_view_differs() {
+	local info msgs
+	nic_setup
+	trap pf_admin_reset EXIT
+	ip link set "$PFIF" vf 1 vlan 5 || fail "port VLAN"
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	info=$(nic_migrate src dst "$VF1")
+	echo "    source: $(grep -o '"status": "[a-z-]*"' <<<"$info")"
+	msgs=$(sysattr "$VF1" messages)
+	echo "    VF1: $(grep 'PF view' <<<"$msgs" | tail -n1)"
+	assert_has "VF1 names the difference" \
+		"PF views differ: port VLAN (VMVIR) 0 on the source, 40000005 here" "$msgs"
+	assert_has "VF1's load failed" "program igbvf failed resuming -> stop: -71" \
+		"$(sysattr "$VF1" last_error)"
+	vm_stop dst
+	vm_qmp src cont >/dev/null
+	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
+	vm_stop src
+}
+
+# Wait until a call runs in the provider: it holds the module.
+pf_wait_in_call() {
+	local i
+	for i in $(seq 200); do
+		[ "$(cat /sys/module/vfmig_igb_pf/refcnt)" -ge 1 ] && return
+		sleep 0.05
+	done
+	fail "no call ran in the provider"
+}
+
+# The provider as it loads: registered, no test delay.
+pf_provider_reset() {
+	[ -d /sys/module/vfmig_igb_pf ] && rmmod vfmig_igb_pf
+	insmod "$PF_PROVIDER" || fail "insmod $PF_PROVIDER"
+}
+
+# The argument and result sizes, operations and values a program may
+# give, every one out of its bounds: each refused with its errno, the
+# buffer zeroed; the provider's own checks of the argument; a provider
+# withdrawn (-ENOENT) and back.
+t_pf_hostile_calls() {
+	local out
+	nic_setup
+	load "$PF_PROG" --bdf "$VF0" >/dev/null
+	assert_eq "a valid call" $PF_VIEW_SIZE "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+	assert_eq "op 0" -95 "$(pf_call "$VF0" 0 1024 4 0)"
+	assert_eq "op 99" -95 "$(pf_call "$VF0" 99 1024 4 0)"
+	assert_eq "op ~0" -95 "$(pf_call "$VF0" 4294967295 1024 4 0)"
+	assert_eq "buffer zeroed on error" 0 "$(pf_field "$VF0" head.0)"
+	assert_eq "argument size 0" -22 "$(pf_call "$VF0" $PF_OP_VIEW 1024 0 0)"
+	assert_eq "argument size 5" -22 "$(pf_call "$VF0" $PF_OP_VIEW 1024 5 0)"
+	assert_eq "argument size ~0" -22 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4294967295 0)"
+	assert_eq "buffer size 0" -22 "$(pf_call "$VF0" $PF_OP_VIEW 0 4 0)"
+	assert_eq "buffer below the argument" -22 "$(pf_call "$VF0" $PF_OP_VIEW 3 4 0)"
+	assert_eq "buffer below the result" -22 "$(pf_call "$VF0" $PF_OP_VIEW $((PF_VIEW_SIZE - 1)) 4 0)"
+	assert_eq "buffer of exactly the result" $PF_VIEW_SIZE "$(pf_call "$VF0" $PF_OP_VIEW $PF_VIEW_SIZE 4 0)"
+	assert_eq "buffer of the maximum" $PF_VIEW_SIZE "$(pf_call "$VF0" $PF_OP_VIEW 4096 4 0)"
+	assert_eq "buffer above the maximum" -22 "$(pf_call "$VF0" $PF_OP_VIEW 4097 4 0)"
+	assert_eq "the provider: flags" -22 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 1)"
+	assert_eq "the provider: entry 24" -22 "$(pf_call "$VF0" $PF_OP_RAR 64 4 24)"
+	assert_eq "the provider: entry ~0" -22 "$(pf_call "$VF0" $PF_OP_RAR 64 4 4294967295)"
+	echo 0 >/sys/module/vfmig_igb_pf/parameters/registered || fail "withdraw"
+	assert_eq "no provider" -2 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+	echo 1 >/sys/module/vfmig_igb_pf/parameters/registered || fail "register again"
+	assert_eq "the provider back" $PF_VIEW_SIZE "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+	out=$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)
+	assert_eq "and again" $PF_VIEW_SIZE "$out"
+}
+
+# A call in flight (the provider's test delay, 2 s, over its operation's
+# declared 20 ms) holds the provider's module: rmmod fails meanwhile.
+# The call is measured: it fails with -ETIMEDOUT and disables the
+# provider, whose later calls fail alike.  Then the provider withdraws
+# itself under a running call: the withdrawal waits for it, and later
+# calls find none.
+t_pf_provider_gone_mid_call() {
+	local start waited
+	nic_setup
+	trap pf_provider_reset EXIT
+	load "$PF_PROG" --bdf "$VF0" >/dev/null
+	echo 2000 >/sys/module/vfmig_igb_pf/parameters/delay_ms
+	pf_call "$VF0" $PF_OP_VIEW 1024 4 0 >"$TMP/ret" &
+	pf_wait_in_call
+	rmmod vfmig_igb_pf 2>/dev/null && fail "rmmod of the provider during a call"
+	wait $! || fail "the call"
+	assert_eq "the overrunning call" -110 "$(cat "$TMP/ret")"
+	assert_has "the kernel says why" "provider igb-ro disabled: operation vf_view for VF 0 took" \
+		"$(dmesg | tail -n 20)"
+	echo 0 >/sys/module/vfmig_igb_pf/parameters/delay_ms
+	assert_eq "disabled" -110 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+	rmmod vfmig_igb_pf || fail "rmmod of the provider once idle"
+	assert_eq "no provider" -2 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+
+	insmod "$PF_PROVIDER" delay_ms=2000 || fail "insmod"
+	pf_call "$VF0" $PF_OP_VIEW 1024 4 0 >"$TMP/ret" &
+	pf_wait_in_call
+	start=$(date +%s%N)
+	echo 0 >/sys/module/vfmig_igb_pf/parameters/registered || fail "withdraw"
+	waited=$((($(date +%s%N) - start) / 1000000))
+	wait $! || fail "the call"
+	echo "    the withdrawal waited $waited ms for the call"
+	[ "$waited" -ge 300 ] || fail "the withdrawal did not wait for the call ($waited ms)"
+	assert_eq "the call withdrawn under" -110 "$(cat "$TMP/ret")"
+	assert_eq "withdrawn" -2 "$(pf_call "$VF0" $PF_OP_VIEW 1024 4 0)"
+}
+
+# The VF unbound from vfmig-pci while its program's call runs: the unbind
+# waits for the call, the program goes, nothing is left behind.
+t_pf_vf_unbound_mid_call() {
+	nic_setup
+	trap pf_provider_reset EXIT
+	load "$PF_PROG" --bdf "$VF1" >/dev/null
+	echo 2000 >/sys/module/vfmig_igb_pf/parameters/delay_ms
+	pf_call "$VF1" $PF_OP_VIEW 1024 4 0 >"$TMP/ret" &
+	pf_wait_in_call
+	echo "$VF1" >"$SYS/$VF1/driver/unbind" || fail "unbind"
+	wait $! || fail "the call"
+	assert_eq "the call ended as measured" -110 "$(cat "$TMP/ret")"
+	[ -e "$SYS/$VF1/driver" ] && fail "VF1 still bound"
+	[ -e "$(pindir "$VF1")/link" ] && $LOAD unload --bdf "$VF1" >/dev/null 2>&1
+	bind vfmig-pci "$VF1" >/dev/null
+}
+
+# A device that is no VF (edu): the kernel refuses the call, whatever the
+# program asks; vfmig_dev says it is no VF.  The edu VM.
+t_pf_not_a_vf() {
+	load "$PF_PROG" --bdf "$A" >/dev/null
+	assert_eq "not a VF" -19 "$(pf_call "$A" $PF_OP_VIEW 1024 4 0)"
+	assert_eq "not a VF, any op" -19 "$(pf_call "$A" 7 0 0 0)"
+	assert_eq "vf_index" 4294967295 "$(pf_field "$A" vf_index)"
+	assert_eq "pf_bdf" "" "$(pf_field "$A" pf_bdf)"
+}
+
+# The NIC VM's (vmtest.sh --igb); t_pf_not_a_vf is the edu VM's.
+PF_CHANNEL_TESTS=(t_pf_igb_view t_pf_destination_view_differs t_pf_hostile_calls
+		  t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call)
+PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)

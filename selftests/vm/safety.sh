@@ -726,7 +726,9 @@ NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_v
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep t_lockdown_refuses_attach)
+	   t_nic_cfg_write_sweep t_pf_igb_view t_pf_destination_view_differs
+	   t_pf_hostile_calls t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
+	   t_lockdown_refuses_attach)
 STRESS_TESTS=(t_stress_attach_access_migrate)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
@@ -737,7 +739,9 @@ STRESS_TESTS=(t_stress_attach_access_migrate)
 # locking lockdep checked there once, run on the first tier and in the edu
 # suite here).
 NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
-		 t_nic_cfg_write_sweep t_lockdown_refuses_attach)
+		 t_nic_cfg_write_sweep t_pf_igb_view t_pf_hostile_calls
+		 t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
+		 t_lockdown_refuses_attach)
 # Left out of its suite: QEMU's own behaviour (its IOMMUFD test stays), what
 # runs in user space only or in the driver core, and refusals that are a
 # comparison (each test here costs 3-5 times what it does on the first);

@@ -977,7 +977,8 @@ TESTS=(
 # shellcheck source=selftests/vm/pf_channel.sh
 . selftests/vm/pf_channel.sh
 TESTS+=("${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}" "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}"
-	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" t_dmesg_clean)
+	"${VENDOR_KIT_TESTS[@]}" "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}"
+	"${PF_CHANNEL_EDU_TESTS[@]}" t_dmesg_clean)
 # NIC_TESTS and STRESS_TESTS run only when named: check.sh gives them
 # their own VM.  So do INSTALL_TESTS, after selftests/install_test.sh, and
 # LIBVIRT_TESTS (a third edu device).
