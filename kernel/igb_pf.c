@@ -149,6 +149,18 @@ static int igb_pf_mac(struct igb_pf *ip, unsigned int vf, u32 i,
 	return 0;
 }
 
+/**
+ * igb_pf_view() - %VFMIG_IGB_PF_VIEW: what igb programmed for VF @vf
+ * @pdev: the PF
+ * @vf: the VF's index, from vfmig (the calling program's own VF)
+ * @arg: a u32 of flags, 0
+ * @res: a zeroed &struct vfmig_igb_pf_view
+ *
+ * Context: process context, may sleep (the test delay only).
+ * Return: the size of the view; -EINVAL for flags or a @vf out of range;
+ * -ENODEV when the PF left igb; -EIO when it cannot be read (asleep, not
+ * decoding, off the bus); -EAGAIN when igb kept rewriting an address.
+ */
 static int igb_pf_view(struct pci_dev *pdev, unsigned int vf, const void *arg,
 		       void *res)
 {
@@ -190,6 +202,17 @@ static int igb_pf_view(struct pci_dev *pdev, unsigned int vf, const void *arg,
 	return sizeof(*v);
 }
 
+/**
+ * igb_pf_rar() - %VFMIG_IGB_PF_RAR: one receive-address entry, if VF @vf's
+ * @pdev: the PF
+ * @vf: the VF's index, from vfmig
+ * @arg: a u32: the entry, 0 to %VFMIG_IGB_PF_MAX_MACS - 1
+ * @res: a zeroed &struct vfmig_igb_pf_mac
+ *
+ * Context: process context, may sleep (the test delay only).
+ * Return: the size of the entry; -ENOENT when it is not valid for the
+ * VF's pool; otherwise as igb_pf_view().
+ */
 static int igb_pf_rar(struct pci_dev *pdev, unsigned int vf, const void *arg,
 		      void *res)
 {
