@@ -1352,6 +1352,17 @@ static long in_other(__u64 i, void *data)
 	return 1;
 }
 
+/* The address in the entry igb gives VF n's own MAC (23 - n), or 0. */
+static __u64 own_mac(const struct vfmig_igb_pf_view *v)
+{
+	__u32 i;
+
+	for (i = 0; i < VFMIG_IGB_PF_MAX_MACS && i < v->nr_macs; i++)
+		if (v->macs[i].index == VFMIG_IGB_PF_MAX_MACS - 1 - v->vf)
+			return view_mac(&v->macs[i]);
+	return 0;
+}
+
 #define MAC_BYTES(m)	(m) & 0xff, ((m) >> 8) & 0xff, ((m) >> 16) & 0xff, \
 			((m) >> 24) & 0xff, ((m) >> 32) & 0xff, ((m) >> 40) & 0xff
 
@@ -1361,6 +1372,7 @@ static int compare_pf_views(struct vfmig_dev *dev,
 			    const struct vfmig_igb_pf_view *b)
 {
 	struct in_ctx c = { .a = a, .b = b };
+	__u64 own_a, own_b;
 
 	/* An administrator's port VLAN changes the VLAN filters too. */
 	if (a->vmvir != b->vmvir) {
@@ -1368,11 +1380,20 @@ static int compare_pf_views(struct vfmig_dev *dev,
 			  a->vmvir, b->vmvir);
 		return -EPROTO;
 	}
-	/* As sets both ways: a PF may hold one address in two entries. */
-	bpf_loop(VFMIG_IGB_PF_MAX_MACS, in_other, &c, 0);
-	if (c.missed) {
-		VFMIG_LOG(dev, "PF views differ: the source's MAC filter %02x:%02x:%02x:%02x:%02x:%02x is not here",
-			  MAC_BYTES(c.missing));
+	/*
+	 * The VF's own MAC, in the entry igb keeps for it (the last but n
+	 * for VF n), must be the source's.  Every other filter here must be
+	 * one the source had (compared as sets: igb may hold an address in
+	 * two entries).  Not the other way: igb refuses igbvf's filter
+	 * clear, so the source PF may still hold filters its guest dropped;
+	 * every filter the guest holds the replay asked for, and the
+	 * destination PF's answer was compared.
+	 */
+	own_a = own_mac(a);
+	own_b = own_mac(b);
+	if (own_a != own_b) {
+		VFMIG_LOG(dev, "PF views differ: the VF's own MAC %02x:%02x:%02x:%02x:%02x:%02x on the source, %02x:%02x:%02x:%02x:%02x:%02x here",
+			  MAC_BYTES(own_a), MAC_BYTES(own_b));
 		return -EPROTO;
 	}
 	c.a = b;

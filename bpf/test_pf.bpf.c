@@ -27,6 +27,7 @@ struct pf_res {
 	__s32 ret;
 	__u32 calls;
 	__u32 vf_index;
+	__u64 ns;		/* the call took, as the program saw it */
 	char pf_bdf[VFMIG_BDF_LEN];
 	__u32 head[8];		/* the buffer's first bytes after the call */
 	struct vfmig_igb_pf_view view;
@@ -67,6 +68,7 @@ SEC("struct_ops.s/region_write")
 int BPF_PROG(tp_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 {
 	__u32 key = 0, size;
+	__u64 t0;
 	struct pf_cfg *c = bpf_map_lookup_elem(&pf_cfg, &key);
 	struct pf_res *r = bpf_map_lookup_elem(&pf_res, &key);
 	struct pf_buf *b = bpf_map_lookup_elem(&pf_buf, &key);
@@ -78,7 +80,9 @@ int BPF_PROG(tp_write, struct vfmig_dev *dev, struct vfmig_access *acc)
 		size = PF_BUF;
 	__builtin_memset(b->b, 0, 8);
 	__builtin_memcpy(b->b, &c->arg, sizeof(c->arg));
+	t0 = bpf_ktime_get_ns();
 	r->ret = bpf_vfmig_pf_call(dev, c->op, b->b, size, c->arg_size);
+	r->ns = bpf_ktime_get_ns() - t0;
 	r->calls++;
 	r->vf_index = dev->vf_index;
 	__builtin_memcpy(r->pf_bdf, dev->pf_bdf, sizeof(r->pf_bdf));

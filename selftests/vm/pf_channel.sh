@@ -94,6 +94,7 @@ t_pf_igb_view() {
 		load "$PF_PROG" --bdf "$vf" >/dev/null
 		ret=$(pf_call "$vf" $PF_OP_VIEW 1024 4 0)
 		assert_eq "VF$i: view returned" $PF_VIEW_SIZE "$ret"
+		echo "    VF$i: the view took $(($(pf_field "$vf" ns) / 1000)) us"
 		assert_eq "VF$i: vf_index" "$i" "$(pf_field "$vf" vf_index)"
 		assert_eq "VF$i: pf_bdf" "$PF" "$(pf_field "$vf" pf_bdf)"
 		assert_eq "VF$i: the view's VF" "$i" "$(pf_field "$vf" view.vf)"
