@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# vfmig: one entry point.  `make check` and `make demo` set the machine up
-# themselves (`make setup`: the test VM's kernel and packages); on a host,
-# `make && make install` needs the build dependencies and the running
-# kernel's headers only.
+# vfmig: one entry point.  `make` builds the product (the module, the
+# shipped programs, the tools), which `make install` installs; on a host it
+# needs the build dependencies and the running kernel's headers only.
+# `make all` adds the tests' build (selftests/Makefile); `make check` and
+# `make demo` set the machine up themselves (`make setup`: the test VM's
+# kernel and packages).
 
 VERSION   := $(shell sed -n 's/^\#define VFMIG_VERSION[^"]*"\(.*\)"/\1/p' include/vfmig.h)
 CACHE     ?= $(CURDIR)/.cache
@@ -18,38 +20,37 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CFLAGS    ?= -O2 -g -Wall -Wextra
 
-# The second kernel tier (IOMMUFD, lockdep, KASAN), and the bench kernel
-# (the same without the debug checks): selftests/testkernel.
-TESTKERNEL := $(shell cat $(CACHE)/testkernel-dir 2>/dev/null)
-TK_REL    := $(shell cat $(TESTKERNEL)/build/include/config/kernel.release 2>/dev/null)
-TK_KMOD   := $(BUILD)/kmod/$(TK_REL)
-BENCHKERNEL := $(shell cat $(CACHE)/benchkernel-dir 2>/dev/null)
-BK_REL    := $(shell cat $(BENCHKERNEL)/build/include/config/kernel.release 2>/dev/null)
-BK_KMOD   := $(BUILD)/kmod/$(BK_REL)
+BPF_CC     = $(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
+	     $(BPF_CFLAGS) -Wall -Werror
 
-BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(BPF_SRCS:.c=.o) bpf/edu_stop_copy.bpf.o bpf/edu_v2.bpf.o \
-	     bpf/edu_refuse.bpf.o bpf/edu_compat.bpf.o bpf/test_new_abi.bpf.o
-# The vendor programs a host gets; the test programs stay here.
+# The product: the modules kernel/Kbuild names (obj-m), the vendor programs
+# a host gets, and the tools.  The tests build in selftests/Makefile.
+MODULES   := $(addprefix kernel/,$(patsubst %.o,%.ko,$(filter %.o, \
+	     $(shell sed -n 's/^obj-m[[:space:]]*[:+]*=//p' kernel/Kbuild))))
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
 	     include/vfmig_stream.h include/vfmig_stream.c include/vfmig_igb_pf.h
 
 .DELETE_ON_ERROR:
-.PHONY: all setup testkernel benchkernel guestkernel check vmtest demo bench install install-tools install-kit \
-	install-module install-dkms install-config install-programs clean user unit-test \
-	need-setup programs tools linux-guest
+.PHONY: product all setup testkernel benchkernel guestkernel check vmtest demo bench \
+	install install-tools install-kit install-module install-dkms install-config \
+	install-programs clean user unit-test need-setup programs tools linux-guest selftests \
+	contract
 
-all: kernel/vfmig.ko $(BPF_OBJS) user selftests/vfio-ops selftests/replace-test \
-	selftests/attach-test \
-	$(BUILD)/edu_payload.elf $(BUILD)/igbvf_payload.elf $(if $(TK_REL),$(TK_KMOD)/kernel/vfmig.ko) \
-	$(if $(BK_REL),$(BK_KMOD)/kernel/vfmig.ko)
+product: programs tools
 
-# What a host gets (debian/rules builds these): the module, the shipped
+# What a host gets (debian/rules builds these): the modules, the shipped
 # programs and the tools.
-programs: kernel/vfmig.ko $(SHIPPED)
+programs: $(MODULES) $(SHIPPED)
 tools: user
+
+# Everything the VM tests need: the product, the modules for the kernel
+# tiers built so far, and the tests' build.
+all: product selftests
+
+selftests: product
+	$(MAKE) -C selftests
 
 setup:
 	@selftests/setup.sh $(CACHE)
@@ -60,7 +61,7 @@ need-setup:
 		       "(apt install linux-headers-$(KVER)), or run 'make setup' (as root) for" \
 		       "the test VM" >&2; exit 1; }
 
-kernel/vfmig.ko: $(KMOD_SRCS) | need-setup
+$(MODULES) &: $(KMOD_SRCS) | need-setup
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 
 # Kernels of ours build into KCACHE: /var/cache/vfmig where the machine
@@ -85,27 +86,28 @@ testkernel:
 benchkernel:
 	$(call kernel_build,bench)
 
-# The same module for a kernel of ours.  Kbuild writes objects beside the
-# sources, so it builds in a tree of links: kernel/ and the include/ its
-# sources reach as ../include.
-# The kernel's .done is a prerequisite: a rebuilt kernel keeps its release
-# name, and a module built against the old one's BTF would not load.
-define kmod_for_kernel	# $(1): module's directory, $(2): the kernel's cache directory
-	@mkdir -p $(1)/kernel
-	ln -sfn $(CURDIR)/include $(1)/include
-	ln -sf $(addprefix $(CURDIR)/,$(filter kernel/%,$(KMOD_SRCS))) $(1)/kernel/
-	$(MAKE) -C $(2)/build M=$(CURDIR)/$(1)/kernel modules
+# The modules again for each kernel of ours built so far (a kind with no
+# kernel yet adds no rule).  Kbuild writes objects beside the sources, so
+# they build in a tree of links: kernel/ and the include/ its sources
+# reach as ../include.  The kernel's .done is a prerequisite: a rebuilt
+# kernel keeps its release name, and a module built against the old one's
+# BTF would not load.
+define kernel_tier	# $(1): test or bench (selftests/testkernel/build.sh)
+$(1)_DIR  := $$(shell cat $$(CACHE)/$(1)kernel-dir 2>/dev/null)
+$(1)_REL  := $$(if $$($(1)_DIR),$$(shell cat $$($(1)_DIR)/build/include/config/kernel.release 2>/dev/null))
+ifneq ($$($(1)_REL),)
+$(1)_KMOD := $$(BUILD)/kmod/$$($(1)_REL)
+$(1)_MODULES := $$(patsubst kernel/%,$$($(1)_KMOD)/kernel/%,$$(MODULES))
+TIER_MODULES += $$($(1)_MODULES)
+$$($(1)_MODULES) &: $$(KMOD_SRCS) $$($(1)_DIR)/.done
+	@mkdir -p $$($(1)_KMOD)/kernel
+	ln -sfn $$(CURDIR)/include $$($(1)_KMOD)/include
+	ln -sf $$(addprefix $$(CURDIR)/,$$(filter kernel/%,$$(KMOD_SRCS))) $$($(1)_KMOD)/kernel/
+	$$(MAKE) -C $$($(1)_DIR)/build M=$$(CURDIR)/$$($(1)_KMOD)/kernel modules
+endif
 endef
-# Each only once its kernel exists: with no release both would name
-# build/kmod//kernel/vfmig.ko, and make would warn of the second recipe.
-ifneq ($(TK_REL),)
-$(TK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(TESTKERNEL)/.done
-	$(call kmod_for_kernel,$(TK_KMOD),$(TESTKERNEL))
-endif
-ifneq ($(BK_REL),)
-$(BK_KMOD)/kernel/vfmig.ko: $(KMOD_SRCS) $(BENCHKERNEL)/.done
-	$(call kmod_for_kernel,$(BK_KMOD),$(BENCHKERNEL))
-endif
+$(foreach kind,test bench,$(eval $(call kernel_tier,$(kind))))
+all: $(TIER_MODULES)
 
 # One header with the kernel's and the module's types, never committed.
 $(BUILD)/vmlinux.h: kernel/vfmig.ko
@@ -116,63 +118,14 @@ BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h include/vfmi
 	     $(wildcard bpf/*.h)
 
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		$(BPF_CFLAGS) -Wall -Werror -c $< -o $@
+	$(BPF_CC) -c $< -o $@
 
 # igbvf exchanges read-to-clear bits atomically with the guest's reads:
 # atomic exchange and fetch-or are BPF ISA v3 (Linux 5.12).
 bpf/igbvf.bpf.o: BPF_CFLAGS = -mcpu=v3
 
-# edu without PRE_COPY, so tests see QEMU do a plain stop-and-copy.
-bpf/edu_stop_copy.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_FLAGS=VFMIG_F_P2P -Wall -Werror -c $< -o $@
-
-# edu refusing the arcs a test names (bpf/test_refuse.h): the refusal tests.
-bpf/edu_refuse.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_REFUSE -Wall -Werror -c $< -o $@
-
-# edu with compat() answering what a test says (bpf/test_compat.h).
-bpf/edu_compat.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_COMPAT -Wall -Werror -c $< -o $@
-
-# A program needing a vfmig ABI newer than this module's.
-bpf/test_new_abi.bpf.o: bpf/test_region.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DVFMIG_PROGRAM_ABI=99 -Wall -Werror -c $< -o $@
-
-# edu's state format 2, which also reads format 1: the upgrade tests.
-bpf/edu_v2.bpf.o: bpf/edu.bpf.c $(BPF_DEPS)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(BUILD) -Iinclude \
-		-DEDU_FORMAT=2 -Wall -Werror -c $< -o $@
-
 user:
 	$(MAKE) -C user
-
-selftests/vfio-ops: selftests/vfio_ops.c selftests/dma_ops.c selftests/dma_ops.h \
-		user/dirty_log.c user/dirty_log.h include/vfmig.h include/vfmig_dirty.h
-	$(CC) $(CFLAGS) -Iinclude -Iuser -o $@ $(filter %.c,$^) -lpthread
-
-selftests/replace-test: selftests/replace_test.c
-	$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
-
-selftests/bench-host: selftests/bench_host.c
-	$(CC) $(CFLAGS) -o $@ $<
-
-selftests/attach-test: selftests/attach_test.c
-	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lbpf -lelf -lz
-
-# The bare-metal guests of the QEMU migration tests (multiboot, 32-bit).
-$(BUILD)/%_payload.elf: selftests/payload/%_payload.c selftests/payload/payload.h \
-		selftests/payload/payload.ld
-	@mkdir -p $(BUILD)
-	$(CC) -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-builtin \
-		-fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Wno-main \
-		-c $< -o $(BUILD)/$*_payload.o
-	$(LD) -m elf_i386 -T selftests/payload/payload.ld -nostdlib \
-		--build-id=none --no-warn-rwx-segments $(BUILD)/$*_payload.o -o $@
 
 # The Linux guest of the NIC tests: a small kernel with igbvf built in,
 # cached like the tiers (a few minutes the first time), and its initramfs.
@@ -187,12 +140,24 @@ $(BUILD)/linux_guest.cpio.gz: selftests/guest/build.sh selftests/guest/init
 unit-test:
 	$(MAKE) -C user test
 
+# The program contract, rendered from the module's kernel-doc into
+# Documentation/contract.md and vfmig-programs(7); both are committed, and
+# `make check` fails when they differ from the kernel-doc.
+contract:
+	Documentation/gen_contract.pl
+
 # Host unit tests, then the VM suite; ends with "N passed, N failed".
 # check.sh builds the second tier (make testkernel) after the first runs.
+# `make check T="t_name ..." [TIER=2]` runs only those VM tests, each in
+# the VM it needs (selftests/run; `selftests/run --list` names them all).
 check:
 	$(MAKE) setup
 	$(MAKE) all
+ifdef T
+	selftests/run $(if $(filter 2,$(TIER)),--tier2) $(T)
+else
 	selftests/check.sh
+endif
 
 vmtest: all
 	selftests/vmtest.sh -- selftests/vm/tests.sh
@@ -212,7 +177,8 @@ demo:
 bench:
 	$(MAKE) setup
 	$(MAKE) benchkernel
-	$(MAKE) all selftests/bench-host
+	$(MAKE) all
+	$(MAKE) -C selftests bench-host
 	selftests/bench-host
 	selftests/vmtest.sh --mem 1024M -- selftests/vm/bench.sh
 	selftests/vmtest.sh --mem 1024M --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
@@ -274,8 +240,8 @@ install-kit: $(if $(wildcard $(BUILD)/vmlinux.h),,$(BUILD)/vmlinux.h)
 
 # The module for KVER (the running kernel on a host), then depmod, so
 # `modprobe vfmig` finds it.
-install-module: kernel/vfmig.ko
-	install -D -m 0644 kernel/vfmig.ko $(DESTDIR)/lib/modules/$(KVER)/updates/vfmig.ko
+install-module: $(MODULES)
+	install -D -m 0644 -t $(DESTDIR)/lib/modules/$(KVER)/updates $(MODULES)
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 
 # The module's source as DKMS takes it (/usr/src/vfmig-VERSION): DKMS
@@ -294,5 +260,5 @@ $(BUILD)/dkms.conf: kernel/dkms.conf.in include/vfmig.h
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
 	$(MAKE) -C user clean
-	rm -rf $(BUILD) bpf/*.bpf.o selftests/vfio-ops selftests/replace-test \
-		selftests/attach-test selftests/bench-host
+	$(MAKE) -C selftests clean
+	rm -rf $(BUILD) bpf/*.bpf.o

@@ -39,7 +39,7 @@
  * vendor adds a device region without a kernel driver.
  *
  * State format: version 1, or 2 when built with EDU_FORMAT=2
- * (bpf/edu_v2.bpf.o), which puts the DMA command first and still reads
+ * (selftests/progs/edu_v2.bpf.o), which puts the DMA command first and still reads
  * version 1 streams: a fleet upgrading its program keeps migrating.
  */
 #include "vfmig.bpf.h"
@@ -86,7 +86,7 @@ struct edu_shadow {
 #define EDU_FORMAT		1
 #endif
 
-/* Tests build a variant that refuses chosen arcs (bpf/edu_refuse.bpf.o). */
+/* Tests build a variant that refuses chosen arcs (selftests/progs/edu_refuse.bpf.o). */
 #ifdef EDU_REFUSE
 #include "test_refuse.h"
 #else
@@ -94,7 +94,7 @@ struct edu_shadow {
 #define edu_refuse_data()		0
 #endif
 
-/* Tests build a variant with compat() (bpf/edu_compat.bpf.o). */
+/* Tests build a variant with compat() (selftests/progs/edu_compat.bpf.o). */
 #ifdef EDU_COMPAT
 #include "test_compat.h"
 #else
@@ -478,7 +478,7 @@ __u64 BPF_PROG(edu_state_size, struct vfmig_dev *dev)
 				 sizeof(struct edu_state_v2);
 }
 
-/* bpf/edu_stop_copy.bpf.o is this program built without PRE_COPY. */
+/* selftests/progs/edu_stop_copy.bpf.o is this program built without PRE_COPY. */
 #ifndef EDU_FLAGS
 #define EDU_FLAGS (VFMIG_F_P2P | VFMIG_F_PRE_COPY)
 #endif

@@ -36,7 +36,7 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "../include/vfmig_dirty.h"
 
 static unsigned int vfmig_max_dirty_mb = 64;
@@ -252,10 +252,10 @@ int vfmig_dirty_mark(struct vfmig_device *mdev, u64 iova, u64 len)
 	if (!len || check_add_overflow(iova, len - 1, &last))
 		return -EINVAL;
 	idx = srcu_read_lock(&vfmig_dirty_srcu);
-	log = srcu_dereference(mdev->dirty_log, &vfmig_dirty_srcu);
+	log = srcu_dereference(mdev->dirty.log, &vfmig_dirty_srcu);
 	if (log)
 		atomic64_add(vfmig_dirty_set(log, iova, last),
-			     &mdev->dirty_marked);
+			     &mdev->dirty.marked);
 	srcu_read_unlock(&vfmig_dirty_srcu, idx);
 	return 0;
 }
@@ -476,7 +476,7 @@ static int vfmig_dirty_begin(struct vfmig_device *mdev,
 	int idx, ret = 0;
 	u32 i, gen;
 
-	lockdep_assert_held(&mdev->dirty_lock);
+	lockdep_assert_held(&mdev->dirty.lock);
 	idx = srcu_read_lock(&mdev->srcu);
 	b = vfmig_dirty_binding(mdev, &gen);
 	if (!log->lost && (!b || READ_ONCE(b->error) || log->generation != gen)) {
@@ -581,9 +581,9 @@ static void vfmig_dirty_stop_locked(struct vfmig_device *mdev)
 	int idx;
 	u32 gen;
 
-	lockdep_assert_held(&mdev->dirty_lock);
-	log = rcu_replace_pointer(mdev->dirty_log, NULL,
-				  lockdep_is_held(&mdev->dirty_lock));
+	lockdep_assert_held(&mdev->dirty.lock);
+	log = rcu_replace_pointer(mdev->dirty.log, NULL,
+				  lockdep_is_held(&mdev->dirty.lock));
 	if (!log)
 		return;
 	idx = srcu_read_lock(&mdev->srcu);
@@ -609,8 +609,8 @@ static int vfmig_dirty_start(struct vfmig_device *mdev,
 	int idx, ret = 0;
 	u32 i;
 
-	lockdep_assert_held(&mdev->dirty_lock);
-	if (rcu_access_pointer(mdev->dirty_log))
+	lockdep_assert_held(&mdev->dirty.lock);
+	if (rcu_access_pointer(mdev->dirty.log))
 		return -EBUSY;
 
 	log = vfmig_dirty_alloc(mdev, ranges, nr,
@@ -639,7 +639,7 @@ static int vfmig_dirty_start(struct vfmig_device *mdev,
 		goto out;
 	}
 	*page_size = log->page_size;
-	rcu_assign_pointer(mdev->dirty_log, log);
+	rcu_assign_pointer(mdev->dirty.log, log);
 	log = NULL;
 out:
 	srcu_read_unlock(&mdev->srcu, idx);
@@ -660,9 +660,9 @@ static ssize_t vfmig_dirty_control(struct vfmig_device *mdev,
 	if (count < sizeof(ctl) || copy_from_user(&ctl, buf, sizeof(ctl)))
 		return count < sizeof(ctl) ? -EINVAL : -EFAULT;
 	if (ctl.op == VFMIG_DIRTY_STOP) {
-		mutex_lock(&mdev->dirty_lock);
+		mutex_lock(&mdev->dirty.lock);
 		vfmig_dirty_stop_locked(mdev);
-		mutex_unlock(&mdev->dirty_lock);
+		mutex_unlock(&mdev->dirty.lock);
 		return count;
 	}
 	if (ctl.op != VFMIG_DIRTY_START)
@@ -676,9 +676,9 @@ static ssize_t vfmig_dirty_control(struct vfmig_device *mdev,
 	if (IS_ERR(ranges))
 		return PTR_ERR(ranges);
 
-	mutex_lock(&mdev->dirty_lock);
+	mutex_lock(&mdev->dirty.lock);
 	ret = vfmig_dirty_start(mdev, ranges, ctl.num_ranges, &ctl.page_size);
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	kfree(ranges);
 	return ret ?: count;
 }
@@ -687,21 +687,21 @@ static ssize_t vfmig_dirty_status(struct vfmig_device *mdev, char __user *buf,
 				  size_t count)
 {
 	struct vfmig_dirty_status st = {
-		.marked = atomic64_read(&mdev->dirty_marked),
+		.marked = atomic64_read(&mdev->dirty.marked),
 	};
 	struct vfmig_dirty_log *log;
 
 	if (count != sizeof(st))
 		return -EINVAL;
-	mutex_lock(&mdev->dirty_lock);
-	log = rcu_dereference_protected(mdev->dirty_log,
-					lockdep_is_held(&mdev->dirty_lock));
+	mutex_lock(&mdev->dirty.lock);
+	log = rcu_dereference_protected(mdev->dirty.log,
+					lockdep_is_held(&mdev->dirty.lock));
 	if (log) {
 		st.page_size = log->page_size;
 		st.num_ranges = log->nr;
 		st.flags = VFMIG_DIRTY_RUNNING | (log->lost ? VFMIG_DIRTY_LOST : 0);
 	}
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	return copy_to_user(buf, &st, sizeof(st)) ? -EFAULT : count;
 }
 
@@ -735,7 +735,7 @@ static void vfmig_dirty_put_back(struct vfmig_device *mdev,
 	for_each_set_bitrange(b, e, bs->sink.words, VFMIG_DIRTY_CHUNK * BITS_PER_BYTE)
 		atomic64_add(vfmig_dirty_set(log, (bs->sink.first + b) << log->shift,
 					     ((bs->sink.first + e) << log->shift) - 1),
-			     &mdev->dirty_marked);
+			     &mdev->dirty.marked);
 }
 
 /* Pages of a region read or write: bit i of byte @pos is page 8 * @pos + i. */
@@ -752,9 +752,9 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 	bs.sink.words = kvzalloc(VFMIG_DIRTY_CHUNK, GFP_KERNEL_ACCOUNT);
 	if (!bs.sink.words)
 		return -ENOMEM;
-	mutex_lock(&mdev->dirty_lock);
-	log = rcu_dereference_protected(mdev->dirty_log,
-					lockdep_is_held(&mdev->dirty_lock));
+	mutex_lock(&mdev->dirty.lock);
+	log = rcu_dereference_protected(mdev->dirty.log,
+					lockdep_is_held(&mdev->dirty.lock));
 	if (!log) {
 		ret = -EINVAL;
 		goto out;
@@ -831,7 +831,7 @@ static ssize_t vfmig_dirty_bitmap_rw(struct vfmig_device *mdev,
 	if (!iswrite)
 		vfmig_dirty_end(log);
 out:
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	kvfree(bs.sink.words);
 	return ret == -EINTR ? ret : done ?: ret;
 }
@@ -895,9 +895,9 @@ static int vfmig_log_start(struct vfio_device *vdev,
 		r[i].length = node->last - node->start + 1;
 		i++;
 	}
-	mutex_lock(&mdev->dirty_lock);
+	mutex_lock(&mdev->dirty.lock);
 	ret = vfmig_dirty_start(mdev, r, i, page_size);
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	kvfree(r);
 	return ret;
 }
@@ -906,9 +906,9 @@ static int vfmig_log_stop(struct vfio_device *vdev)
 {
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
-	mutex_lock(&mdev->dirty_lock);
+	mutex_lock(&mdev->dirty.lock);
 	vfmig_dirty_stop_locked(mdev);
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	return 0;
 }
 
@@ -942,15 +942,15 @@ static int vfmig_log_read_and_clear(struct vfio_device *vdev,
 
 	if (!length)
 		return 0;
-	mutex_lock(&mdev->dirty_lock);
-	log = rcu_dereference_protected(mdev->dirty_log,
-					lockdep_is_held(&mdev->dirty_lock));
+	mutex_lock(&mdev->dirty.lock);
+	log = rcu_dereference_protected(mdev->dirty.log,
+					lockdep_is_held(&mdev->dirty.lock));
 	ret = log ? vfmig_dirty_begin(mdev, log, is.sink.iova, is.sink.last) : -EINVAL;
 	if (!ret) {
 		vfmig_dirty_take(log, &is.sink);
 		vfmig_dirty_end(log);
 	}
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 	return ret;
 }
 
@@ -980,7 +980,7 @@ int vfmig_dirty_open(struct vfmig_device *mdev)
 	b = rcu_dereference_protected(mdev->binding,
 				      lockdep_is_held(&mdev->lock));
 	offer = b && !b->error && (b->ops->flags & VFMIG_F_DIRTY_LOG);
-	atomic64_set(&mdev->dirty_marked, 0);
+	atomic64_set(&mdev->dirty.marked, 0);
 #if IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
 	mdev->core.vdev.log_ops = offer ? &vfmig_log_ops : NULL;
 #endif
@@ -1001,7 +1001,7 @@ int vfmig_dirty_open(struct vfmig_device *mdev)
  */
 void vfmig_dirty_close(struct vfmig_device *mdev)
 {
-	mutex_lock(&mdev->dirty_lock);
+	mutex_lock(&mdev->dirty.lock);
 	vfmig_dirty_stop_locked(mdev);
-	mutex_unlock(&mdev->dirty_lock);
+	mutex_unlock(&mdev->dirty.lock);
 }

@@ -35,7 +35,7 @@
 #include <linux/pci.h>
 #include <linux/sched/signal.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "trace.h"
 
 /**

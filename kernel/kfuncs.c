@@ -38,7 +38,7 @@
 #include <linux/security.h>
 #include <linux/sort.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static bool vfmig_size_valid(u32 size)
 {
@@ -74,8 +74,8 @@ static bool vfmig_hits_msix(struct vfmig_device *mdev, u32 bar, u64 offset,
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(mdev->msix); i++) {
-		const struct vfmig_trap *t = &mdev->msix[i];
+	for (i = 0; i < ARRAY_SIZE(mdev->guard.msix); i++) {
+		const struct vfmig_trap *t = &mdev->guard.msix[i];
 
 		if (t->end && t->index == bar && offset < t->end &&
 		    t->start < offset + size)
@@ -183,11 +183,11 @@ static bool vfmig_config_writable(struct vfmig_device *mdev, u32 offset,
 	if (!READ_ONCE(mdev->barmap_ready) || !map)
 		return false;
 	for (i = offset; i < offset + size; i++) {
-		if (test_bit(i, mdev->cfg_protected))
+		if (test_bit(i, mdev->guard.cfg_protected))
 			return false;
 		if (map[i] == VFMIG_CFG_UNCLAIMED)
 			continue;
-		if (!test_bit(i, mdev->cfg_vendor) ||
+		if (!test_bit(i, mdev->guard.cfg_vendor) ||
 		    !vfmig_cfg_vendor_id(map[i], i))
 			return false;
 	}
@@ -275,12 +275,12 @@ static void vfmig_probe_msix(struct vfmig_device *mdev)
 	pci_read_config_dword(pdev, cap + PCI_MSIX_PBA, &pba);
 	entries = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
 
-	mdev->msix[0].index = table & PCI_MSIX_TABLE_BIR;
-	mdev->msix[0].start = table & PCI_MSIX_TABLE_OFFSET;
-	mdev->msix[0].end = mdev->msix[0].start + entries * PCI_MSIX_ENTRY_SIZE;
-	mdev->msix[1].index = pba & PCI_MSIX_PBA_BIR;
-	mdev->msix[1].start = pba & PCI_MSIX_PBA_OFFSET;
-	mdev->msix[1].end = mdev->msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
+	mdev->guard.msix[0].index = table & PCI_MSIX_TABLE_BIR;
+	mdev->guard.msix[0].start = table & PCI_MSIX_TABLE_OFFSET;
+	mdev->guard.msix[0].end = mdev->guard.msix[0].start + entries * PCI_MSIX_ENTRY_SIZE;
+	mdev->guard.msix[1].index = pba & PCI_MSIX_PBA_BIR;
+	mdev->guard.msix[1].start = pba & PCI_MSIX_PBA_OFFSET;
+	mdev->guard.msix[1].end = mdev->guard.msix[1].start + DIV_ROUND_UP(entries, 64) * 8;
 }
 
 /* A capability header found at probe. */
@@ -463,10 +463,10 @@ static void vfmig_vendor_body(struct vfmig_device *mdev,
 		start = c->pos + PCI_DVSEC_HEADER2 + 2;
 		end = c->pos + PCI_DVSEC_HEADER1_LEN(hdr);
 	}
-	bitmap_set(mdev->cfg_protected, c->pos, min(start, next) - c->pos);
+	bitmap_set(mdev->guard.cfg_protected, c->pos, min(start, next) - c->pos);
 	end = min(end, next);
 	if (start < end)
-		bitmap_set(mdev->cfg_vendor, start, end - start);
+		bitmap_set(mdev->guard.cfg_vendor, start, end - start);
 }
 
 /*
@@ -484,12 +484,12 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 	struct vfmig_cap_list *l;
 	unsigned int i, j;
 
-	bitmap_set(mdev->cfg_protected, 0, PCI_STD_HEADER_SIZEOF);
+	bitmap_set(mdev->guard.cfg_protected, 0, PCI_STD_HEADER_SIZEOF);
 	l = kzalloc(sizeof(*l), GFP_KERNEL);
 	if (!l || !vfmig_cap_walk(pdev, l)) {
 		if (l)
 			pci_warn(pdev, "vfmig: malformed capability list: programs may not write config space\n");
-		bitmap_set(mdev->cfg_protected, 0, pdev->cfg_size);
+		bitmap_set(mdev->guard.cfg_protected, 0, pdev->cfg_size);
 		kfree(l);
 		return;
 	}
@@ -510,7 +510,7 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 		if (!vfmig_cap_vendor(c)) {
 			end = min(c->pos + vfmig_cap_span(pdev, c, next),
 				  space_end);
-			bitmap_set(mdev->cfg_protected, c->pos, end - c->pos);
+			bitmap_set(mdev->guard.cfg_protected, c->pos, end - c->pos);
 			if (end > prot_end) {
 				prot_end = end;
 				owner = c;
@@ -518,7 +518,7 @@ static void vfmig_probe_config(struct vfmig_device *mdev)
 		} else if (c->pos < prot_end) {
 			pci_warn(pdev, "vfmig: vendor capability %#x@%#x lies in capability %#x@%#x: programs may not write it\n",
 				 c->id, c->pos, owner->id, owner->pos);
-			bitmap_set(mdev->cfg_protected, c->pos, next - c->pos);
+			bitmap_set(mdev->guard.cfg_protected, c->pos, next - c->pos);
 		} else {
 			vfmig_vendor_body(mdev, c, next);
 		}
@@ -620,7 +620,8 @@ __bpf_kfunc int bpf_vfmig_config_write(struct vfmig_dev *dev, u32 offset,
 /**
  * bpf_vfmig_trap_window() - ask to see accesses to a register range
  * @dev: the device the program serves
- * @index: VFIO region index: a BAR (0-5) or %VFMIG_CONFIG_REGION
+ * @index: VFIO region index: a BAR (0-5) or %VFMIG_CONFIG_REGION (7,
+ *         config space)
  * @offset: start of the range in the region
  * @size: length of the range in bytes
  *
@@ -630,7 +631,7 @@ __bpf_kfunc int bpf_vfmig_config_write(struct vfmig_dev *dev, u32 offset,
  *
  * Return: 0; -EPERM outside init(); -EINVAL for a range outside the
  * region; -EEXIST when it overlaps a window already declared; -ENOSPC past
- * %VFMIG_MAX_TRAPS windows.
+ * %VFMIG_MAX_TRAPS (16) windows.
  */
 __bpf_kfunc int bpf_vfmig_trap_window(struct vfmig_dev *dev, u32 index,
 				      u64 offset, u64 size)
@@ -804,11 +805,12 @@ __bpf_kfunc int bpf_vfmig_mark_dirty(struct vfmig_dev *dev, u64 iova, u64 len)
 /**
  * bpf_vfmig_usleep() - wait for the device, from a sleepable callback
  * @dev: the device the program serves
- * @usecs: 1 to %VFMIG_MAX_USLEEP microseconds
+ * @usecs: 1 to %VFMIG_MAX_USLEEP (10000) microseconds
  *
  * For a program that waits a fixed time; to wait for a register, use
  * bpf_vfmig_bar_poll().  Each invocation of a callback may wait its
- * program's &vfmig_ops.wait_budget_ms in all, however often it calls this,
+ * program's &vfmig_ops.wait_budget_ms in all (1 s unless declared, 10 s at
+ * most), shared with bpf_vfmig_bar_poll(), however often it calls this,
  * so a wait loop ends in bounded time; what other callbacks run meanwhile
  * neither shortens nor lengthens it.  A signal to the calling task ends
  * the wait early.  A region hook has no budget.
@@ -852,10 +854,15 @@ __bpf_kfunc int bpf_vfmig_usleep(struct vfmig_dev *dev, u32 usecs)
  *
  * Reads the register until (value & @poll->mask) == @poll->value, as
  * readl_poll_timeout() does, sleeping between reads from %VFMIG_POLL_MIN_US
- * doubling to %VFMIG_POLL_MAX_US: for reset completion, queue-disable and
- * mailbox handshakes, where a fixed sleep is either too long or too short.
- * Each read is one bpf_vfmig_bar_read(): vfio-pci's memory lock is taken
- * for the read alone, never across a sleep.  The wait ends at
+ * (10 us) doubling to %VFMIG_POLL_MAX_US (1 ms): for reset completion,
+ * queue-disable and mailbox handshakes, where a fixed sleep is either too
+ * long or too short.  A reset's completion or a queue's disable is a
+ * register to wait for, not a time to guess; every upstream variant
+ * driver polls its device the same way in C (hisi_acc with
+ * readl_relaxed_poll_timeout() on its QM mailbox, mlx5 and pds on command
+ * completion).  Each read is one bpf_vfmig_bar_read(), with its bounds,
+ * alignment and MSI-X checks: vfio-pci's memory lock is taken for the read
+ * alone, never across a sleep.  The wait ends at
  * @poll->timeout_us or when the calling callback's wait budget
  * (&vfmig_ops.wait_budget_ms, shared with bpf_vfmig_usleep()) is spent,
  * whichever comes first; on a signal; and once the program is being
@@ -970,14 +977,20 @@ __bpf_kfunc int bpf_vfmig_release_accesses(struct vfmig_dev *dev)
  * bpf_vfmig_log() - say something to the operator
  * @dev: the device the program serves
  * @msg: the message, up to its first NUL
- * @msg__sz: the bytes at @msg; %VFMIG_LOG_LEN - 1 at most are kept
+ * @msg__sz: the bytes at @msg; %VFMIG_LOG_LEN - 1 (127) at most are kept
  *
  * The message, after the program's name, goes into the device's last
- * %VFMIG_LOG_RING (sysfs vfmig/messages, `vfmig-load status`), and into
- * the kernel log under the device's name, at most %VFMIG_LOG_BURST a
- * device every %VFMIG_LOG_INTERVAL_MS (then the count of those kept out).
- * Bytes that are not printable ASCII show as '?'.  For a developer's
- * tracing, bpf_printk() costs less and goes to the trace pipe.
+ * %VFMIG_LOG_RING (16) messages (sysfs vfmig/messages, `vfmig-load
+ * status`), and into the kernel log under the device's name, at most
+ * %VFMIG_LOG_BURST (10) a device every %VFMIG_LOG_INTERVAL_MS (5 s), then
+ * the count of those kept out.  Bytes that are not printable ASCII show
+ * as '?'.  VFMIG_LOG(dev, fmt, args...) of include/vfmig.bpf.h formats
+ * like bpf_printk() and calls this.  Why it exists: an operator reads the
+ * kernel log and `vfmig-load status`, where upstream drivers' dev_err()
+ * and dev_warn() land too.  For a developer's tracing, bpf_printk() costs
+ * less and has no limit: read it with `cat
+ * /sys/kernel/tracing/trace_pipe` (or `bpftool prog tracelog`), and keep
+ * it out of the hot paths of a shipped program.
  *
  * Context: any callback, region hooks included; never sleeps.
  * Return: 0; -EINVAL for an empty @msg__sz.
@@ -1000,7 +1013,7 @@ __bpf_kfunc int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
  * mapping before it unpins the page, so a translation that still holds
  * once the folio is held proves the page was the device's meanwhile.  The
  * walk itself is not ordered against an unmap freeing page tables: the
- * remaining gap of this backend (README, "Safety").
+ * remaining gap of this backend (Documentation/design.md, "Safety").
  */
 static int vfmig_iommufd_read_page(struct iommu_domain *domain, u64 iova,
 				   void *dst, u32 len)
@@ -1074,7 +1087,7 @@ static int vfmig_dma_copy(struct vfmig_device *mdev, u64 iova, void *dst,
  * @dev: the device the program serves
  * @iova: first byte, as the device addresses it
  * @buf: where to copy
- * @buf__sz: bytes, 1 to %VFMIG_MAX_DMA_READ
+ * @buf__sz: bytes, 1 to %VFMIG_MAX_DMA_READ (64 KiB)
  *
  * For programs that must know what the device was told through memory: a
  * NIC's descriptor rings hold the buffer addresses it will write.  Reads
@@ -1084,7 +1097,8 @@ static int vfmig_dma_copy(struct vfmig_device *mdev, u64 iova, void *dst,
  * concurrent unmap either precedes or follows the read); on iommufd,
  * which offers a driver no access of the IOAS behind an HWPT, through the
  * device's domain, the page's folio held and the translation checked
- * again once it is.
+ * again once it is.  It never faults a page in (guest memory mapped for
+ * DMA is pinned and present), so a user cannot stall it.
  *
  * Context: sleepable callbacks only (the verifier refuses it elsewhere),
  * region hooks included when they are sleepable; the read is made from the

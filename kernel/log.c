@@ -17,7 +17,7 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 /**
  * vfmig_log_init() - an empty log, for a device being bound

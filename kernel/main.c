@@ -1,64 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfmig-pci: PCI driver registration, probe/remove and the device registry
- * that struct_ops attach uses to find a device by its BDF.
+ * vfmig-pci: PCI driver registration, probe/remove, module init and exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/pci.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);
 MODULE_PARM_DESC(enable_sriov, "Let a PF bound to vfmig-pci create VFs, as vfio-pci's parameter of the same name (default off)");
-
-/* Protects vfmig_devices and every binding's list membership. */
-DEFINE_MUTEX(vfmig_lock);
-static LIST_HEAD(vfmig_devices);
-
-/**
- * vfmig_find_device() - look up a bound device by its PCI address
- * @bdf: "DDDD:BB:DD.F"
- *
- * Context: vfmig_lock held.
- * Return: the device, or NULL when no device with that address is bound.
- */
-struct vfmig_device *vfmig_find_device(const char *bdf)
-{
-	struct vfmig_device *mdev;
-
-	lockdep_assert_held(&vfmig_lock);
-	list_for_each_entry(mdev, &vfmig_devices, node)
-		if (!strcmp(mdev->dev.bdf, bdf))
-			return mdev;
-	return NULL;
-}
-
-/**
- * vfmig_set_error() - say why the program or migration failed: in sysfs
- * (last_error) and in the kernel log
- * @mdev: the device
- * @fmt: printf format
- *
- * Context: any.
- */
-void vfmig_set_error(struct vfmig_device *mdev, const char *fmt, ...)
-{
-	char msg[sizeof(mdev->last_error)];
-	unsigned long flags;
-	va_list args;
-
-	va_start(args, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
-
-	spin_lock_irqsave(&mdev->err_lock, flags);
-	strscpy(mdev->last_error, msg, sizeof(mdev->last_error));
-	spin_unlock_irqrestore(&mdev->err_lock, flags);
-	dev_warn_ratelimited(&mdev->core.pdev->dev, "%s\n", msg);
-}
 
 static int vfmig_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -75,9 +28,7 @@ static int vfmig_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto out_put;
 
-	mutex_lock(&vfmig_lock);
-	list_add_tail(&mdev->node, &vfmig_devices);
-	mutex_unlock(&vfmig_lock);
+	vfmig_device_add(mdev);
 	return 0;
 
 out_put:
@@ -90,9 +41,7 @@ static void vfmig_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 	struct vfmig_device *mdev = to_vfmig(&core->vdev);
 
-	mutex_lock(&vfmig_lock);
-	list_del(&mdev->node);
-	mutex_unlock(&vfmig_lock);
+	vfmig_device_del(mdev);
 
 	/*
 	 * Unregistering waits for the user to close the device (a guest may

@@ -44,7 +44,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "trace.h"
 
 static const struct vfio_migration_ops vfmig_mig_ops;
@@ -80,28 +80,28 @@ static void vfmig_data_disable(struct vfmig_data **slot)
 
 static void vfmig_disable_fds(struct vfmig_device *mdev)
 {
-	lockdep_assert_held(&mdev->state_mutex);
-	vfmig_data_disable(&mdev->saving);
-	vfmig_data_disable(&mdev->resuming);
+	lockdep_assert_held(&mdev->mig.state_mutex);
+	vfmig_data_disable(&mdev->mig.saving);
+	vfmig_data_disable(&mdev->mig.resuming);
 }
 
 /* Every unlock of state_mutex goes here, to apply a deferred reset. */
 static void vfmig_state_mutex_unlock(struct vfmig_device *mdev)
 {
 again:
-	spin_lock(&mdev->reset_lock);
-	if (mdev->deferred_reset) {
-		mdev->deferred_reset = false;
-		spin_unlock(&mdev->reset_lock);
-		if (mdev->mig_state != VFIO_DEVICE_STATE_RUNNING)
-			trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+	spin_lock(&mdev->mig.reset_lock);
+	if (mdev->mig.deferred_reset) {
+		mdev->mig.deferred_reset = false;
+		spin_unlock(&mdev->mig.reset_lock);
+		if (mdev->mig.state != VFIO_DEVICE_STATE_RUNNING)
+			trace_vfmig_state(mdev->dev.bdf, mdev->mig.state,
 					  VFIO_DEVICE_STATE_RUNNING);
-		mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+		mdev->mig.state = VFIO_DEVICE_STATE_RUNNING;
 		vfmig_disable_fds(mdev);
 		goto again;
 	}
-	mutex_unlock(&mdev->state_mutex);
-	spin_unlock(&mdev->reset_lock);
+	mutex_unlock(&mdev->mig.state_mutex);
+	spin_unlock(&mdev->mig.reset_lock);
 }
 
 /**
@@ -115,22 +115,34 @@ again:
  */
 void vfmig_mig_reset(struct vfmig_device *mdev)
 {
-	spin_lock(&mdev->reset_lock);
-	mdev->deferred_reset = true;
-	spin_unlock(&mdev->reset_lock);
+	spin_lock(&mdev->mig.reset_lock);
+	mdev->mig.deferred_reset = true;
+	spin_unlock(&mdev->mig.reset_lock);
 	vfmig_hold_release(mdev, NULL, NULL, "reset");
 }
 
-/**
- * vfmig_mig_reset_apply() - apply a flagged reset now
- * @mdev: the device
- *
- * Context: process, no lock of the reset path or of a data fd held.
- */
-void vfmig_mig_reset_apply(struct vfmig_device *mdev)
+/* Apply a flagged reset now; no lock of the reset path or a data fd held. */
+static void vfmig_mig_reset_apply(struct vfmig_device *mdev)
 {
-	mutex_lock(&mdev->state_mutex);
+	mutex_lock(&mdev->mig.state_mutex);
 	vfmig_state_mutex_unlock(mdev);
+}
+
+/**
+ * vfmig_reset_work() - finish a reset: migration state, then the program
+ * @work: &vfmig_device.reset_work
+ *
+ * Queued by reset_done, which runs inside the reset with vfio-pci's memory
+ * lock and the config access lock held: closing the data fds there, or a
+ * program's BAR or config kfunc, would deadlock, so both happen just after.
+ */
+void vfmig_reset_work(struct work_struct *work)
+{
+	struct vfmig_device *mdev = container_of(work, struct vfmig_device,
+						 reset_work);
+
+	vfmig_mig_reset_apply(mdev);
+	vfmig_notify_reset(mdev);
 }
 
 static void vfmig_reset_done(struct pci_dev *pdev)
@@ -249,9 +261,9 @@ static long vfmig_precopy_info(struct vfmig_data *d, unsigned long arg)
 	if (READ_ONCE(d->disabled))	/* the device may be closed or gone */
 		return -ENODEV;
 
-	mutex_lock(&mdev->state_mutex);
-	if (mdev->mig_state != VFIO_DEVICE_STATE_PRE_COPY &&
-	    mdev->mig_state != VFIO_DEVICE_STATE_PRE_COPY_P2P) {
+	mutex_lock(&mdev->mig.state_mutex);
+	if (mdev->mig.state != VFIO_DEVICE_STATE_PRE_COPY &&
+	    mdev->mig.state != VFIO_DEVICE_STATE_PRE_COPY_P2P) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -417,7 +429,7 @@ static int vfmig_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 	return ret;
 }
 
-/* A new saving fd in @mdev->saving, its first unit saved; or none. */
+/* A new saving fd in @mdev->mig.saving, its first unit saved; or none. */
 static int vfmig_start_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 			    u32 phase, bool may_refuse)
 {
@@ -434,14 +446,14 @@ static int vfmig_start_save(struct vfmig_device *mdev, struct vfmig_binding *b,
 		fput(filp);		/* the one meant for the core */
 		return ret;
 	}
-	mdev->saving = d;
+	mdev->mig.saving = d;
 	return 0;
 }
 
 /* RESUMING -> STOP: nothing reaches the program before all is checked. */
 static int vfmig_validate(struct vfmig_device *mdev)
 {
-	struct vfmig_data *d = mdev->resuming;
+	struct vfmig_data *d = mdev->mig.resuming;
 	const char *reason = "no data";
 	int ret = -EINVAL;
 
@@ -464,7 +476,7 @@ static int vfmig_validate(struct vfmig_device *mdev)
  */
 static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
 {
-	struct vfmig_data *d = mdev->resuming;
+	struct vfmig_data *d = mdev->mig.resuming;
 	int ret;
 
 	mutex_lock(&d->lock);
@@ -479,7 +491,7 @@ static int vfmig_load(struct vfmig_device *mdev, struct vfmig_binding *b)
 		mutex_unlock(&d->lock);
 		return ret;
 	}
-	vfmig_data_disable(&mdev->resuming);
+	vfmig_data_disable(&mdev->mig.resuming);
 	return ret;
 }
 
@@ -559,7 +571,7 @@ static struct file *vfmig_refused(struct vfmig_device *mdev,
 static struct file *vfmig_step(struct vfmig_device *mdev,
 			       enum vfio_device_mig_state next, bool *fatal)
 {
-	enum vfio_device_mig_state cur = mdev->mig_state;
+	enum vfio_device_mig_state cur = mdev->mig.state;
 	struct vfmig_binding *b = srcu_dereference(mdev->binding, &mdev->srcu);
 	bool data_arc = next == VFIO_DEVICE_STATE_STOP_COPY ||
 			next == VFIO_DEVICE_STATE_PRE_COPY ||
@@ -604,11 +616,11 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 				       refusable);
 		if (ret)
 			goto failed;
-		return mdev->saving->filp;
+		return mdev->mig.saving->filp;
 	}
 	if (next == VFIO_DEVICE_STATE_STOP_COPY) {
 		/* From PRE_COPY(_P2P): the final unit follows on the same fd. */
-		ret = mdev->saving ? vfmig_save(mdev, b, mdev->saving,
+		ret = mdev->mig.saving ? vfmig_save(mdev, b, mdev->mig.saving,
 						VFMIG_SAVE_FINAL, false) :
 				     -EINVAL;
 		if (ret)
@@ -620,7 +632,7 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 	     cur == VFIO_DEVICE_STATE_PRE_COPY_P2P) &&
 	    next != VFIO_DEVICE_STATE_PRE_COPY &&
 	    next != VFIO_DEVICE_STATE_PRE_COPY_P2P) {
-		vfmig_data_disable(&mdev->saving);
+		vfmig_data_disable(&mdev->mig.saving);
 		return NULL;
 	}
 	if (vfmig_is_arc(cur, next, VFIO_DEVICE_STATE_STOP,
@@ -629,7 +641,7 @@ static struct file *vfmig_step(struct vfmig_device *mdev,
 
 		if (IS_ERR(d))
 			return ERR_CAST(d);
-		mdev->resuming = d;
+		mdev->mig.resuming = d;
 		return d->filp;
 	}
 	if (cur == VFIO_DEVICE_STATE_RESUMING) {
@@ -663,14 +675,14 @@ static struct file *vfmig_set_state(struct vfio_device *vdev,
 	bool fatal;
 	int idx, ret;
 
-	mutex_lock(&mdev->state_mutex);
+	mutex_lock(&mdev->mig.state_mutex);
 	idx = srcu_read_lock(&mdev->srcu);
-	while (new != mdev->mig_state) {
-		if (mdev->mig_state == VFIO_DEVICE_STATE_ERROR) {
+	while (new != mdev->mig.state) {
+		if (mdev->mig.state == VFIO_DEVICE_STATE_ERROR) {
 			res = ERR_PTR(-EIO);	/* only a reset leaves ERROR */
 			break;
 		}
-		ret = vfio_mig_get_next_state(vdev, mdev->mig_state, new, &next);
+		ret = vfio_mig_get_next_state(vdev, mdev->mig.state, new, &next);
 		if (ret) {
 			res = ERR_PTR(ret);
 			break;
@@ -678,15 +690,15 @@ static struct file *vfmig_set_state(struct vfio_device *vdev,
 		res = vfmig_step(mdev, next, &fatal);
 		if (IS_ERR(res)) {
 			if (fatal) {
-				trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+				trace_vfmig_state(mdev->dev.bdf, mdev->mig.state,
 						  VFIO_DEVICE_STATE_ERROR);
-				mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+				mdev->mig.state = VFIO_DEVICE_STATE_ERROR;
 				vfmig_disable_fds(mdev);
 			}
 			break;
 		}
-		trace_vfmig_state(mdev->dev.bdf, mdev->mig_state, next);
-		mdev->mig_state = next;
+		trace_vfmig_state(mdev->dev.bdf, mdev->mig.state, next);
+		mdev->mig.state = next;
 		if (WARN_ON(res && new != next)) {
 			fput(res);
 			res = ERR_PTR(-EINVAL);
@@ -703,8 +715,8 @@ static int vfmig_get_state(struct vfio_device *vdev,
 {
 	struct vfmig_device *mdev = to_vfmig(vdev);
 
-	mutex_lock(&mdev->state_mutex);
-	*state = mdev->mig_state;
+	mutex_lock(&mdev->mig.state_mutex);
+	*state = mdev->mig.state;
 	vfmig_state_mutex_unlock(mdev);
 	return 0;
 }
@@ -718,7 +730,7 @@ static int vfmig_get_data_size(struct vfio_device *vdev,
 	u64 estimate = 0;
 	int idx;
 
-	mutex_lock(&mdev->state_mutex);
+	mutex_lock(&mdev->mig.state_mutex);
 	idx = srcu_read_lock(&mdev->srcu);
 	b = srcu_dereference(mdev->binding, &mdev->srcu);
 	if (b && !READ_ONCE(b->error))
@@ -744,9 +756,9 @@ static const struct vfio_migration_ops vfmig_mig_ops = {
  */
 void vfmig_mig_init(struct vfmig_device *mdev)
 {
-	mutex_init(&mdev->state_mutex);
-	spin_lock_init(&mdev->reset_lock);
-	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mutex_init(&mdev->mig.state_mutex);
+	spin_lock_init(&mdev->mig.reset_lock);
+	mdev->mig.state = VFIO_DEVICE_STATE_RUNNING;
 }
 
 /**
@@ -773,8 +785,8 @@ void vfmig_mig_open(struct vfmig_device *mdev)
 			flags |= VFIO_MIGRATION_PRE_COPY;
 	}
 
-	mutex_lock(&mdev->state_mutex);
-	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mutex_lock(&mdev->mig.state_mutex);
+	mdev->mig.state = VFIO_DEVICE_STATE_RUNNING;
 	vdev->migration_flags = flags;
 	vdev->mig_ops = flags ? &vfmig_mig_ops : NULL;
 	vfmig_state_mutex_unlock(mdev);
@@ -787,9 +799,9 @@ void vfmig_mig_open(struct vfmig_device *mdev)
 void vfmig_mig_close(struct vfmig_device *mdev)
 {
 	vfmig_hold_release(mdev, NULL, NULL, "close");
-	mutex_lock(&mdev->state_mutex);
+	mutex_lock(&mdev->mig.state_mutex);
 	vfmig_disable_fds(mdev);
-	mdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mdev->mig.state = VFIO_DEVICE_STATE_RUNNING;
 	mdev->core.vdev.mig_ops = NULL;
 	mdev->core.vdev.migration_flags = 0;
 	vfmig_state_mutex_unlock(mdev);
@@ -803,17 +815,17 @@ void vfmig_mig_close(struct vfmig_device *mdev)
  */
 void vfmig_mig_detached(struct vfmig_device *mdev)
 {
-	mutex_lock(&mdev->state_mutex);
-	switch (mdev->mig_state) {
+	mutex_lock(&mdev->mig.state_mutex);
+	switch (mdev->mig.state) {
 	case VFIO_DEVICE_STATE_STOP_COPY:
 	case VFIO_DEVICE_STATE_RESUMING:
 	case VFIO_DEVICE_STATE_PRE_COPY:
 	case VFIO_DEVICE_STATE_PRE_COPY_P2P:
 		vfmig_set_error(mdev, "program detached during %s: state error",
-				vfmig_mig_state_name(mdev->mig_state));
-		trace_vfmig_state(mdev->dev.bdf, mdev->mig_state,
+				vfmig_mig_state_name(mdev->mig.state));
+		trace_vfmig_state(mdev->dev.bdf, mdev->mig.state,
 				  VFIO_DEVICE_STATE_ERROR);
-		mdev->mig_state = VFIO_DEVICE_STATE_ERROR;
+		mdev->mig.state = VFIO_DEVICE_STATE_ERROR;
 		vfmig_disable_fds(mdev);
 		break;
 	default:

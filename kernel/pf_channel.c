@@ -29,7 +29,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "vfmig_pf.h"
 
 static DEFINE_MUTEX(vfmig_pf_lock);	/* vfmig_pf_providers */

@@ -24,7 +24,7 @@
 #include <linux/ktime.h>
 #include <linux/pci.h>
 
-#include "vfmig.h"
+#include "internal.h"
 #include "trace.h"
 
 /**
@@ -494,18 +494,59 @@ void vfmig_notify_close(struct vfmig_device *mdev)
 }
 
 /**
- * vfmig_reset_work() - finish a reset: migration state, then the program
- * @work: &vfmig_device.reset_work
+ * vfmig_notify_reset() - the device was reset: tell the program
+ * @mdev: the device
  *
- * Queued by reset_done, which runs inside the reset with vfio-pci's memory
- * lock and the config access lock held: closing the data fds there, or a
- * program's BAR or config kfunc, would deadlock, so both happen just after.
+ * Context: process, after the migration state took the reset.
  */
-void vfmig_reset_work(struct work_struct *work)
+void vfmig_notify_reset(struct vfmig_device *mdev)
 {
-	struct vfmig_device *mdev = container_of(work, struct vfmig_device,
-						 reset_work);
-
-	vfmig_mig_reset_apply(mdev);
 	vfmig_notify(mdev, VFMIG_EVENT_RESET);
+}
+
+/**
+ * vfmig_hook_piece() - offer one aligned piece of an access to the program
+ * @mdev: the device
+ * @b: its binding, under @mdev->srcu
+ * @data: the piece's bytes, little-endian: those the user writes, or on
+ *        return those the program gives for a read
+ * @index: the region index the program is told
+ * @pos: the piece's offset in the region
+ * @size: 1, 2, 4 or 8, with @pos a multiple of it
+ * @iswrite: a write
+ *
+ * Runs in the user's process context (its read or write of the region),
+ * holding nothing but @mdev->srcu: a hook may be sleepable (one that reads
+ * guest memory with bpf_vfmig_dma_read() must be); a non-sleepable one
+ * runs under the trampoline's RCU, where the kfuncs never wait.  The
+ * caller copies the user's bytes, never waiting on a page fault under
+ * @mdev->srcu: a detach waits for it.
+ *
+ * Return: the bytes handled, 0 when the program passed the piece to
+ * vfio-pci, or -errno.
+ */
+ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
+			 __le64 *data, u32 index, u64 pos, size_t size,
+			 bool iswrite)
+{
+	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
+	int ret;
+
+	if (iswrite)
+		acc.value = le64_to_cpu(*data);
+
+	ret = vfmig_call_region(b, &acc, iswrite);
+	if (ret == VFMIG_PASS) {
+		this_cpu_inc(mdev->stats->passed);
+		return 0;
+	}
+	if (ret < 0) {
+		this_cpu_inc(mdev->stats->failed);
+		return ret;
+	}
+	this_cpu_inc(mdev->stats->hooked);
+
+	if (!iswrite)
+		*data = cpu_to_le64(acc.value);
+	return size;
 }

@@ -19,7 +19,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 unsigned int vfmig_max_state_mb = 256;
 module_param_named(max_state_mb, vfmig_max_state_mb, uint, 0644);
@@ -429,7 +429,7 @@ int vfmig_data_compat(struct vfmig_data *d, const char **reason)
 	const char *what;
 	int ret;
 
-	lockdep_assert_held(&mdev->state_mutex);
+	lockdep_assert_held(&mdev->mig.state_mutex);
 	/* The parser compared the ids; a stopped program fails the arc. */
 	if (!b || !b->ops->compat || READ_ONCE(b->error))
 		return 0;

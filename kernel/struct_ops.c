@@ -19,7 +19,7 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 /* Every binding, so unreg() finds one after its device has gone. */
 static LIST_HEAD(vfmig_bindings);

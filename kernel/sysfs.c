@@ -12,7 +12,7 @@
 #include <linux/pci.h>
 #include <linux/sysfs.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static struct vfmig_device *vfmig_from_dev(struct device *dev)
 {
@@ -80,7 +80,7 @@ static ssize_t migration_state_show(struct device *dev,
 	if (!READ_ONCE(mdev->core.vdev.mig_ops))
 		return sysfs_emit(buf, "unsupported\n");
 	return sysfs_emit(buf, "%s\n",
-			  vfmig_mig_state_name(READ_ONCE(mdev->mig_state)));
+			  vfmig_mig_state_name(READ_ONCE(mdev->mig.state)));
 }
 static DEVICE_ATTR_RO(migration_state);
 
@@ -91,9 +91,9 @@ static ssize_t last_error_show(struct device *dev,
 	unsigned long flags;
 	ssize_t ret;
 
-	spin_lock_irqsave(&mdev->err_lock, flags);
-	ret = sysfs_emit(buf, "%s\n", mdev->last_error);
-	spin_unlock_irqrestore(&mdev->err_lock, flags);
+	spin_lock_irqsave(&mdev->err.lock, flags);
+	ret = sysfs_emit(buf, "%s\n", mdev->err.msg);
+	spin_unlock_irqrestore(&mdev->err.lock, flags);
 	return ret;
 }
 static DEVICE_ATTR_RO(last_error);
@@ -156,7 +156,7 @@ static ssize_t dirty_marked_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&vfmig_from_dev(dev)->dirty_marked));
+			  atomic64_read(&vfmig_from_dev(dev)->dirty.marked));
 }
 static DEVICE_ATTR_RO(dirty_marked);
 

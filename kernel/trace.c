@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The tracepoints of kernel/trace.h, created once. */
-#include "vfmig.h"
+#include "internal.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"

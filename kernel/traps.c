@@ -23,7 +23,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 /**
  * vfmig_trap_find() - the trap window containing a position

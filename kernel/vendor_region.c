@@ -15,7 +15,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 /**
  * vfmig_vendor_region_add() - declare a region for a binding not published yet

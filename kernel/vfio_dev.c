@@ -10,7 +10,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vfmig.h"
+#include "internal.h"
 
 static int vfmig_init_dev(struct vfio_device *vdev)
 {
@@ -32,9 +32,9 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 		return ret;
 	}
 	mutex_init(&mdev->lock);
-	mutex_init(&mdev->dirty_lock);
+	mutex_init(&mdev->dirty.lock);
 	init_rwsem(&mdev->trap_lock);
-	spin_lock_init(&mdev->err_lock);
+	spin_lock_init(&mdev->err.lock);
 	vfmig_log_init(&mdev->log);
 	vfmig_hold_init(&mdev->hold);
 	vfmig_mig_init(mdev);
@@ -65,8 +65,8 @@ static void vfmig_release_dev(struct vfio_device *vdev)
 	cleanup_srcu_struct(&mdev->srcu);
 	free_percpu(mdev->stats);
 	mutex_destroy(&mdev->lock);
-	mutex_destroy(&mdev->dirty_lock);
-	mutex_destroy(&mdev->state_mutex);
+	mutex_destroy(&mdev->dirty.lock);
+	mutex_destroy(&mdev->mig.state_mutex);
 	vfio_pci_core_release_dev(vdev);
 }
 
@@ -129,53 +129,6 @@ static void vfmig_close_device(struct vfio_device *vdev)
 	synchronize_srcu(&mdev->srcu);
 
 	vfio_pci_core_close_device(vdev);
-}
-
-/**
- * vfmig_hook_piece() - offer one aligned piece of an access to the program
- * @mdev: the device
- * @b: its binding, under @mdev->srcu
- * @data: the piece's bytes, little-endian: those the user writes, or on
- *        return those the program gives for a read
- * @index: the region index the program is told
- * @pos: the piece's offset in the region
- * @size: 1, 2, 4 or 8, with @pos a multiple of it
- * @iswrite: a write
- *
- * Runs in the user's process context (its read or write of the region),
- * holding nothing but @mdev->srcu: a hook may be sleepable (one that reads
- * guest memory with bpf_vfmig_dma_read() must be); a non-sleepable one
- * runs under the trampoline's RCU, where the kfuncs never wait.  The
- * caller copies the user's bytes, never waiting on a page fault under
- * @mdev->srcu: a detach waits for it.
- *
- * Return: the bytes handled, 0 when the program passed the piece to
- * vfio-pci, or -errno.
- */
-ssize_t vfmig_hook_piece(struct vfmig_device *mdev, struct vfmig_binding *b,
-			 __le64 *data, u32 index, u64 pos, size_t size,
-			 bool iswrite)
-{
-	struct vfmig_access acc = { .index = index, .offset = pos, .size = size };
-	int ret;
-
-	if (iswrite)
-		acc.value = le64_to_cpu(*data);
-
-	ret = vfmig_call_region(b, &acc, iswrite);
-	if (ret == VFMIG_PASS) {
-		this_cpu_inc(mdev->stats->passed);
-		return 0;
-	}
-	if (ret < 0) {
-		this_cpu_inc(mdev->stats->failed);
-		return ret;
-	}
-	this_cpu_inc(mdev->stats->hooked);
-
-	if (!iswrite)
-		*data = cpu_to_le64(acc.value);
-	return size;
 }
 
 /*

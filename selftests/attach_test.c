@@ -3,7 +3,7 @@
  * attach-test: attach a vfmig object with raw libbpf, not through
  * vfmig-load, so the tests reach the kernel's own refusals (vfmig-load
  * checks much of the same first) and can set a program's globals before
- * load (bpf/test_hostile.bpf.c's return values, init's included).
+ * load (selftests/progs/test_hostile.bpf.c's return values, init's included).
  *
  *   attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...
  *

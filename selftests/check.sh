@@ -7,7 +7,7 @@
 # each part's result and a final "N passed, N failed"; exits non-zero if
 # anything failed or did not run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 KVER=$(cat .cache/kernel-version)
 total_pass=0 total_fail=0
@@ -42,12 +42,15 @@ run_part() {	# run_part NAME CMD...
 }
 
 # Kernel-doc on every kfunc and callback: the module's own header tool.
+# The program contract is rendered from it (Documentation/contract.md and
+# vfmig-programs(7)): a rendering that differs from the comments fails.
 kernel_doc() {
 	local p=0 f=0 file warn
 	for file in kernel/*.c kernel/*.h; do
 		warn=$(/usr/src/linux-headers-"$KVER"/scripts/kernel-doc -none -Wall "$file" 2>&1)
 		if [ -z "$warn" ]; then p=$((p + 1)); else echo "$warn"; f=$((f + 1)); fi
 	done
+	if Documentation/gen_contract.pl --check; then p=$((p + 1)); else f=$((f + 1)); fi
 	echo "$p passed, $f failed"
 }
 
@@ -84,17 +87,17 @@ TK_PID=$!
 run_part "host unit tests" make -s -C user test
 run_part "stream parser fuzzing" make -s -C user fuzz
 run_part "kernel-doc" kernel_doc
+run_part "kernel layering" selftests/kernel_layers.py
+run_part "test manifest" selftests/run --check
 # make install/install-dkms staged, and a DKMS build for the Debian tier,
 # whose module the stress VM then loads.
 run_part "install" selftests/install_test.sh
 # Each tier boots three VMs: the suite; the SR-IOV NIC's tests, in a VM
 # with QEMU's igb; the stress run, alone (on the second tier with kmemleak,
 # which the suite's VM boots without: it slows every allocation).
-# shellcheck source=selftests/vm/safety.sh
-NIC_TESTS=$(. selftests/vm/safety.sh && echo "${NIC_TESTS[*]}")
-NIC_TIER2_TESTS=$(. selftests/vm/safety.sh && echo "${NIC_TIER2_TESTS[*]}")
-TIER2_SKIP=$(. selftests/vm/safety.sh && echo "${TIER2_SKIP[*]/#/-}")
-STRESS_TESTS=$(. selftests/vm/safety.sh && echo "${STRESS_TESTS[*]}")
+# Which test runs in which VM and on which tier: selftests/vm/manifest.sh.
+# shellcheck source=selftests/vm/manifest.sh
+. selftests/vm/manifest.sh
 vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
 	local name=$1 suite=$2 nic=$3 stress=$4
 	shift 4
@@ -119,16 +122,12 @@ echo "check: Linux guest built at $SECONDS s"
 # and igbvf's defaults; on the second, where QEMU uses the device's DMA
 # log, hugetlbfs with 4096-descriptor rings and MTU 9000.  First in their
 # VM: the NIC lists end with the lockdown test, after which nothing attaches.
-read -r LG_TIER1 LG_TIER2 <<<"$(. selftests/vm/linux_guest.sh && echo "${LINUX_GUEST_TESTS[*]}")"
-
-INSTALL_TESTS=$(. selftests/vm/install.sh && echo "${INSTALL_TESTS[*]}")
-vm_parts "Debian kernel $KVER" "" "$LG_TIER1 $NIC_TESTS" "$STRESS_TESTS $INSTALL_TESTS"
+vm_parts "Debian kernel $KVER" "" "${LINUX_GUEST_TIER1[*]} ${NIC_TESTS[*]}" \
+	"${STRESS_TESTS[*]} ${INSTALL_TESTS[*]}"
 # libvirt's part is user space on either tier: the Debian one, with a
 # device no program is configured for.
-LIBVIRT_TESTS=$(. selftests/vm/libvirt.sh && echo "${LIBVIRT_TESTS[*]}")
-# shellcheck disable=SC2086
 VMTEST_APPEND=kmemleak=off run_part "libvirt VM tests, Debian kernel $KVER" \
-	selftests/vmtest.sh --edu 3 -- selftests/vm/tests.sh $LIBVIRT_TESTS
+	selftests/vmtest.sh --edu 3 -- selftests/vm/tests.sh "${LIBVIRT_TESTS[@]}"
 
 echo "== second kernel tier (log: $TK_LOG)"
 if wait "$TK_PID" && make -s all; then
@@ -136,8 +135,9 @@ if wait "$TK_PID" && make -s all; then
 	tk=$(cat .cache/testkernel-dir)
 	# KASAN, lockdep and kmemleak under TCG: what only this tier can tell
 	# (safety, IOMMUFD, DMA logging in the core), not what QEMU does the
-	# same on both (see TIER2_SKIP and NIC_TIER2_TESTS in safety.sh).
-	vm_parts "$(cat "$tk/.done")" "$TIER2_SKIP" "$LG_TIER2 $NIC_TIER2_TESTS" "$STRESS_TESTS" \
+	# same on both (see TIER2_SKIP and NIC_TIER2_TESTS in manifest.sh).
+	vm_parts "$(cat "$tk/.done")" "${TIER2_SKIP[*]/#/-}" \
+		"${LINUX_GUEST_TIER2[*]} ${NIC_TIER2_TESTS[*]}" "${STRESS_TESTS[*]}" \
 		--kernel-dir "$tk" --timeout 3000
 else
 	tail -n 30 "$TK_LOG"

@@ -11,7 +11,7 @@
  *   unmap IOVA LEN           VFIO_IOMMU_UNMAP_DMA and munmap a mapping
  *   dmarace IOVA N           one thread maps and unmaps 2 MiB (THP) at IOVA
  *                            N times while another reads its first 8 bytes
- *                            through BAR 0 0x100 of bpf/test_wait_dma.bpf.o:
+ *                            through BAR 0 0x100 of selftests/progs/test_wait_dma.bpf.o:
  *                            prints how many reads saw the memory, how many
  *                            failed, and how many saw anything else
  *   fill IOVA LEN BYTE       memset mapped memory
@@ -30,7 +30,7 @@
  *                            in it (the rest must stay for the next report)
  *   dlrace VIA IOVA PAGES    one thread marks PAGES pages from IOVA, each
  *                            once, through the mark register of
- *                            bpf/test_dirty.bpf.o while another reports
+ *                            selftests/progs/test_dirty.bpf.o while another reports
  *                            in a loop; prints what was missed or doubled
  * VIA is uapi, region or auto (see user/dirty_log.h).  For benchmarks,
  * timed, best of 5:
@@ -38,7 +38,7 @@
  *                            clean and all dirty, by each way the kernel
  *                            offers, beside a memcpy of a bitmap that size
  *   tmark N                  N bpf_vfmig_mark_dirty() calls from one hook
- *                            (bpf/test_dirty.bpf.o) less the same loop
+ *                            (selftests/progs/test_dirty.bpf.o) less the same loop
  *                            without them, with and without a log running
  */
 #include <errno.h>
@@ -57,7 +57,7 @@
 #include "dirty_log.h"
 #include "dma_ops.h"
 
-/* bpf/test_dirty.bpf.o: an 8-byte write of an IOVA here marks its page. */
+/* selftests/progs/test_dirty.bpf.o: an 8-byte write of an IOVA here marks its page. */
 #define MARK_REGISTER	0x100
 /* ... and of N here runs N marks, or the same loop without them. */
 #define MARK_LOOP	0x108
@@ -191,7 +191,7 @@ static void op_unmap(int container, uint64_t iova, uint64_t len)
 	printf("unmap 0x%llx: %s\n", (unsigned long long)iova, err ? strerror(-err) : "ok");
 }
 
-/* bpf/test_wait_dma.bpf.o: an 8-byte write here sets the IOVA a read of it reads. */
+/* selftests/progs/test_wait_dma.bpf.o: an 8-byte write here sets the IOVA a read of it reads. */
 #define DMA_READ_REGISTER	0x100
 
 struct dmarace {

@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # `make install` and `make install-dkms` into a staging directory, as a
-# package build does: the layout the README documents, tools that run,
-# man pages that render, completion that parses, a module modprobe finds
-# (depmod ran) with no alias that could capture devices, and a DKMS build
-# of the module for the test VM's kernel; the Debian packages built from
-# debian/ hold the same files.  The DKMS-built module is left in
+# package build does: the layout Documentation/operators.md documents,
+# tools that run, man pages that render, completion that parses, a module
+# modprobe finds (depmod ran) with no alias that could capture devices, and
+# a DKMS build of the module for the test VM's kernel; the Debian packages
+# built from debian/ hold the same files.  The DKMS-built module is left in
 # build/dkms/ for the VM test t_dkms_module_loads.  Ends with "N passed,
 # N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 KVER=$(cat .cache/kernel-version)
 VERSION=$(sed -n 's/^#define VFMIG_VERSION[^"]*"\(.*\)"/\1/p' include/vfmig.h)
@@ -26,6 +26,7 @@ check() {	# check NAME CMD...: one result line
 		passed=$((passed + 1))
 	else
 		echo "FAIL $name"
+		# shellcheck disable=SC2001 # every line indented
 		[ -n "$out" ] && sed 's/^/    /' <<<"$out"
 		failed=$((failed + 1))
 	fi
@@ -111,6 +112,7 @@ module_index() {
 # (The VM test t_config_attaches_on_bind runs the same rule under udevd.)
 udev_rule() {
 	local rules=$T/root/usr/lib/udev/rules.d/90-vfmig.rules
+	# shellcheck disable=SC2016 # udev's $kernel, literally
 	[ "$(grep -c 'RUN+="/usr/sbin/vfmig-load apply --bdf $kernel"' "$rules")" = 2 ] &&
 		! grep -q @ "$rules"
 }
@@ -122,7 +124,7 @@ dkms_build() {
 	mkdir -p "$T/dkms"
 	dkms build -m vfmig -v "$VERSION" -k "$KVER" --dkmstree "$T/dkms" \
 		--sourcetree "$T/root/usr/src" --kernelsourcedir "/usr/src/linux-headers-$KVER" ||
-		{ cat "$T/dkms/vfmig/$VERSION/build/make.log" 2>/dev/null | tail -20; return 1; }
+		{ tail -20 "$T/dkms/vfmig/$VERSION/build/make.log" 2>/dev/null; return 1; }
 	ko=$(find "$T/dkms/vfmig/$VERSION/$KVER" -name 'vfmig.ko*' | head -n1)
 	[ -n "$ko" ] || { echo "no vfmig.ko in $T/dkms"; return 1; }
 	mkdir -p build/dkms
@@ -140,8 +142,8 @@ dkms_build() {
 debs() {
 	local got want
 	mkdir -p "$T/deb/src"
-	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$T/deb/src" &&
-		(cd "$T/deb/src" && dpkg-buildpackage -b -us -uc >"$T/deb/build.log" 2>&1) ||
+	{ git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$T/deb/src" &&
+		(cd "$T/deb/src" && dpkg-buildpackage -b -us -uc >"$T/deb/build.log" 2>&1); } ||
 		{ tail -n 30 "$T/deb/build.log"; return 1; }
 	for want in vfmig_"$VERSION"_amd64 vfmig-dkms_"$VERSION"_all vfmig-dev_"$VERSION"_all; do
 		[ -e "$T/deb/$want.deb" ] || { echo "no $want.deb"; ls "$T/deb"; return 1; }

@@ -54,7 +54,7 @@ EDU_MAX=15
 # Our 9p modules, in dependency order (see modinfo -F depends).
 P9_MODULES=(netfs 9pnet 9pnet_virtio 9p)
 
-QPID=		# timeout(1) running QEMU
+WPID=		# QEMU under timeout(1), piped to watch_console
 RUNDIR=		# per-run directory in the repo
 BUILD=		# initramfs being built
 
@@ -243,7 +243,7 @@ run_qemu() {
 	      -device virtio-9p-pci,fsdev=repo,mount_tag=repo)
 	if [ -n "$IGB" ]; then
 		args+=(-device "pcie-root-port,id=rp0,chassis=1,addr=$(printf '0x%02x' $IGB_SLOT)"
-		       -netdev user,id=n0,restrict=on -device igb,netdev=n0,bus=rp0)
+		       -netdev "user,id=n0,restrict=on" -device "igb,netdev=n0,bus=rp0")
 	fi
 	args+=(-device "virtio-rng-pci-non-transitional,addr=$VIRTIO_SLOT")
 	for ((i = 0; i < EDU; i++)); do
@@ -252,17 +252,44 @@ run_qemu() {
 	done
 	# In the background so the signal trap runs while we wait; timeout(1)
 	# kills QEMU (TERM, then KILL 10 s later) and exits 124 if it ran over.
-	timeout -k 10 "$TIMEOUT" "$QEMU" "${args[@]}" </dev/null &
-	QPID=$!
-	QRC=0
-	wait "$QPID" || QRC=$?
-	QPID=
+	# The console goes through watch_console, which stops a guest that
+	# lost a CPU's timer rather than wait out the timeout.
+	{
+		timeout -k 10 "$TIMEOUT" "$QEMU" "${args[@]}" </dev/null &
+		echo $! >"$RUNDIR/qpid"
+		wait $!
+		echo $? >"$RUNDIR/qrc"
+	} | watch_console &
+	WPID=$!
+	wait "$WPID" || true
+	WPID=
+	QRC=$(cat "$RUNDIR/qrc" 2>/dev/null || echo 1)
+	rm -f "$RUNDIR/qpid"
+}
+
+# Copy the guest's console to stdout as it comes.  A guest whose CPU
+# stopped taking timer interrupts never recovers (see nohz=off above): RCU
+# says so within about 40 s ("rcu_preempt kthread timer wakeup didn't
+# happen ... Possible timer handling issue on cpu=N"), and the VM is
+# stopped then and reported as hung, not waited out.
+watch_console() {
+	local line start=$SECONDS
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		*"timer wakeup didn't happen"* | *"Possible timer handling issue"*)
+			[ -e "$RUNDIR/hung" ] && continue
+			echo "$((SECONDS - start))" >"$RUNDIR/hung"
+			kill "$(cat "$RUNDIR/qpid")" 2>/dev/null || true ;;
+		esac
+	done
+	[ -z "$line" ] || printf '%s' "$line"
 }
 
 cleanup() {
-	if [ -n "$QPID" ]; then
-		kill "$QPID" 2>/dev/null || true
-		wait "$QPID" 2>/dev/null || true
+	if [ -n "$WPID" ]; then
+		[ ! -e "$RUNDIR/qpid" ] || kill "$(cat "$RUNDIR/qpid")" 2>/dev/null || true
+		wait "$WPID" 2>/dev/null || true
 	fi
 	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
 	[ -z "$BUILD" ] || rm -rf "$BUILD" "$BUILD.cpio"
@@ -272,6 +299,9 @@ cleanup() {
 report() {
 	local status=
 	[ ! -e "$RUNDIR/status" ] || read -r status <"$RUNDIR/status" || true
+	if [ -e "$RUNDIR/hung" ]; then
+		die "the guest stopped taking timer interrupts on a CPU (a TCG hang: RCU reported \"timer wakeup didn't happen\" $(cat "$RUNDIR/hung") s into the run); stopped the VM rather than wait out --timeout ${TIMEOUT}s"
+	fi
 	if [ "$QRC" = 124 ]; then
 		die "timed out after ${TIMEOUT}s, killed QEMU${status:+ (the command had exited $status)}"
 	fi

@@ -28,18 +28,6 @@
 #include "report.h"
 #include "sysfs.h"
 
-/* The same command line as the operator's, for load and replace. */
-static void sub_args(struct cli_args *sub, const struct cli_args *args,
-		     const char *program, const char *bdf)
-{
-	memset(sub, 0, sizeof(*sub));
-	sub->command = args->command;
-	sub->operand = program;
-	sub->value[LOAD_OPT_BDF][0] = bdf;
-	sub->count[LOAD_OPT_BDF] = 1;
-	sub->seen = CLI_OPT(LOAD_OPT_BDF) | (args->seen & CLI_OPT(LOAD_OPT_VERBOSE));
-}
-
 /* The name the object's vfmig_ops gives its program, or "". */
 static void object_program(const char *path, char name[VFMIG_NAME_LEN])
 {
@@ -66,11 +54,13 @@ static int stop_awaiting(const char *bdf)
 	return err == -ENOENT ? 0 : err;	/* an older module: nothing waits */
 }
 
-static int apply_device(const struct cli_args *args, const char *config, const char *bdf)
+static int apply_device(const struct load_opts *opts, const char *bdf)
 {
 	char program[PATH_MAX], running[VFMIG_NAME_LEN + 1] = "", wanted[VFMIG_NAME_LEN];
+	const char *config = opts->config;
+	/* What the operator would give load or replace for this device. */
+	struct load_opts sub = { .object = program, .verbose = opts->verbose };
 	struct pci_function_id fn;
-	struct cli_args sub;
 	bool bound;
 	int err;
 
@@ -99,7 +89,7 @@ static int apply_device(const struct cli_args *args, const char *config, const c
 	if (check_trusted(program, "program"))
 		return EXIT_FAIL;
 
-	sub_args(&sub, args, program, bdf);
+	snprintf(sub.bdf, sizeof(sub.bdf), "%s", bdf);
 	if (!running[0])
 		return cmd_load(&sub);
 	object_program(program, wanted);
@@ -110,10 +100,9 @@ static int apply_device(const struct cli_args *args, const char *config, const c
 	return cmd_replace(&sub);
 }
 
-int cmd_apply(const struct cli_args *args)
+int cmd_apply(const struct load_opts *opts)
 {
-	const char *config = cli_value(args, LOAD_OPT_CONFIG) ?: VFMIG_CONFIG_FILE;
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	char dir[PATH_MAX];
 	struct dirent **names;
 	int count, ret = 0;
@@ -122,7 +111,7 @@ int cmd_apply(const struct cli_args *args)
 	if (check_admin() || check_bpffs())
 		return EXIT_FAIL;
 	if (bdf[0])
-		return check_device(bdf) ?: apply_device(args, config, bdf);
+		return check_device(bdf) ?: apply_device(opts, bdf);
 
 	/* Every device bound to vfmig-pci: what a boot-time run does. */
 	if (check_module())
@@ -137,15 +126,15 @@ int cmd_apply(const struct cli_args *args)
 
 		if (!bdf_parse(names[i]->d_name, canonical) &&
 		    !strcmp(canonical, names[i]->d_name))
-			ret |= apply_device(args, config, canonical);
+			ret |= apply_device(opts, canonical);
 	}
 	free_names(names, count);
 	return ret ? EXIT_FAIL : 0;
 }
 
-int cmd_release(const struct cli_args *args)
+int cmd_release(const struct load_opts *opts)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	char previous[NAME_MAX + 1] = "", driver[NAME_MAX + 1];
 	char path[PATH_MAX];
 	int err;

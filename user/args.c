@@ -9,22 +9,17 @@
 #include "args.h"
 #include "bdf.h"
 #include "commands.h"
+#include "config.h"
 #include "report.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* @text in canonical form, NULL if it is no BDF; in a static buffer. */
-static const char *canonical_bdf(const char *text)
-{
-	static char canonical[VFMIG_BDF_LEN];
-
-	return text && !bdf_parse(text, canonical) ? canonical : NULL;
-}
-
 static const char *check_bdf(const char *arg)
 {
-	return canonical_bdf(arg) ? NULL
-				  : "expected " BDF_FORMS ", device <= 1f, function <= 7";
+	char canonical[VFMIG_BDF_LEN];
+
+	return !bdf_parse(arg, canonical) ? NULL
+		: "expected " BDF_FORMS ", device <= 1f, function <= 7";
 }
 
 static const struct cli_option options[NR_LOAD_OPTIONS] = {
@@ -42,6 +37,41 @@ static const struct cli_option options[NR_LOAD_OPTIONS] = {
 	[LOAD_OPT_HELP] = { .name = "help", .short_name = 'h', .help = "show this help" },
 };
 
+void load_opts_fill(struct load_opts *opts, const struct cli_args *args)
+{
+	const char *bdf = cli_value(args, LOAD_OPT_BDF);
+
+	*opts = (struct load_opts){
+		.object = args->operand,
+		.config = cli_value(args, LOAD_OPT_CONFIG) ?: VFMIG_CONFIG_FILE,
+		.bind = args->seen & CLI_OPT(LOAD_OPT_BIND),
+		.force = args->seen & CLI_OPT(LOAD_OPT_FORCE),
+		.json = args->seen & CLI_OPT(LOAD_OPT_JSON),
+		.verbose = args->seen & CLI_OPT(LOAD_OPT_VERBOSE),
+	};
+	/* check_bdf() let only a parsable one through. */
+	if (bdf)
+		bdf_parse(bdf, opts->bdf);
+}
+
+/* The table runs each command with its options filled once. */
+#define RUN(command)							\
+	static int run_##command(const struct cli_args *args)		\
+	{								\
+		struct load_opts opts;					\
+									\
+		load_opts_fill(&opts, args);				\
+		return cmd_##command(&opts);				\
+	}
+RUN(load)
+RUN(replace)
+RUN(unload)
+RUN(status)
+RUN(inspect_object)
+RUN(apply)
+RUN(release)
+RUN(bind)
+
 #define BDF_OPT		CLI_OPT(LOAD_OPT_BDF)
 #define COMMON		(CLI_OPT(LOAD_OPT_VERBOSE) | CLI_OPT(LOAD_OPT_HELP))
 
@@ -52,34 +82,34 @@ static const struct cli_command commands[] = {
 	  "The device must be one of the PCI ids OBJ declares (vfmig-load inspect OBJ\n"
 	  "lists them); an object that declares none needs --force.",
 	  BDF_OPT | CLI_OPT(LOAD_OPT_BIND) | CLI_OPT(LOAD_OPT_FORCE) | COMMON, BDF_OPT,
-	  cmd_load },
+	  run_load },
 	{ "replace", "OBJ", "the new vendor program, a .bpf.o",
 	  "swap the program of a device for OBJ in one step",
 	  "The device's pinned link is updated (bpf_link_update): every access is\n"
 	  "served by the old program or the new one, never by neither; OBJ's init()\n"
 	  "runs first, and a refusal leaves the old program in place.",
-	  BDF_OPT | CLI_OPT(LOAD_OPT_FORCE) | COMMON, BDF_OPT, cmd_replace },
+	  BDF_OPT | CLI_OPT(LOAD_OPT_FORCE) | COMMON, BDF_OPT, run_replace },
 	{ "unload", NULL, NULL, "detach the program of a device and remove its pins", NULL,
-	  BDF_OPT | COMMON, BDF_OPT, cmd_unload },
+	  BDF_OPT | COMMON, BDF_OPT, run_unload },
 	{ "status", NULL, NULL, "show devices, programs, pins and access counters", NULL,
-	  BDF_OPT | CLI_OPT(LOAD_OPT_JSON) | COMMON, 0, cmd_status },
+	  BDF_OPT | CLI_OPT(LOAD_OPT_JSON) | COMMON, 0, run_status },
 	{ "inspect", "OBJ", "a vendor program, a .bpf.o",
 	  "show what OBJ declares: devices, versions, flags, callbacks, license",
 	  "Reads the file only: needs neither the module nor a device nor root.",
-	  CLI_OPT(LOAD_OPT_JSON) | COMMON, 0, cmd_inspect_object },
+	  CLI_OPT(LOAD_OPT_JSON) | COMMON, 0, run_inspect_object },
 	{ "apply", NULL, NULL,
 	  "attach what the configuration says to a device (all without --bdf)",
 	  "What udev runs as a device binds to or unbinds from " VFMIG_DRIVER_NAME " (90-vfmig.rules):\n"
 	  "removes pins a gone program left, then loads or replaces the program the\n"
 	  "configuration names for the device, or tells the kernel none comes.",
-	  BDF_OPT | CLI_OPT(LOAD_OPT_CONFIG) | COMMON, 0, cmd_apply },
+	  BDF_OPT | CLI_OPT(LOAD_OPT_CONFIG) | COMMON, 0, run_apply },
 	{ "release", NULL, NULL,
 	  "give a device back to the driver it had before bind",
 	  "Detaches its program and removes its pins first.",
-	  BDF_OPT | COMMON, BDF_OPT, cmd_release },
+	  BDF_OPT | COMMON, BDF_OPT, run_release },
 	{ "bind", NULL, NULL,
 	  "bind a device to " VFMIG_DRIVER_NAME " (driver_override, reprobe)", NULL,
-	  BDF_OPT | COMMON, BDF_OPT, cmd_bind },
+	  BDF_OPT | COMMON, BDF_OPT, run_bind },
 };
 
 /* An option or an object path, not a mistyped command: load is implied. */
@@ -100,9 +130,3 @@ const struct cli load_cli = {
 	.default_command = &commands[0],
 	.starts_default = starts_load,
 };
-
-const char *args_bdf(const struct cli_args *args)
-{
-	/* check_bdf() let only a parsable one through. */
-	return canonical_bdf(cli_value(args, LOAD_OPT_BDF)) ?: "";
-}

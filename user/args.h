@@ -6,6 +6,9 @@
 #ifndef VFMIG_ARGS_H
 #define VFMIG_ARGS_H
 
+#include <stdbool.h>
+
+#include "bdf.h"
 #include "cli.h"
 
 enum load_option {
@@ -22,9 +25,20 @@ enum load_option {
 extern const struct cli load_cli;
 
 /*
- * The --bdf given, in canonical form ("dddd:bb:dd.f"), or "" when none was;
- * in a static buffer.
+ * What a command of vfmig-load was given, filled once from its command line
+ * (the option table's checks let only valid arguments through); each
+ * command reads the fields it takes, as xdp-tools' commands do.
  */
-const char *args_bdf(const struct cli_args *args);
+struct load_opts {
+	const char *object;		/* OBJ, the operand; NULL: none */
+	char bdf[VFMIG_BDF_LEN];	/* --bdf in canonical form; "": none */
+	const char *config;		/* --config, else VFMIG_CONFIG_FILE */
+	bool bind;			/* --bind */
+	bool force;			/* --force */
+	bool json;			/* --json */
+	bool verbose;			/* -v */
+};
+
+void load_opts_fill(struct load_opts *opts, const struct cli_args *args);
 
 #endif /* VFMIG_ARGS_H */

@@ -115,9 +115,9 @@ int bind_device(const char *bdf)
 	return 0;
 }
 
-int cmd_bind(const struct cli_args *args)
+int cmd_bind(const struct load_opts *opts)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 
 	return check_module() ?: check_device(bdf) ?: bind_device(bdf);
 }

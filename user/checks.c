@@ -34,14 +34,12 @@ int check_admin(void)
 {
 	if (has_sys_admin())
 		return 0;
-	return fail("attaching a vfmig program needs CAP_SYS_ADMIN in the initial"
-		    " user namespace: run as root (CAP_BPF, CAP_PERFMON or a BPF"
-		    " token are not enough)");
+	return fail("attaching a vfmig program needs CAP_SYS_ADMIN in the initial user namespace: run as root (CAP_BPF, CAP_PERFMON or a BPF token are not enough)");
 }
 
 /* The module, from the directory of a vfmig-load run in the source tree. */
 #ifdef VFMIG_TEST_BUILD
-#define KO_FROM_EXE	"%s/../../../kernel/vfmig.ko"	/* user/build/test/ */
+#define KO_FROM_EXE	"%s/../../../kernel/vfmig.ko"	/* build/selftests/tools/ */
 #else
 #define KO_FROM_EXE	"%s/../kernel/vfmig.ko"
 #endif
@@ -73,8 +71,7 @@ int check_module(void)
 		return 0;
 	if (in_source_tree(module))
 		return fail("vfmig module not loaded (modprobe vfio-pci; insmod %s)", module);
-	return fail("vfmig module not loaded (modprobe vfmig; if it is not found, install"
-		    " it: make install, or the vfmig-dkms package)");
+	return fail("vfmig module not loaded (modprobe vfmig; if it is not found, install it: make install, or the vfmig-dkms package)");
 }
 
 unsigned int module_abi(void)
@@ -99,8 +96,7 @@ int check_abi(struct bpf_object *obj, const char *path, const struct bpf_map *op
 	have = module_abi();
 	if (info.abi <= have)
 		return 0;
-	return fail("%s needs vfmig ABI %u; the loaded vfmig.ko offers ABI %u (%s): update the"
-		    " module, or rebuild the program with the kit of the module it runs on",
+	return fail("%s needs vfmig ABI %u; the loaded vfmig.ko offers ABI %u (%s): update the module, or rebuild the program with the kit of the module it runs on",
 		    path, info.abi, have, VFMIG_ABI_PARAM);
 }
 

@@ -8,15 +8,15 @@
 #include "args.h"
 #include "vfmig.h"
 
-int cmd_load(const struct cli_args *args);	/* load.c */
-int cmd_unload(const struct cli_args *args);	/* unload.c */
-int cmd_replace(const struct cli_args *args);	/* replace.c */
-int cmd_status(const struct cli_args *args);	/* status.c */
-int cmd_bind(const struct cli_args *args);	/* bind.c */
-int cmd_inspect_object(const struct cli_args *args);	/* inspect.c */
+int cmd_load(const struct load_opts *opts);	/* load.c */
+int cmd_unload(const struct load_opts *opts);	/* unload.c */
+int cmd_replace(const struct load_opts *opts);	/* replace.c */
+int cmd_status(const struct load_opts *opts);	/* status.c */
+int cmd_bind(const struct load_opts *opts);	/* bind.c */
+int cmd_inspect_object(const struct load_opts *opts);	/* inspect.c */
 
-int cmd_apply(const struct cli_args *args);	/* apply.c */
-int cmd_release(const struct cli_args *args);	/* apply.c */
+int cmd_apply(const struct load_opts *opts);	/* apply.c */
+int cmd_release(const struct load_opts *opts);	/* apply.c */
 
 /*
  * Binds @bdf to vfmig-pci unless it is, recording the driver it had;

@@ -49,8 +49,8 @@ int config_lookup(const char *path, const char *bdf,
 		if (sscanf(line, "%63s", match) != 1)
 			continue;	/* blank or comment */
 		if (sscanf(line, "%63s %4095s %c", match, prog, &extra) != 2 || prog[0] != '/') {
-			ret = fail("%s:%u: expected 'BDF-or-VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE]"
-				   " /absolute/path/to/program.bpf.o'", path, nr);
+			ret = fail("%s:%u: expected 'BDF-or-VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE] /absolute/path/to/program.bpf.o'",
+				   path, nr);
 			break;
 		}
 		if (!bdf_parse(match, canonical)) {
@@ -63,8 +63,8 @@ int config_lookup(const char *path, const char *bdf,
 			if (!by_ids[0] && ops_id_matches(&id, fn))
 				snprintf(by_ids, sizeof(by_ids), "%s", prog);
 		} else {
-			ret = fail("%s:%u: '%s' is neither a BDF nor VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE]"
-				   " in hex", path, nr, match);
+			ret = fail("%s:%u: '%s' is neither a BDF nor VENDOR:DEVICE[:SUBVENDOR:SUBDEVICE] in hex",
+				   path, nr, match);
 			break;
 		}
 	}

@@ -43,15 +43,13 @@ int parse_states(const char *text, __u32 *states, int max)
 	}
 }
 
-int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
+int ctl_open_target(struct vfio_dev *dev, const struct ctl_opts *opts)
 {
-	const char *fd = cli_value(args, OPT_FD);
-	enum vfio_backend backend = VFIO_BACKEND_AUTO;
-	char bdf[VFMIG_BDF_LEN];
+	const char *fd = opts->fd;
 
-	if (!fd == !cli_value(args, OPT_BDF)) {
+	if (!fd == !opts->bdf[0]) {
 		fprintf(stderr, "%s: give the device with one of --bdf and --fd (see %s %s --help)\n",
-			ctl_cli.name, ctl_cli.name, args->command->name);
+			ctl_cli.name, ctl_cli.name, opts->command);
 		return CLI_EXIT_USAGE;
 	}
 	if (fd) {
@@ -59,23 +57,20 @@ int ctl_open_target(struct vfio_dev *dev, const struct cli_args *args)
 					  .fd = atoi(fd) };
 		snprintf(dev->bdf, sizeof(dev->bdf), "fd %s", fd);
 		if (fcntl(dev->fd, F_GETFD) < 0)
-			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO "
-					"device fd the parent process holds", fd);
+			return cli_fail("--fd %s: not an open file descriptor: pass the VFIO device fd the parent process holds",
+					fd);
 		return 0;
 	}
-	bdf_parse(cli_value(args, OPT_BDF), bdf);	/* checked by the parser */
-	if (cli_value(args, OPT_BACKEND))
-		vfio_backend_parse(cli_value(args, OPT_BACKEND), &backend);	/* checked */
-	return vfio_dev_open(dev, bdf, backend);
+	return vfio_dev_open(dev, opts->bdf, opts->backend);
 }
 
 /* Opens the device of --bdf or --fd and checks that it can migrate. */
-static int open_migratable(struct vfio_dev *dev, const struct cli_args *args,
+static int open_migratable(struct vfio_dev *dev, const struct ctl_opts *opts,
 			   __u64 *flags)
 {
 	int err;
 
-	err = ctl_open_target(dev, args);
+	err = ctl_open_target(dev, opts);
 	if (err)
 		return err;
 	err = vfio_mig_flags(dev, flags);
@@ -136,7 +131,7 @@ static int move(const struct vfio_dev *dev, __u64 flags, __u32 state, int *data_
 	return move_from(dev, flags, state, data_fd, NULL);
 }
 
-int cmd_features(const struct cli_args *args)
+int cmd_features(const struct ctl_opts *opts)
 {
 	struct dirty_log log;
 	struct vfio_dev dev;
@@ -145,7 +140,7 @@ int cmd_features(const struct cli_args *args)
 	__u32 state;
 	int err;
 
-	err = open_migratable(&dev, args, &flags);
+	err = open_migratable(&dev, opts, &flags);
 	if (err)
 		return err;
 	mig_flags_text(flags, text, sizeof(text));
@@ -165,16 +160,15 @@ int cmd_features(const struct cli_args *args)
 	return 0;
 }
 
-int cmd_state(const struct cli_args *args)
+int cmd_state(const struct ctl_opts *opts)
 {
-	__u32 states[CTL_MAX_STATES], now;
+	const __u32 *states = opts->states;
+	int err, data_fd, count = opts->nr_states;
 	struct vfio_dev dev;
-	int err, data_fd, count = 0;
 	__u64 flags;
+	__u32 now;
 
-	if (cli_value(args, OPT_SET))
-		count = parse_states(cli_value(args, OPT_SET), states, CTL_MAX_STATES);
-	err = open_migratable(&dev, args, &flags);
+	err = open_migratable(&dev, opts, &flags);
 	if (err)
 		return err;
 	for (int i = 0; i < count; i++) {
@@ -273,10 +267,10 @@ static int save_into(const struct vfio_dev *dev, __u64 flags, bool precopy,
 	return err ? err : out_file_commit(file);
 }
 
-int cmd_save(const struct cli_args *args)
+int cmd_save(const struct ctl_opts *opts)
 {
-	const char *path = cli_value(args, OPT_OUTPUT);
-	bool precopy = args->seen & CLI_OPT(OPT_PRECOPY);
+	const char *path = opts->output;
+	bool precopy = opts->precopy;
 	__u64 flags, saved = 0, precopied = 0;
 	struct out_file file;
 	struct vfio_dev dev;
@@ -287,7 +281,7 @@ int cmd_save(const struct cli_args *args)
 	err = out_file_open(&file, path);
 	if (err)
 		return err;
-	err = open_migratable(&dev, args, &flags);
+	err = open_migratable(&dev, opts, &flags);
 	if (!err) {
 		err = save_into(&dev, flags, precopy, &file, &saved, &precopied);
 		if (err)
@@ -337,9 +331,9 @@ static int write_stream(const struct vfio_dev *dev, __u64 flags, int fd,
 	return 0;
 }
 
-int cmd_restore(const struct cli_args *args)
+int cmd_restore(const struct ctl_opts *opts)
 {
-	const char *path = cli_value(args, OPT_INPUT);
+	const char *path = opts->input;
 	__u64 flags, len, written = 0;
 	struct vfio_dev dev;
 	int err, fd, data_fd;
@@ -347,7 +341,7 @@ int cmd_restore(const struct cli_args *args)
 	err = in_stream_open(path, &fd, &len);
 	if (err)
 		return err;
-	err = open_migratable(&dev, args, &flags);
+	err = open_migratable(&dev, opts, &flags);
 	if (err) {
 		close(fd);
 		return err;

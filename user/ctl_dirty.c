@@ -51,49 +51,40 @@ static int usage(const char *what)
 	return CLI_EXIT_USAGE;
 }
 
-static int start(const struct dirty_log *log, const char *who, const struct cli_args *args)
+static int start(const struct dirty_log *log, const char *who, const struct ctl_opts *opts)
 {
-	struct vfmig_dirty_range ranges[CLI_MAX_REPEAT];
-	unsigned int nr = args->count[OPT_RANGE];
-	__u64 page_size = 4096;
+	unsigned int nr = opts->nr_ranges;
+	__u64 page_size = opts->page_size;
 	int err;
 
-	if (!cli_value(args, OPT_FD))
-		cli_warn("%s: the log stops when this command closes the device; to keep it, "
-			 "run in a process that holds the device and use --fd", who);
-	for (unsigned int i = 0; i < nr; i++)
-		parse_range(args->value[OPT_RANGE][i], &ranges[i]);	/* checked */
-	if (cli_value(args, OPT_PAGE_SIZE))
-		parse_page_size(cli_value(args, OPT_PAGE_SIZE), &page_size);
-	err = dirty_log_start(log, &page_size, ranges, nr);
+	if (!opts->fd)
+		cli_warn("%s: the log stops when this command closes the device; to keep it, run in a process that holds the device and use --fd",
+			 who);
+	err = dirty_log_start(log, &page_size, opts->ranges, nr);
 	if (err == -EBUSY)
 		return cli_fail("%s: DMA logging already started: stop it first", who);
 	if (err)
-		return cli_fail("%s: cannot start DMA logging: %s (ranges must be aligned to "
-				"the page size and must not overlap; dmesg or sysfs last_error "
-				"has the reason)", who, strerror(-err));
+		return cli_fail("%s: cannot start DMA logging: %s (ranges must be aligned to the page size and must not overlap; dmesg or sysfs last_error has the reason)",
+				who, strerror(-err));
 	printf("started: %u range%s, page size %llu, via %s\n", nr, nr == 1 ? "" : "s",
 	       (unsigned long long)page_size, dirty_via_name(log->via));
 	return 0;
 }
 
 /* One line per run of dirty pages, "IOVA LENGTH" in hex, then a count. */
-static int report(const struct dirty_log *log, const char *who, const struct cli_args *args)
+static int report(const struct dirty_log *log, const char *who, const struct ctl_opts *opts)
 {
-	unsigned int nr = args->count[OPT_RANGE];
-	__u64 page_size = 4096, pages = 0;
+	unsigned int nr = opts->nr_ranges;
+	__u64 page_size = opts->page_size, pages = 0;
 	int err = 0;
 
-	if (cli_value(args, OPT_PAGE_SIZE))
-		parse_page_size(cli_value(args, OPT_PAGE_SIZE), &page_size);
 	for (unsigned int i = 0; i < nr && !err; i++) {
-		struct vfmig_dirty_range r;
+		struct vfmig_dirty_range r = opts->ranges[i];
 		__u64 bits, *bitmap, run = 0, run_len = 0;
 
-		parse_range(args->value[OPT_RANGE][i], &r);
 		if (r.iova % page_size || r.length % page_size)
 			return cli_fail("%s: --range %s is not aligned to the page size %llu", who,
-					args->value[OPT_RANGE][i], (unsigned long long)page_size);
+					opts->range_text[i], (unsigned long long)page_size);
 		bits = r.length / page_size;
 		bitmap = calloc((bits + 63) / 64, sizeof(__u64));
 		if (!bitmap)
@@ -124,11 +115,11 @@ static int report(const struct dirty_log *log, const char *who, const struct cli
 		free(bitmap);
 	}
 	if (err == -EIO)
-		return cli_fail("%s: the DMA log lost marks (its program stopped): stop and "
-				"start it again and treat all memory as dirty", who);
+		return cli_fail("%s: the DMA log lost marks (its program stopped): stop and start it again and treat all memory as dirty",
+				who);
 	if (err)
-		return cli_fail("%s: cannot read the DMA log: %s (is it started, and the "
-				"window inside 64-bit IOVA space?)", who, strerror(-err));
+		return cli_fail("%s: cannot read the DMA log: %s (is it started, and the window inside 64-bit IOVA space?)",
+				who, strerror(-err));
 	printf("dirty: %llu page%s of %llu bytes\n", (unsigned long long)pages,
 	       pages == 1 ? "" : "s", (unsigned long long)page_size);
 	return 0;
@@ -156,25 +147,23 @@ static int status(const struct dirty_log *log)
 	return 0;
 }
 
-int cmd_dirty(const struct cli_args *args)
+int cmd_dirty(const struct ctl_opts *opts)
 {
 	static const char *const actions[] = { "start", "report", "stop", "status" };
-	enum dirty_via via = DIRTY_VIA_AUTO;
+	enum dirty_via via = opts->via;
 	struct dirty_log log;
 	struct vfio_dev dev;
 	unsigned int action;
 	int err;
 
-	for (action = 0; action < 4 && strcmp(args->operand, actions[action]); action++)
+	for (action = 0; action < 4 && strcmp(opts->operand, actions[action]); action++)
 		;
 	if (action == 4)
 		return usage("unknown action: start, report, stop or status");
-	if (action < 2 && !args->count[OPT_RANGE])
+	if (action < 2 && !opts->nr_ranges)
 		return usage(action ? "report needs the IOVA window: --range IOVA:LENGTH" :
 			     "start needs the IOVA ranges to log: --range IOVA:LENGTH");
-	if (cli_value(args, OPT_VIA))
-		dirty_via_parse(cli_value(args, OPT_VIA), &via);	/* checked */
-	err = ctl_open_target(&dev, args);
+	err = ctl_open_target(&dev, opts);
 	if (err)
 		return err;
 	err = dirty_log_open(&log, dev.fd, via);
@@ -188,10 +177,10 @@ int cmd_dirty(const struct cli_args *args)
 	if (!err) {
 		switch (action) {
 		case 0:
-			err = start(&log, dev.bdf, args);
+			err = start(&log, dev.bdf, opts);
 			break;
 		case 1:
-			err = report(&log, dev.bdf, args);
+			err = report(&log, dev.bdf, opts);
 			break;
 		case 2:
 			err = dirty_log_stop(&log);
@@ -205,7 +194,7 @@ int cmd_dirty(const struct cli_args *args)
 			err = status(&log);
 		}
 	}
-	if (!cli_value(args, OPT_FD))
+	if (!opts->fd)
 		vfio_dev_close(&dev);
 	return err;
 }

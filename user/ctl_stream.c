@@ -78,9 +78,9 @@ static void print_name(const char *name)
 	}
 }
 
-int cmd_inspect(const struct cli_args *args)
+int cmd_inspect(const struct ctl_opts *opts)
 {
-	const char *path = args->operand, *reason = "";
+	const char *path = opts->operand, *reason = "";
 	struct vfmig_stream_info info;
 	__u64 len;
 	int fd, err;
@@ -124,48 +124,41 @@ static int add_hex_unit(struct stream_buf *s, const struct vfmig_stream_expect *
 }
 
 /* The units of make-stream into @s; 0 or EXIT_FAILURE. */
-static int build_stream(const struct cli_args *args, struct stream_buf *s)
+static int build_stream(const struct ctl_opts *opts, struct stream_buf *s)
 {
-	const char *version = cli_value(args, OPT_VERSION);
-	const char *path = cli_value(args, OPT_PAYLOAD_FILE);
-	struct vfmig_stream_expect id = { 0 };
+	const struct vfmig_stream_expect *id = &opts->id;
+	const char *path = opts->payload_file;
 	unsigned char *payload;
 	size_t len;
 	int err = 0;
 
-	parse_ids(cli_value(args, OPT_IDS), &id);	/* checked by the parser */
-	strcpy(id.program, cli_value(args, OPT_PROGRAM));
-	id.program_version = version ? strtoul(version, NULL, 0) : 0;
-
-	for (unsigned int i = 0; i < args->count[OPT_PRECOPY_HEX] && !err; i++)
-		err = add_hex_unit(s, &id, VFMIG_STREAM_PRECOPY,
-				   args->value[OPT_PRECOPY_HEX][i]);
+	for (unsigned int i = 0; i < opts->nr_precopy_hex && !err; i++)
+		err = add_hex_unit(s, id, VFMIG_STREAM_PRECOPY, opts->precopy_hex[i]);
 	if (!err && !path)
-		err = add_hex_unit(s, &id, VFMIG_STREAM_FINAL,
-				   cli_value(args, OPT_PAYLOAD_HEX) ?: "");
+		err = add_hex_unit(s, id, VFMIG_STREAM_FINAL, opts->payload_hex ?: "");
 	if (!err && path) {
 		if (read_file(path, &payload, &len))
 			return EXIT_FAILURE;
-		err = stream_add_unit(s, &id, VFMIG_STREAM_FINAL, payload, len);
+		err = stream_add_unit(s, id, VFMIG_STREAM_FINAL, payload, len);
 		free(payload);
 	}
 	return err ? cli_fail("cannot build the stream: %s", strerror(-err)) : 0;
 }
 
-int cmd_make_stream(const struct cli_args *args)
+int cmd_make_stream(const struct ctl_opts *opts)
 {
-	const char *path = cli_value(args, OPT_OUTPUT);
-	unsigned int units = args->count[OPT_PRECOPY_HEX] + 1;
+	const char *path = opts->output;
+	unsigned int units = opts->nr_precopy_hex + 1;
 	struct stream_buf s = { 0 };
 	struct out_file file;
 	int err;
 
-	if (cli_value(args, OPT_PAYLOAD_HEX) && cli_value(args, OPT_PAYLOAD_FILE)) {
-		fprintf(stderr, "%s: give --payload-hex or --payload-file, not both"
-			" (see %s make-stream --help)\n", ctl_cli.name, ctl_cli.name);
+	if (opts->payload_hex && opts->payload_file) {
+		fprintf(stderr, "%s: give --payload-hex or --payload-file, not both (see %s make-stream --help)\n",
+			ctl_cli.name, ctl_cli.name);
 		return CLI_EXIT_USAGE;
 	}
-	err = build_stream(args, &s);
+	err = build_stream(opts, &s);
 	if (!err)
 		err = out_file_open(&file, path);
 	if (!err) {

@@ -156,9 +156,9 @@ static void print_json(const struct inspection *in, struct bpf_object *obj)
 	printf("}\n");
 }
 
-int cmd_inspect_object(const struct cli_args *args)
+int cmd_inspect_object(const struct load_opts *opts)
 {
-	struct inspection in = { .path = args->operand };
+	struct inspection in = { .path = opts->object };
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
 	int ret;
@@ -175,7 +175,7 @@ int cmd_inspect_object(const struct cli_args *args)
 			snprintf(in.ops.name, sizeof(in.ops.name), "%s", bpf_map__name(ops_map));
 		in.trap_windows = calls(&in.elf, "bpf_vfmig_trap_window");
 		in.regions = calls(&in.elf, "bpf_vfmig_region_add");
-		if (args->seen & CLI_OPT(LOAD_OPT_JSON))
+		if (opts->json)
 			print_json(&in, obj);
 		else
 			print_text(&in, obj);

@@ -115,10 +115,10 @@ int load_object(struct bpf_object *obj, const char *path)
 	return err;
 }
 
-int report_attach_failure(int err, const struct cli_args *args,
+int report_attach_failure(int err, const struct load_opts *opts,
 			  const char *name)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	char why[160] = "", path[PATH_MAX];
 
 	/* The kernel keeps the reason init() or the contract check gave. */
@@ -129,29 +129,26 @@ int report_attach_failure(int err, const struct cli_args *args,
 	switch (err) {
 	case -EPERM:
 		/* check_admin() passed: lockdown, or init() said -EPERM. */
-		return fail("the kernel refused %s for %s: EPERM: under kernel"
-			    " lockdown (/sys/kernel/security/lockdown) no program"
-			    " attaches; otherwise init() of %s refused the device"
-			    " (dmesg says so)", object, bdf, name);
+		return fail("the kernel refused %s for %s: EPERM: under kernel lockdown (/sys/kernel/security/lockdown) no program attaches; otherwise init() of %s refused the device (dmesg says so)",
+			    object, bdf, name);
 	case -EPROTO:
 		return fail("init() of %s broke its contract on %s: %s", name, bdf,
 			    why[0] ? why : "see dmesg");
 	case -EBUSY:
 		return fail_busy(bdf);
 	case -ENODEV:
-		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s"
-			    " (was it unbound? " PROG_NAME " bind --bdf %s)", bdf, bdf);
+		return fail("the kernel found no " VFMIG_DRIVER_NAME " device %s (was it unbound? " PROG_NAME " bind --bdf %s)",
+			    bdf, bdf);
 	case -ENXIO:
 		/* The kernel's own id check (what check_ids() also does). */
 		return fail("the kernel refused %s for %s: %s", object, bdf,
 			    why[0] ? why : "not a device it declares (see dmesg)");
 	case -EINVAL:
-		return fail("the kernel refused %s for %s: bad bdf, name or flags in"
-			    " its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL"
-			    " (see dmesg)", object, bdf, name);
+		return fail("the kernel refused %s for %s: bad bdf, name or flags in its " VFMIG_OPS_TYPE ", or init() of %s returned -EINVAL (see dmesg)",
+			    object, bdf, name);
 	default:
-		return fail("attaching %s to %s failed: %s (if init() of %s failed,"
-			    " dmesg says so)%s%s", object, bdf, errstr(err), name,
+		return fail("attaching %s to %s failed: %s (if init() of %s failed, dmesg says so)%s%s",
+			    object, bdf, errstr(err), name,
 			    why[0] ? ": " : "", why);
 	}
 }
@@ -217,20 +214,20 @@ static void report_success(struct bpf_link *link, const char *bdf,
 }
 
 static int load_attach_pin(struct bpf_object *obj, struct bpf_map *ops_map,
-			   const struct cli_args *args, const char *name)
+			   const struct load_opts *opts, const char *name)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	char failed[PATH_MAX];
 	struct bpf_link *link;
 	int err;
 
-	err = load_object(obj, args->operand);
+	err = load_object(obj, opts->object);
 	if (err)
 		return err;
 
 	link = bpf_map__attach_struct_ops(ops_map);
 	if (!link)
-		return report_attach_failure(-errno, args, name);
+		return report_attach_failure(-errno, opts, name);
 
 	err = pin_all(obj, ops_map, link, bdf, failed);
 	if (err) {
@@ -276,9 +273,9 @@ int device_ids(const char *bdf, struct pci_function_id *fn)
  * both sides spelt out.
  */
 int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
-	      const struct cli_args *args)
+	      const struct load_opts *opts)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	struct pci_function_id fn;
 	struct ops_info ops;
 	char id[96], list[512] = "";
@@ -288,10 +285,9 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 	if (err)
 		return err;
 	if (!ops.nr_ids) {
-		if (!(args->seen & CLI_OPT(LOAD_OPT_FORCE)))
-			return fail("%s declares no PCI ids, so it may not be meant for %s:"
-				    " add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its"
-				    " VFMIG_OPS(), or attach it anyway with --force", object, bdf);
+		if (!opts->force)
+			return fail("%s declares no PCI ids, so it may not be meant for %s: add .ids = { VFMIG_PCI_DEVICE(vendor, device) } to its VFMIG_OPS(), or attach it anyway with --force",
+				    object, bdf);
 		warn("%s declares no PCI ids: attaching it to %s because of --force",
 		     object, bdf);
 		return 0;
@@ -305,24 +301,24 @@ int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 			 i ? ", " : "", id);
 	}
-	return fail("%s serves %s only; %s is %04x:%04x (subsystem %04x:%04x, class %06x):"
-		    " use the vendor's program for that device", object, list, bdf,
+	return fail("%s serves %s only; %s is %04x:%04x (subsystem %04x:%04x, class %06x): use the vendor's program for that device",
+		    object, list, bdf,
 		    fn.vendor, fn.device, fn.subvendor, fn.subdevice, fn.class);
 }
 
-static int check_driver_and_bpffs(const struct cli_args *args)
+static int check_driver_and_bpffs(const struct load_opts *opts)
 {
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 
 	/* Rebinding changes the system: only once the rest is known good. */
-	if (args->seen & CLI_OPT(LOAD_OPT_BIND))
+	if (opts->bind)
 		return check_bpffs() ?: bind_device(bdf);
 	return check_bound(bdf) ?: check_bpffs();
 }
 
-int cmd_load(const struct cli_args *args)
+int cmd_load(const struct load_opts *opts)
 {
-	const char *object = args->operand, *bdf = args_bdf(args);
+	const char *object = opts->object, *bdf = opts->bdf;
 	char name[VFMIG_NAME_LEN];
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
@@ -337,16 +333,15 @@ int cmd_load(const struct cli_args *args)
 	if (!obj)
 		return fail("cannot open %s: %s", object, errstr(-errno));
 	ret = ops_map_find(obj, object, &ops_map) ?:
-	      ops_map_set_target(obj, object, ops_map, bdf,
-				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
+	      ops_map_set_target(obj, object, ops_map, bdf, opts->force, name) ?:
 	      check_admin() ?:
 	      check_module() ?:
 	      check_abi(obj, object, ops_map) ?:
 	      check_device(bdf) ?:
-	      check_driver_and_bpffs(args) ?:
+	      check_driver_and_bpffs(opts) ?:
 	      check_idle(bdf) ?:
-	      check_ids(obj, ops_map, args) ?:
-	      load_attach_pin(obj, ops_map, args, name);
+	      check_ids(obj, ops_map, opts) ?:
+	      load_attach_pin(obj, ops_map, opts, name);
 	bpf_object__close(obj);
 	return ret;
 }

@@ -13,21 +13,21 @@
  */
 int load_object(struct bpf_object *obj, const char *path);
 
-struct cli_args;
+struct load_opts;
 struct pci_function_id;
 
 /* The PCI ids of @bdf from sysfs; 0 or -errno. */
 int device_ids(const char *bdf, struct pci_function_id *fn);
 
 /*
- * The device of @args must be one the object's ids declare, or the object
+ * The device of @opts must be one the object's ids declare, or the object
  * declares none and --force was given (a warning).  0 or EXIT_FAIL.
  */
 int check_ids(struct bpf_object *obj, const struct bpf_map *ops_map,
-	      const struct cli_args *args);
+	      const struct load_opts *opts);
 
 /* Says why the kernel refused to attach (or update to) program @name. */
-int report_attach_failure(int err, const struct cli_args *args, const char *name);
+int report_attach_failure(int err, const struct load_opts *opts, const char *name);
 
 /*
  * Pins every map of @obj but @ops_map in the pin directory of @bdf;

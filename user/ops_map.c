@@ -40,11 +40,11 @@ int ops_map_find(struct bpf_object *obj, const char *path,
 		found++;
 	}
 	if (found == 0)
-		return fail("%s has no " VFMIG_OPS_TYPE " struct_ops map (declare one"
-			    " with VFMIG_OPS(...) from include/vfmig.bpf.h)", path);
+		return fail("%s has no " VFMIG_OPS_TYPE " struct_ops map (declare one with VFMIG_OPS(...) from include/vfmig.bpf.h)",
+			    path);
 	if (found > 1)
-		return fail("%s has %d " VFMIG_OPS_TYPE " struct_ops maps (one object"
-			    " serves one device: keep one VFMIG_OPS(...))", path, found);
+		return fail("%s has %d " VFMIG_OPS_TYPE " struct_ops maps (one object serves one device: keep one VFMIG_OPS(...))",
+			    path, found);
 	return 0;
 }
 
@@ -103,8 +103,7 @@ static int member_at(struct bpf_object *obj, const struct btf_type *type,
 	*member = find_member(bpf_object__btf(obj), type, name);
 	if (member->offset < 0 || member->size < (long)min_size ||
 	    (size_t)(member->offset + member->size) > data_size)
-		return fail("%s: " VFMIG_OPS_TYPE " has no usable %s member"
-			    " (rebuild it against the vmlinux.h of this vfmig.ko)",
+		return fail("%s: " VFMIG_OPS_TYPE " has no usable %s member (rebuild it against the vmlinux.h of this vfmig.ko)",
 			    path, name);
 	return 0;
 }
@@ -160,8 +159,7 @@ int ops_map_read(struct bpf_object *obj, const char *path,
 	if (ids.offset < 0)
 		return 0;	/* built before objects declared ids */
 	if (ids.size != sizeof(info->ids) || (size_t)(ids.offset + ids.size) > data_size)
-		return fail("%s: its " VFMIG_OPS_TYPE ".ids is not %d entries of 24 bytes"
-			    " (rebuild it against the vmlinux.h of this vfmig.ko)",
+		return fail("%s: its " VFMIG_OPS_TYPE ".ids is not %d entries of 24 bytes (rebuild it against the vmlinux.h of this vfmig.ko)",
 			    path, VFMIG_MAX_IDS);
 	memcpy(info->ids, data + ids.offset, sizeof(info->ids));
 	/* The kernel's end of the list: nothing to match on. */
@@ -268,13 +266,12 @@ int ops_map_set_target(struct bpf_object *obj, const char *path,
 
 	memcpy(&flags, data + flags_member.offset, sizeof(flags));
 	if (flags & ~(VFMIG_F_P2P | VFMIG_F_PRE_COPY | VFMIG_F_DIRTY_LOG))
-		return fail("%s sets " VFMIG_OPS_TYPE ".flags to %#x (known: "
-			    "VFMIG_F_P2P 0x1, VFMIG_F_PRE_COPY 0x2, VFMIG_F_DIRTY_LOG 0x4)", path, flags);
+		return fail("%s sets " VFMIG_OPS_TYPE ".flags to %#x (known: VFMIG_F_P2P 0x1, VFMIG_F_PRE_COPY 0x2, VFMIG_F_DIRTY_LOG 0x4)",
+			    path, flags);
 
 	budget = read_u32(obj, type, data, data_size, "wait_budget_ms");
 	if (budget > VFMIG_WAIT_BUDGET_MS_MAX)
-		return fail("%s sets " VFMIG_OPS_TYPE ".wait_budget_ms to %u: the kernel allows"
-			    " at most %u ms of waiting in one callback (0 for the default, %u)",
+		return fail("%s sets " VFMIG_OPS_TYPE ".wait_budget_ms to %u: the kernel allows at most %u ms of waiting in one callback (0 for the default, %u)",
 			    path, budget, VFMIG_WAIT_BUDGET_MS_MAX,
 			    VFMIG_WAIT_BUDGET_MS_DEFAULT);
 

@@ -169,10 +169,10 @@ static int swap_map_pins(struct bpf_object *obj, const struct bpf_map *ops_map,
 }
 
 static int replace_program(struct bpf_object *obj, struct bpf_map *ops_map,
-			   const struct cli_args *args, const char *name,
+			   const struct load_opts *opts, const char *name,
 			   const char *old)
 {
-	const char *path = args->operand, *bdf = args_bdf(args);
+	const char *path = opts->object, *bdf = opts->bdf;
 	struct object_elf elf;
 	char link_pin[PATH_MAX];
 	__u32 zero = 0, value_size;
@@ -194,20 +194,20 @@ static int replace_program(struct bpf_object *obj, struct bpf_map *ops_map,
 	pin_path(link_pin, bdf, PIN_LINK);
 	link_fd = bpf_obj_get(link_pin);
 	if (link_fd < 0)
-		return fail("cannot open the link pinned at %s: %s (vfmig-load %s --bdf %s"
-			    " attaches anew)", link_pin, errstr(-errno), path, bdf);
+		return fail("cannot open the link pinned at %s: %s (vfmig-load %s --bdf %s attaches anew)",
+			    link_pin, errstr(-errno), path, bdf);
 	err = bpf_link_update(link_fd, bpf_map__fd(ops_map), NULL);
 	close(link_fd);
 	if (err)
-		return report_attach_failure(-errno, args, name);
+		return report_attach_failure(-errno, opts, name);
 	err = swap_map_pins(obj, ops_map, bdf);
 	printf("replaced %s with %s on %s\n", old, name, bdf);
 	return err;
 }
 
-int cmd_replace(const struct cli_args *args)
+int cmd_replace(const struct load_opts *opts)
 {
-	const char *path = args->operand, *bdf = args_bdf(args);
+	const char *path = opts->object, *bdf = opts->bdf;
 	char name[VFMIG_NAME_LEN], old[VFMIG_NAME_LEN + 1] = "";
 	struct bpf_object *obj;
 	struct bpf_map *ops_map;
@@ -217,8 +217,7 @@ int cmd_replace(const struct cli_args *args)
 	if (!obj)
 		return fail("cannot open %s: %s", path, errstr(-errno));
 	ret = ops_map_find(obj, path, &ops_map) ?:
-	      ops_map_set_target(obj, path, ops_map, bdf,
-				 args->seen & CLI_OPT(LOAD_OPT_FORCE), name) ?:
+	      ops_map_set_target(obj, path, ops_map, bdf, opts->force, name) ?:
 	      check_admin() ?:
 	      check_module() ?:
 	      check_abi(obj, path, ops_map) ?:
@@ -229,8 +228,8 @@ int cmd_replace(const struct cli_args *args)
 		ret = fail("%s runs no program to replace (vfmig-load %s --bdf %s attaches one)",
 			   bdf, path, bdf);
 	if (!ret)
-		ret = check_ids(obj, ops_map, args) ?:
-		      replace_program(obj, ops_map, args, name, old);
+		ret = check_ids(obj, ops_map, opts) ?:
+		      replace_program(obj, ops_map, opts, name, old);
 	bpf_object__close(obj);
 	return ret;
 }

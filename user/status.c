@@ -358,10 +358,10 @@ static void print_json(const struct device_status *st)
 	fputs("}", stdout);
 }
 
-int cmd_status(const struct cli_args *args)
+int cmd_status(const struct load_opts *opts)
 {
-	const char *bdf = args_bdf(args);
-	bool json = args->seen & CLI_OPT(LOAD_OPT_JSON);
+	const char *bdf = opts->bdf;
+	bool json = opts->json;
 	struct device_status st;
 	bdf_t *bdfs = NULL;
 	int count = 0, err;

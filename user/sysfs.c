@@ -13,9 +13,9 @@
 /*
  * The tools run as root (udev runs vfmig-load apply): a variable that moves
  * where they read and write would let whoever sets it steer them.  Only
- * the test build (VFMIG_TEST_BUILD: build/test/, what the host unit tests
- * run) reads VFMIG_SYSFS_ROOT and VFMIG_BPFFS_ROOT; the tools built to be
- * installed ignore them.
+ * the test build (VFMIG_TEST_BUILD: build/selftests/tools/, what the unit
+ * tests run) reads VFMIG_SYSFS_ROOT and VFMIG_BPFFS_ROOT; the tools built
+ * to be installed ignore them.
  */
 const char *test_env(const char *name)
 {

@@ -29,10 +29,10 @@ static bool wait_detached(const char *bdf)
 	return false;
 }
 
-int cmd_unload(const struct cli_args *args)
+int cmd_unload(const struct load_opts *opts)
 {
 	char program[VFMIG_NAME_LEN + 1] = "", dir[PATH_MAX];
-	const char *bdf = args_bdf(args);
+	const char *bdf = opts->bdf;
 	int removed;
 
 	if (check_bpffs())
@@ -45,14 +45,14 @@ int cmd_unload(const struct cli_args *args)
 	if (removed < 0)
 		return fail("cannot remove the pins in %s: %s", dir, errstr(removed));
 	if (removed == 0 && program[0])
-		return fail("%s runs program %s but nothing is pinned in %s (another"
-			    " process holds its link: bpftool link show)", bdf, program, dir);
+		return fail("%s runs program %s but nothing is pinned in %s (another process holds its link: bpftool link show)",
+			    bdf, program, dir);
 	if (removed == 0)
 		return fail("nothing loaded on %s", bdf);
 
 	if (program[0] && !wait_detached(bdf))
-		warn("%s still runs %s: another process holds its link"
-		     " (bpftool link show)", bdf, program);
+		warn("%s still runs %s: another process holds its link (bpftool link show)",
+		     bdf, program);
 	printf("unloaded %s from %s (removed %d pin%s from %s)\n",
 	       program[0] ? program : "the program", bdf, removed,
 	       removed == 1 ? "" : "s", dir);

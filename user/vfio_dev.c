@@ -41,8 +41,7 @@ static int find_group(const char *bdf, char *group, size_t size)
 	if (!sysfs_path(path, "bus/pci/devices/%s/iommu_group", bdf))
 		len = readlink(path, target, sizeof(target) - 1);
 	if (len < 0)
-		return cli_fail("%s is in no IOMMU group: enable the IOMMU"
-				" (intel_iommu=on or amd_iommu=on on the kernel command line)",
+		return cli_fail("%s is in no IOMMU group: enable the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command line)",
 				bdf);
 	target[len] = '\0';
 	base = strrchr(target, '/');
@@ -70,15 +69,14 @@ static int open_group(struct vfio_dev *dev, const char *group)
 	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
 	dev->group = open(path, O_RDWR | O_CLOEXEC);
 	if (dev->group < 0 && errno == EBUSY)
-		return cli_fail("IOMMU group %s of %s is in use: stop the VMM or tool"
-				" that has it open", group, dev->bdf);
+		return cli_fail("IOMMU group %s of %s is in use: stop the VMM or tool that has it open",
+				group, dev->bdf);
 	if (dev->group < 0)
 		return cli_fail("%s: %s: " BIND_FIX, path, strerror(errno), dev->bdf);
 	if (ioctl(dev->group, VFIO_GROUP_GET_STATUS, &status))
 		return cli_fail("%s: group status: %s", path, strerror(errno));
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		return cli_fail("IOMMU group %s is not viable: bind every device in"
-				" /sys/kernel/iommu_groups/%s/devices to a VFIO driver",
+		return cli_fail("IOMMU group %s is not viable: bind every device in /sys/kernel/iommu_groups/%s/devices to a VFIO driver",
 				group, group);
 	if (ioctl(dev->group, VFIO_GROUP_SET_CONTAINER, &dev->container) ||
 	    ioctl(dev->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
@@ -131,8 +129,8 @@ static int open_cdev(struct vfio_dev *dev, const char *cdev)
 
 	dev->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	if (dev->iommufd < 0)
-		return cli_fail("/dev/iommu: %s: this kernel has no IOMMUFD (use --backend"
-				" container)", strerror(errno));
+		return cli_fail("/dev/iommu: %s: this kernel has no IOMMUFD (use --backend container)",
+				strerror(errno));
 	dev->fd = open(cdev, O_RDWR | O_CLOEXEC);
 	if (dev->fd < 0 && errno == EBUSY)
 		return cli_fail("%s (%s) is in use: stop the VMM or tool that has it open",
@@ -165,8 +163,8 @@ int vfio_dev_open(struct vfio_dev *dev, const char *bdf, enum vfio_backend backe
 		  (backend == VFIO_BACKEND_AUTO && !access("/dev/iommu", F_OK));
 	if (iommufd && find_cdev(bdf, cdev, sizeof(cdev)))
 		err = backend == VFIO_BACKEND_IOMMUFD ?
-		      cli_fail("%s has no VFIO device cdev (a kernel without"
-			       " VFIO_DEVICE_CDEV: use --backend container)", bdf) : 0;
+		      cli_fail("%s has no VFIO device cdev (a kernel without VFIO_DEVICE_CDEV: use --backend container)",
+			       bdf) : 0;
 	else if (iommufd)
 		err = open_cdev(dev, cdev);
 	if (!err && dev->fd < 0) {

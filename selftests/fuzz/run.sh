@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
-# A bounded run of the stream parser's fuzz target (user/Makefile, target
+# A bounded run of the stream parser's fuzz target (selftests/Makefile, target
 # fuzz): seed corpus from make-seeds, then libFuzzer until RUNS inputs or
 # SECONDS, whichever comes first.  Ends with "1 passed, 0 failed", or
 # "0 passed, 1 failed" and the crashing input kept in OUT_DIR.

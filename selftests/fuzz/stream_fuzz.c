@@ -9,7 +9,7 @@
  * and as another one.  On success the result must describe the input
  * exactly; on failure the error must be one the parser documents.
  *
- * Build: clang -fsanitize=fuzzer,address,undefined (see user/Makefile,
+ * Build: clang -fsanitize=fuzzer,address,undefined (see selftests/Makefile,
  * target fuzz).  A crashing input is a stream: vfmig-ctl inspect reads it.
  */
 #include <endian.h>

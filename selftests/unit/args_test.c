@@ -25,9 +25,13 @@ static enum cli_result parse(struct cli_args *args, ...)
 	return cli_parse(&load_cli, argc, argv, args);
 }
 
-static bool given(const struct cli_args *args, enum load_option option)
+/* What the command reads: its options, filled once. */
+static const struct load_opts *opts_of(const struct cli_args *args)
 {
-	return args->seen & CLI_OPT(option);
+	static struct load_opts opts;
+
+	load_opts_fill(&opts, args);
+	return &opts;
 }
 
 static bool is_command(const struct cli_args *args, const char *name)
@@ -35,15 +39,15 @@ static bool is_command(const struct cli_args *args, const char *name)
 	return ASSERT_TRUE(args->command) && ASSERT_STR(args->command->name, name);
 }
 
-void test_args_default_command(void)
+TEST(args_default_command)
 {
 	struct cli_args args;
 
 	if (ASSERT_INT(parse(&args, "edu.bpf.o", "--bdf", "3b:00.1", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
 		ASSERT_STR(args.operand, "edu.bpf.o");
-		ASSERT_STR(args_bdf(&args), "0000:3b:00.1");
-		ASSERT_TRUE(!given(&args, LOAD_OPT_BIND) && !given(&args, LOAD_OPT_VERBOSE));
+		ASSERT_STR(opts_of(&args)->bdf, "0000:3b:00.1");
+		ASSERT_TRUE(!opts_of(&args)->bind && !opts_of(&args)->verbose);
 	}
 	/* Options may come first, and a path without a dot is still an object. */
 	if (ASSERT_INT(parse(&args, "--bdf", "3b:00.1", "bpf/edu", NULL), CLI_RUN) &&
@@ -51,7 +55,7 @@ void test_args_default_command(void)
 		ASSERT_STR(args.operand, "bpf/edu");
 }
 
-void test_args_load_options(void)
+TEST(args_load_options)
 {
 	struct cli_args args;
 
@@ -59,40 +63,40 @@ void test_args_load_options(void)
 			     "--bdf", "0000:00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "load")) {
 		ASSERT_STR(args.operand, "x.bpf.o");
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
-		ASSERT_TRUE(given(&args, LOAD_OPT_BIND) && given(&args, LOAD_OPT_VERBOSE) &&
-			    !given(&args, LOAD_OPT_JSON));
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
+		ASSERT_TRUE(opts_of(&args)->bind && opts_of(&args)->verbose &&
+			    !opts_of(&args)->json);
 	}
 	/* --bdf=BDF works like --bdf BDF. */
 	if (ASSERT_INT(parse(&args, "load", "x.bpf.o", "--bdf=00:04.0", NULL), CLI_RUN))
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 }
 
-void test_args_unload(void)
+TEST(args_unload)
 {
 	struct cli_args args;
 
 	if (ASSERT_INT(parse(&args, "unload", "--bdf", "00:04.0", NULL), CLI_RUN) &&
 	    is_command(&args, "unload")) {
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 		ASSERT_TRUE(!args.operand);
 	}
 }
 
-void test_args_status_bdf_optional(void)
+TEST(args_status_bdf_optional)
 {
 	struct cli_args args;
 
 	if (ASSERT_INT(parse(&args, "status", NULL), CLI_RUN) &&
 	    is_command(&args, "status"))
-		ASSERT_STR(args_bdf(&args), "");
+		ASSERT_STR(opts_of(&args)->bdf, "");
 	if (ASSERT_INT(parse(&args, "status", "--json", "--bdf", "00:04.0", NULL), CLI_RUN)) {
-		ASSERT_TRUE(given(&args, LOAD_OPT_JSON));
-		ASSERT_STR(args_bdf(&args), "0000:00:04.0");
+		ASSERT_TRUE(opts_of(&args)->json);
+		ASSERT_STR(opts_of(&args)->bdf, "0000:00:04.0");
 	}
 }
 
-void test_args_unknown_command(void)
+TEST(args_unknown_command)
 {
 	struct cli_args args;
 
@@ -104,7 +108,7 @@ void test_args_unknown_command(void)
 	ASSERT_CONTAINS(args.error, "no command");
 }
 
-void test_args_missing_bdf(void)
+TEST(args_missing_bdf)
 {
 	static const char *const needing_bdf[] = { "unload", "bind" };
 	struct cli_args args;
@@ -119,7 +123,7 @@ void test_args_missing_bdf(void)
 	ASSERT_CONTAINS(args.error, "option '--bdf' needs an argument");
 }
 
-void test_args_unknown_option(void)
+TEST(args_unknown_option)
 {
 	struct cli_args args;
 
@@ -132,7 +136,7 @@ void test_args_unknown_option(void)
 	ASSERT_CONTAINS(args.error, "unknown option '-x' for status");
 }
 
-void test_args_operands(void)
+TEST(args_operands)
 {
 	struct cli_args args;
 
@@ -144,7 +148,7 @@ void test_args_operands(void)
 	ASSERT_CONTAINS(args.error, "unexpected argument 'x.bpf.o' for unload");
 }
 
-void test_args_bad_bdf(void)
+TEST(args_bad_bdf)
 {
 	struct cli_args args;
 
@@ -152,7 +156,7 @@ void test_args_bad_bdf(void)
 	ASSERT_CONTAINS(args.error, "bad --bdf '00:20.0': expected DDDD:BB:DD.F or BB:DD.F");
 }
 
-void test_args_help(void)
+TEST(args_help)
 {
 	struct cli_args args;
 

@@ -12,25 +12,25 @@ static void expect_canonical(const char *text, const char *want)
 		ASSERT_STR(bdf, want);
 }
 
-void test_bdf_long_form(void)
+TEST(bdf_long_form)
 {
 	expect_canonical("0000:3b:00.1", "0000:3b:00.1");
 	expect_canonical("ffff:ff:1f.7", "ffff:ff:1f.7");
 }
 
-void test_bdf_short_form(void)
+TEST(bdf_short_form)
 {
 	expect_canonical("3b:00.1", "0000:3b:00.1");
 	expect_canonical("00:04.0", "0000:00:04.0");
 }
 
-void test_bdf_upper_case(void)
+TEST(bdf_upper_case)
 {
 	expect_canonical("ABCD:EF:1F.7", "abcd:ef:1f.7");
 	expect_canonical("3B:0a.2", "0000:3b:0a.2");
 }
 
-void test_bdf_rejects_malformed(void)
+TEST(bdf_rejects_malformed)
 {
 	static const char *const bad[] = {
 		"", "3b", "3b:00", "3b:00.", "3b:0.1", "0:3b:00.1",

@@ -273,7 +273,7 @@ static void expect_load_failure(const char *obj, const char *message)
 	expect_failure(&run, 1, message);
 }
 
-void test_cli_usage_errors_exit_2(void)
+TEST(cli_usage_errors_exit_2)
 {
 	struct run run;
 
@@ -290,7 +290,7 @@ void test_cli_usage_errors_exit_2(void)
 	expect_failure(&run, 2, "bad --bdf '4:0'");
 }
 
-void test_cli_help_exit_0(void)
+TEST(cli_help_exit_0)
 {
 	struct run run;
 
@@ -309,7 +309,7 @@ void test_cli_help_exit_0(void)
 }
 
 /* The object is checked before the system, so a broken one touches nothing. */
-void test_cli_object_checked_first(void)
+TEST(cli_object_checked_first)
 {
 	struct run run;
 
@@ -319,7 +319,7 @@ void test_cli_object_checked_first(void)
 	expect_failure(&run, 1, "has no vfmig_ops struct_ops map");
 }
 
-void test_cli_object_missing(void)
+TEST(cli_object_missing)
 {
 	struct run run;
 
@@ -331,7 +331,7 @@ void test_cli_object_missing(void)
 		       " No such file or directory\n");
 }
 
-void test_cli_object_without_ops(void)
+TEST(cli_object_without_ops)
 {
 	char message[PATH_MAX + 128];
 
@@ -343,13 +343,13 @@ void test_cli_object_without_ops(void)
 	expect_load_failure("no_ops.bpf.o", message);
 }
 
-void test_cli_object_with_two_ops(void)
+TEST(cli_object_with_two_ops)
 {
 	if (fake_tree(FAKE_READY))
 		expect_load_failure("two_ops.bpf.o", "has 2 vfmig_ops struct_ops maps");
 }
 
-void test_cli_module_not_loaded(void)
+TEST(cli_module_not_loaded)
 {
 	if (!fake_tree(FAKE_EMPTY))
 		return;
@@ -363,14 +363,14 @@ void test_cli_module_not_loaded(void)
 				    " (modprobe vfmig; if it is not found, install it");
 }
 
-void test_cli_no_such_device(void)
+TEST(cli_no_such_device)
 {
 	if (fake_tree(FAKE_MODULE))
 		expect_load_failure("ops.bpf.o", "vfmig-load: no PCI device " BDF
 				    " (see lspci -D)");
 }
 
-void test_cli_bound_to_other_driver(void)
+TEST(cli_bound_to_other_driver)
 {
 	char message[PATH_MAX];
 
@@ -383,7 +383,7 @@ void test_cli_bound_to_other_driver(void)
 	expect_load_failure("ops.bpf.o", message);
 }
 
-void test_cli_unbound_device(void)
+TEST(cli_unbound_device)
 {
 	if (!fake_tree(FAKE_MODULE))
 		return;
@@ -392,7 +392,7 @@ void test_cli_unbound_device(void)
 			    " (use --bind");
 }
 
-void test_cli_bpffs_not_mounted(void)
+TEST(cli_bpffs_not_mounted)
 {
 	char message[PATH_MAX];
 
@@ -404,7 +404,7 @@ void test_cli_bpffs_not_mounted(void)
 	expect_load_failure("ops.bpf.o", message);
 }
 
-void test_cli_already_attached(void)
+TEST(cli_already_attached)
 {
 	if (!fake_tree(FAKE_MODULE))
 		return;
@@ -413,7 +413,7 @@ void test_cli_already_attached(void)
 			    " (vfmig-load unload --bdf " BDF " first)");
 }
 
-void test_cli_stale_pins(void)
+TEST(cli_stale_pins)
 {
 	char message[PATH_MAX];
 
@@ -425,7 +425,7 @@ void test_cli_stale_pins(void)
 	expect_load_failure("ops.bpf.o", message);
 }
 
-void test_cli_unload_nothing_loaded(void)
+TEST(cli_unload_nothing_loaded)
 {
 	struct run run;
 
@@ -435,7 +435,7 @@ void test_cli_unload_nothing_loaded(void)
 	expect_failure(&run, 1, "vfmig-load: nothing loaded on " BDF "\n");
 }
 
-void test_cli_unload_removes_pins(void)
+TEST(cli_unload_removes_pins)
 {
 	struct run run;
 
@@ -450,7 +450,7 @@ void test_cli_unload_removes_pins(void)
 	ASSERT_INT(access(tree_path("bpffs/vfmig/" BDF_PIN), F_OK), -1);
 }
 
-void test_cli_bind_writes_sysfs(void)
+TEST(cli_bind_writes_sysfs)
 {
 	struct run run;
 	char text[64];
@@ -472,7 +472,7 @@ void test_cli_bind_writes_sysfs(void)
 	ASSERT_STR(text, "e1000\n");
 }
 
-void test_cli_status_json(void)
+TEST(cli_status_json)
 {
 	char want[2 * PATH_MAX];
 	struct run run;
@@ -503,7 +503,7 @@ void test_cli_status_json(void)
 	ASSERT_STR(run.out, want);
 }
 
-void test_cli_status_unknown_device(void)
+TEST(cli_status_unknown_device)
 {
 	struct run run;
 
@@ -548,7 +548,7 @@ static void expect_apply_refused(const char *config, const char *message)
  * root could have written, or that sits in a directory anyone but root
  * can change, is refused with a message naming the file and the fix.
  */
-void test_cli_apply_refuses_untrusted_files(void)
+TEST(cli_apply_refuses_untrusted_files)
 {
 	char conf[PATH_MAX], line[PATH_MAX + 32], message[3 * PATH_MAX];
 	char *obj;
@@ -600,7 +600,7 @@ void test_cli_apply_refuses_untrusted_files(void)
  * VFMIG_BPFFS_ROOT: the fake tree the test build serves, with the program
  * "unit_only" on BDF, never reaches them.
  */
-void test_cli_installed_ignores_test_roots(void)
+TEST(cli_installed_ignores_test_roots)
 {
 	struct run test, installed;
 

@@ -30,7 +30,7 @@ static bool config_file(char path[64], const char *text)
 	return true;
 }
 
-void test_config_bdf_wins_over_ids(void)
+TEST(config_bdf_wins_over_ids)
 {
 	char path[64], program[PATH_MAX];
 
@@ -44,7 +44,7 @@ void test_config_bdf_wins_over_ids(void)
 	unlink(path);
 }
 
-void test_config_first_id_match(void)
+TEST(config_first_id_match)
 {
 	char path[64], program[PATH_MAX];
 	struct pci_function_id other = igbvf;
@@ -64,7 +64,7 @@ void test_config_first_id_match(void)
 	unlink(path);
 }
 
-void test_config_errors(void)
+TEST(config_errors)
 {
 	char path[64], program[PATH_MAX];
 	static const char *const bad[] = {

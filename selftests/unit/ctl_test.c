@@ -162,7 +162,7 @@ static const char *good_stream(const char *name, struct stream_buf *s)
 	return path;
 }
 
-void test_ctl_inspect_good_stream(void)
+TEST(ctl_inspect_good_stream)
 {
 	struct stream_buf s;
 	struct ctl_run run;
@@ -186,7 +186,7 @@ void test_ctl_inspect_good_stream(void)
 	stream_buf_free(&s);
 }
 
-void test_ctl_inspect_bad_stream(void)
+TEST(ctl_inspect_bad_stream)
 {
 	struct stream_buf s;
 	struct ctl_run run;
@@ -216,7 +216,7 @@ void test_ctl_inspect_bad_stream(void)
 }
 
 /* A name can hold any byte but NUL: inspect must not print them raw. */
-void test_ctl_inspect_escapes_program(void)
+TEST(ctl_inspect_escapes_program)
 {
 	struct vfmig_stream_expect odd = edu;
 	struct stream_buf s = { 0 };
@@ -233,7 +233,7 @@ void test_ctl_inspect_escapes_program(void)
 	stream_buf_free(&s);
 }
 
-void test_ctl_make_stream(void)
+TEST(ctl_make_stream)
 {
 	const char *path = work_path("made.vfmig");
 	unsigned char data[512];
@@ -274,7 +274,7 @@ void test_ctl_make_stream(void)
 			"unit 0: final 222 bytes (payload at 72)\n");
 }
 
-void test_ctl_usage_errors(void)
+TEST(ctl_usage_errors)
 {
 	char out[PATH_MAX];
 	struct ctl_run run;
@@ -347,7 +347,7 @@ void test_ctl_usage_errors(void)
 	ASSERT_TRUE(access(out, F_OK) && access(work_path("usage.vfmig.tmp"), F_OK));
 }
 
-void test_ctl_help(void)
+TEST(ctl_help)
 {
 	struct ctl_run run;
 
@@ -402,7 +402,7 @@ static const char *fake_sysfs(bool exists, const char *driver, const char *group
 }
 
 /* Each device command says what is wrong with the device, and the fix. */
-void test_ctl_device_not_usable(void)
+TEST(ctl_device_not_usable)
 {
 	static const char *const commands[][6] = {
 		{ "features", "--bdf", BDF },
@@ -451,7 +451,7 @@ void test_ctl_device_not_usable(void)
 }
 
 /* Files are checked before the device is touched. */
-void test_ctl_files_checked_first(void)
+TEST(ctl_files_checked_first)
 {
 	struct ctl_run run;
 
@@ -462,14 +462,15 @@ void test_ctl_files_checked_first(void)
 }
 
 /* The table's parse, in process: values, repeats and the operand. */
-void test_ctl_args_parse(void)
+TEST(ctl_args_parse)
 {
 	char *argv[] = { "vfmig-ctl", "make-stream", "--precopy-hex", "01", "-o", "f",
 			 "--ids=1:2", "--precopy-hex", "", "--program", "p", NULL };
 	char *inspect[] = { "vfmig-ctl", "inspect", "f.vfmig", NULL };
 	struct cli_args *args = calloc(1, sizeof(*args));
+	struct ctl_opts *opts = calloc(1, sizeof(*opts));
 
-	if (!ASSERT_TRUE(args))
+	if (!ASSERT_TRUE(args && opts))
 		return;
 	if (ASSERT_INT(cli_parse(&ctl_cli, 11, argv, args), CLI_RUN)) {
 		ASSERT_STR(args->command->name, "make-stream");
@@ -479,13 +480,23 @@ void test_ctl_args_parse(void)
 		ASSERT_STR(args->value[OPT_PRECOPY_HEX][0], "01");
 		ASSERT_STR(args->value[OPT_PRECOPY_HEX][1], "");
 		ASSERT_TRUE(!cli_value(args, OPT_VERSION));
+		/* What make-stream reads: filled once, typed. */
+		ctl_opts_fill(opts, args);
+		ASSERT_STR(opts->output, "f");
+		ASSERT_TRUE(opts->id.vendor == 1 && opts->id.device == 2);
+		ASSERT_STR(opts->id.program, "p");
+		ASSERT_INT(opts->id.program_version, 0);
+		ASSERT_INT(opts->nr_precopy_hex, 2);
+		ASSERT_STR(opts->precopy_hex[1], "");
+		ASSERT_INT(opts->page_size, 4096);
 	}
 	if (ASSERT_INT(cli_parse(&ctl_cli, 3, inspect, args), CLI_RUN))
 		ASSERT_STR(args->operand, "f.vfmig");
+	free(opts);
 	free(args);
 }
 
-void test_ctl_parse_helpers(void)
+TEST(ctl_parse_helpers)
 {
 	struct vfmig_stream_expect id;
 	unsigned char buf[4];
@@ -580,7 +591,7 @@ static bool same_file(const char *path, const struct stream_buf *s)
 	return ASSERT_INT(len, s->len) && ASSERT_TRUE(!memcmp(data, s->data, s->len));
 }
 
-void test_ctl_fake_features(void)
+TEST(ctl_fake_features)
 {
 	struct stream_buf s;
 	const char *root;
@@ -609,7 +620,7 @@ void test_ctl_fake_features(void)
  * Plain, then through pre-copy, which yields the PRECOPY unit (75 bytes)
  * and stop-copy the rest, on the one data fd.
  */
-void test_ctl_fake_save(void)
+TEST(ctl_fake_save)
 {
 	static const struct {
 		const char *flags, *option, *said, *calls;
@@ -650,7 +661,7 @@ void test_ctl_fake_save(void)
 	stream_buf_free(&s);
 }
 
-void test_ctl_fake_restore(void)
+TEST(ctl_fake_restore)
 {
 	struct stream_buf s;
 	const char *root, *path;
@@ -685,7 +696,7 @@ void test_ctl_fake_restore(void)
 	stream_buf_free(&s);
 }
 
-void test_ctl_fake_state(void)
+TEST(ctl_fake_state)
 {
 	const char *root = fake_device("1", NULL, NULL);
 	struct ctl_run run;

@@ -56,7 +56,7 @@ static int count_bits(const __u64 *bitmap, size_t words)
 	return n;
 }
 
-void test_dirty_region_same_page_size(void)
+TEST(dirty_region_same_page_size)
 {
 	const unsigned char bits[] = { 0xff };	/* pages 0-7 */
 	struct dirty_log log;
@@ -71,7 +71,7 @@ void test_dirty_region_same_page_size(void)
 	close(log.fd);
 }
 
-void test_dirty_region_larger_log_pages(void)
+TEST(dirty_region_larger_log_pages)
 {
 	const unsigned char bits[] = { 0x02 };	/* the 2 MiB page at 2 MiB */
 	struct dirty_log log;
@@ -89,7 +89,7 @@ void test_dirty_region_larger_log_pages(void)
 	close(log.fd);
 }
 
-void test_dirty_region_smaller_log_pages(void)
+TEST(dirty_region_smaller_log_pages)
 {
 	const unsigned char bits[] = { 0, 0, 0x03 };	/* pages 16 and 17 */
 	struct dirty_log log;
@@ -104,7 +104,7 @@ void test_dirty_region_smaller_log_pages(void)
 	close(log.fd);
 }
 
-void test_dirty_region_window_cuts_a_page(void)
+TEST(dirty_region_window_cuts_a_page)
 {
 	const unsigned char bits[] = { 0x03 };	/* 2 MiB pages 0 and 1 */
 	struct dirty_log log;
@@ -119,7 +119,7 @@ void test_dirty_region_window_cuts_a_page(void)
 	close(log.fd);
 }
 
-void test_dirty_region_errors(void)
+TEST(dirty_region_errors)
 {
 	const unsigned char bits[] = { 0x01 };
 	struct dirty_log log;
@@ -135,7 +135,7 @@ void test_dirty_region_errors(void)
 	close(log.fd);
 }
 
-void test_dirty_via_names(void)
+TEST(dirty_via_names)
 {
 	enum dirty_via via;
 

@@ -53,7 +53,7 @@ static int count_lines(const char *text)
 	return lines;
 }
 
-void test_load_names_rejected_program(void)
+TEST(load_names_rejected_program)
 {
 	static char err[1 << 16];
 

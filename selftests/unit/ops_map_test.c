@@ -33,12 +33,12 @@ static void expect_target(const char *object, const char *want_name)
 	bpf_object__close(obj);
 }
 
-void test_ops_map_target_written(void)
+TEST(ops_map_target_written)
 {
 	expect_target("ops.bpf.o", "test_ops");	/* named after the map */
 }
 
-void test_ops_map_keeps_program_name(void)
+TEST(ops_map_keeps_program_name)
 {
 	expect_target("named.bpf.o", "vendor_name");
 }

@@ -69,7 +69,7 @@ static void poke(struct stream_buf *s, size_t off, size_t size, uint64_t value)
 		s->data[off + i] = value >> (8 * i);
 }
 
-void test_crc32c_known_answer(void)
+TEST(crc32c_known_answer)
 {
 	__u32 crc;
 
@@ -81,7 +81,7 @@ void test_crc32c_known_answer(void)
 }
 
 /* The layout is ABI: the module, old streams and other tools rely on it. */
-void test_stream_header_layout(void)
+TEST(stream_header_layout)
 {
 	struct stream_buf s;
 
@@ -95,7 +95,7 @@ void test_stream_header_layout(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_valid_single_unit(void)
+TEST(stream_valid_single_unit)
 {
 	struct vfmig_stream_info info;
 	const char *reason = "";
@@ -123,7 +123,7 @@ void test_stream_valid_single_unit(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_valid_precopy_final(void)
+TEST(stream_valid_precopy_final)
 {
 	struct vfmig_stream_info info;
 	const char *reason = "";
@@ -149,7 +149,7 @@ void test_stream_valid_precopy_final(void)
 }
 
 /* VFMIG_STREAM_MAX_UNITS units are fine, and empty payloads too. */
-void test_stream_valid_max_units(void)
+TEST(stream_valid_max_units)
 {
 	struct vfmig_stream_info info;
 	const char *reason = "";
@@ -167,14 +167,14 @@ void test_stream_valid_max_units(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_empty(void)
+TEST(stream_empty)
 {
 	struct stream_buf s = { 0 };
 
 	expect_malformed(&s, 0, -EINVAL, "empty stream");
 }
 
-void test_stream_truncated_header(void)
+TEST(stream_truncated_header)
 {
 	struct stream_buf s;
 
@@ -188,7 +188,7 @@ void test_stream_truncated_header(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_truncated_payload(void)
+TEST(stream_truncated_payload)
 {
 	struct stream_buf s;
 
@@ -221,32 +221,32 @@ static void expect_field(size_t off, size_t size, uint64_t value, int err,
 	stream_buf_free(&s);
 }
 
-void test_stream_bad_magic(void)
+TEST(stream_bad_magic)
 {
 	expect_field(FIELD(0, magic), 4, 0x474d4676, -EINVAL, "bad magic");	/* "vFMG" */
 	expect_field(FIELD(0, magic), 4, 0, -EINVAL, "bad magic");
 }
 
-void test_stream_bad_version(void)
+TEST(stream_bad_version)
 {
 	expect_field(FIELD(0, version), 2, VFMIG_STREAM_VERSION + 1, -EPROTO,
 		     "unsupported stream format version");
 	expect_field(FIELD(0, version), 2, 0, -EPROTO, "unsupported stream format version");
 }
 
-void test_stream_bad_header_size(void)
+TEST(stream_bad_header_size)
 {
 	expect_field(FIELD(0, header_size), 2, HDR + 8, -EINVAL, "malformed unit header");
 	expect_field(FIELD(0, header_size), 2, HDR - 8, -EINVAL, "malformed unit header");
 }
 
-void test_stream_reserved_not_zero(void)
+TEST(stream_reserved_not_zero)
 {
 	expect_field(FIELD(0, reserved), 4, 0x80000000, -EINVAL, "malformed unit header");
 	expect_field(FIELD(0, reserved), 4, 1, -EINVAL, "malformed unit header");
 }
 
-void test_stream_program_not_terminated(void)
+TEST(stream_program_not_terminated)
 {
 	struct stream_buf s;
 
@@ -262,7 +262,7 @@ void test_stream_program_not_terminated(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_other_device(void)
+TEST(stream_other_device)
 {
 	static const size_t fields[] = {
 		offsetof(struct vfmig_stream_expect, vendor),
@@ -289,7 +289,7 @@ void test_stream_other_device(void)
  * parser, the program and its versions are still checked, and units of one
  * stream must still come from one device.
  */
-void test_stream_any_ids(void)
+TEST(stream_any_ids)
 {
 	struct vfmig_stream_expect want = edu, other = edu;
 	struct vfmig_stream_info info;
@@ -333,7 +333,7 @@ void test_stream_any_ids(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_other_program(void)
+TEST(stream_other_program)
 {
 	struct vfmig_stream_expect want = edu;
 	struct stream_buf s;
@@ -347,7 +347,7 @@ void test_stream_other_program(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_other_program_version(void)
+TEST(stream_other_program_version)
 {
 	struct vfmig_stream_expect want = edu;
 	struct stream_buf s;
@@ -361,7 +361,7 @@ void test_stream_other_program_version(void)
 }
 
 /* A program reads streams from min_program_version to program_version. */
-void test_stream_program_version_range(void)
+TEST(stream_program_version_range)
 {
 	struct vfmig_stream_expect want = edu, saved = edu;
 	struct stream_buf s;
@@ -384,7 +384,7 @@ void test_stream_program_version_range(void)
 	}
 }
 
-void test_stream_checksum_payload_byte(void)
+TEST(stream_checksum_payload_byte)
 {
 	struct stream_buf s;
 
@@ -398,7 +398,7 @@ void test_stream_checksum_payload_byte(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_checksum_header_byte(void)
+TEST(stream_checksum_header_byte)
 {
 	struct stream_buf s;
 
@@ -416,7 +416,7 @@ void test_stream_checksum_header_byte(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_trailing_bytes(void)
+TEST(stream_trailing_bytes)
 {
 	struct stream_buf s;
 
@@ -436,7 +436,7 @@ void test_stream_trailing_bytes(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_no_final_unit(void)
+TEST(stream_no_final_unit)
 {
 	struct stream_buf s;
 
@@ -451,7 +451,7 @@ void test_stream_no_final_unit(void)
 	stream_buf_free(&s);
 }
 
-void test_stream_flags_neither_or_both(void)
+TEST(stream_flags_neither_or_both)
 {
 	static const __u32 bad_flags[] = {
 		0, VFMIG_STREAM_PRECOPY | VFMIG_STREAM_FINAL,
@@ -463,7 +463,7 @@ void test_stream_flags_neither_or_both(void)
 			     "neither PRECOPY nor FINAL");
 }
 
-void test_stream_too_many_units(void)
+TEST(stream_too_many_units)
 {
 	struct stream_buf s;
 
@@ -474,7 +474,7 @@ void test_stream_too_many_units(void)
 }
 
 /* Units must all come from the first unit's device and program. */
-void test_stream_units_of_other_origins(void)
+TEST(stream_units_of_other_origins)
 {
 	struct vfmig_stream_expect other;
 	struct stream_buf s;
@@ -516,7 +516,7 @@ static int chunked_read(void *ctx, __u64 off, void *buf, __u32 len)
 }
 
 /* The CRC over a payload is the same whatever the scratch buffer's size. */
-void test_stream_scratch_sizes(void)
+TEST(stream_scratch_sizes)
 {
 	unsigned char payload[1000], scratch[HDR + 1];
 	struct vfmig_stream_info info;
@@ -540,7 +540,7 @@ void test_stream_scratch_sizes(void)
 }
 
 /* A read error stops the parse with that error. */
-void test_stream_read_error(void)
+TEST(stream_read_error)
 {
 	unsigned char scratch[HDR];
 	struct vfmig_stream_info info;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * A stand-in vendor object for the host unit tests, built in variants by
- * user/Makefile.  The host has no vfmig.ko BTF, so it declares struct
+ * selftests/Makefile.  The host has no vfmig.ko BTF, so it declares struct
  * vfmig_ops itself with the module's data members; libbpf opens it all the
  * same, which is all the tests need.
  */

@@ -5,12 +5,12 @@
 # - 4-byte register accesses on vfmig-pci (a program passing them, a
 #   program with a window beside them, no program) against vfio-pci;
 # - migration data_fd throughput for a synthetic program with 64 MiB of
-#   state (bpf/test_mig.bpf.o) beside the guest's own memcpy bandwidth and
+#   state (selftests/progs/test_mig.bpf.o) beside the guest's own memcpy bandwidth and
 #   the kernel's own copy of as many bytes;
 # - DMA logging: reading the dirty bitmap of 64 GiB of IOVA at 4 KiB pages
 #   (2 MiB of bitmap) clean and all dirty, by each way the kernel offers,
 #   beside a memcpy of 2 MiB; and the cost of one bpf_vfmig_mark_dirty()
-#   call (bpf/test_dirty.bpf.o);
+#   call (selftests/progs/test_dirty.bpf.o);
 # - QEMU 10 migrating a VM that owns a vfmig edu device beside the same VM
 #   without it, three times each: total time, downtime and device state
 #   bytes QEMU reports; with IOMMUFD, through iommufd and the device's log.
@@ -79,14 +79,15 @@ hook_row() {
 	verdict "$1 / vfio-pci" "$(awk -v ab="$ab" -v ba="$ba" 'BEGIN {
 		split(ab, x, " "); split(ba, y, " "); print sqrt(x[1] / x[2] * y[1] / y[2]) }')" le "$2"
 }
-hook_row "register in a trap window, program passes it" 1.10 bpf/test_region.bpf.o
+hook_row "register in a trap window, program passes it" 1.10 selftests/progs/test_region.bpf.o
 hook_row "register beside a trap window, on its page (edu)" 1.03 bpf/edu.bpf.o
 hook_row "no program attached" 1.02
 drv vfmig-pci "$A"
 drv vfmig-pci "$B"
 
-user/vfmig-load bpf/test_mig.bpf.o --bdf "$A" >/dev/null
+user/vfmig-load selftests/progs/test_mig.bpf.o --bdf "$A" >/dev/null
 le_hex() { local i v=$2; for ((i = 0; i < $1; i++)); do printf '%02x ' $((v & 0xff)); v=$((v >> 8)); done; }
+# shellcheck disable=SC2046 # le_hex prints one word a byte
 bpftool map update pinned "/sys/fs/bpf/vfmig/${A//./_}/mig_config" key hex 00 00 00 00 \
 	value hex $(le_hex 8 $((MIB << 20))) 00 00 00 00 00 00 00 00
 
@@ -99,7 +100,7 @@ memcpy=$(rate memcpy) save=$(grep '^tsave:' <<<"$out" | head -n1 | sed -n 's/.* 
 kread=$(rate 'kcopy read') kwrite=$(rate 'kcopy write')
 save64=$(grep '^tsave:' <<<"$out" | tail -n1 | sed -n 's/.* \([0-9.]*\) MiB\/s$/\1/p')
 restore=$(rate trestore)
-[ -n "$save" ] && [ -n "$restore" ] || { echo "bench: migration failed"; exit 1; }
+{ [ -n "$save" ] && [ -n "$restore" ]; } || { echo "bench: migration failed"; exit 1; }
 awk -v m="$memcpy" -v s="$save" -v s64="$save64" -v r="$restore" -v mib="$MIB" 'BEGIN {
 	printf "bench: %d MiB state: save %.1f MiB/s (1 MiB reads; %.1f with 64 KiB), restore %.1f MiB/s, guest memcpy %.1f MiB/s\n", mib, s, s64, r, m
 }'
@@ -110,13 +111,13 @@ versus "restore / tmpfs write() of as much" "$(awk -v a="$restore" -v b="$kwrite
 
 # ---- DMA logging ----
 user/vfmig-load unload --bdf "$A" >/dev/null
-user/vfmig-load bpf/test_dirty.bpf.o --bdf "$A" >/dev/null
+user/vfmig-load selftests/progs/test_dirty.bpf.o --bdf "$A" >/dev/null
 out=$(selftests/vfio-ops "$A" 'treport 64' 'tmark 1000000' 'kcopy 2')
 echo "$out"
 # The kernel's own 2 MiB: read() of /dev/zero (clear_user) and of tmpfs.
 kus() { grep "^kcopy $1:" <<<"$out" | sed -n 's/^kcopy [a-z]*: \([0-9]*\) bytes .* \([0-9.]*\) MiB\/s$/\1 \2/p' | awk '{ print $1 / ($2 * 1048576) * 1e6 }'; }
 kzero=$(kus zero) kread=$(kus read)
-grep -q '^treport region: ' <<<"$out" && grep -q '^tmark: [0-9]' <<<"$out" ||
+{ grep -q '^treport region: ' <<<"$out" && grep -q '^tmark: [0-9]' <<<"$out"; } ||
 	{ echo "bench: DMA logging figures missing"; exit 1; }
 sed -n 's/^treport \([a-z]*\): .* clean \([0-9]*\) us, all dirty \([0-9]*\) us, memcpy \([0-9]*\) us$/\1 \2 \3 \4/p' <<<"$out" |
 while read -r via clean dirty copy; do

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The kfuncs a NIC program needed, tested on edu with
-# bpf/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
-# it) and bpf_vfmig_usleep() (bounded waits); with bpf/test_poll.bpf.o:
+# selftests/progs/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
+# it) and bpf_vfmig_usleep() (bounded waits); with selftests/progs/test_poll.bpf.o:
 # bpf_vfmig_bar_poll(), a declared wait budget and bpf_vfmig_log().
 # Sourced by tests.sh after safety.sh, whose attach helpers it uses;
-# listed in DMA_WAIT_TESTS.
+# listed in manifest.sh.
 
-WD=bpf/test_wait_dma.bpf.o
+WD=selftests/progs/test_wait_dma.bpf.o
 
 wdattach() {
 	rm -rf "$HP"
@@ -99,17 +100,17 @@ t_usleep_bounded() {
 	read -r waits ns <<<"$(hvar waits wait_ns)"
 	assert_eq "errors: budget spent, 0 us, too long" "-110 -22 -22" \
 		"$(hvar wait_err zero_err long_err)"
-	[ "$waits" -ge 50 ] && [ "$waits" -le 100 ] ||
+	{ [ "$waits" -ge 50 ] && [ "$waits" -le 100 ]; } ||
 		fail "$waits waits of 10 ms in a 1 s budget"
 	# The budget starts before the program's clock does: 1 s minus that.
-	[ "$ns" -ge 990000000 ] && [ "$ns" -lt 3000000000 ] ||
+	{ [ "$ns" -ge 990000000 ] && [ "$ns" -lt 3000000000 ]; } ||
 		fail "waited $ns ns for a 1 s budget"
 	[ "$ms" -lt 10000 ] || fail "the arc took $ms ms"
 	echo "    $waits waits, $((ns / 1000000)) ms in set_state, $ms ms for the ioctl"
 	hdetach
 }
 
-TP=bpf/test_poll.bpf.o
+TP=selftests/progs/test_poll.bpf.o
 
 tpattach() {
 	rm -rf "$HP"
@@ -138,18 +139,18 @@ t_bar_poll() {
 	read -r short_err short_ns short_last long_err total_ns <<<"$(hvar short_err \
 		short_ns short_last long_err total_ns)"
 	echo "    DMA done after $((done_ns / 1000000)) ms; 50 ms timeout in $((short_ns / 1000000)) ms; set_state $((total_ns / 1000000)) ms for a 400 ms budget"
-	[ "$done_ns" -ge 10000000 ] && [ "$done_ns" -lt 2000000000 ] ||
+	{ [ "$done_ns" -ge 10000000 ] && [ "$done_ns" -lt 2000000000 ]; } ||
 		fail "the DMA poll took $done_ns ns"
 	assert_eq "50 ms: timed out, the register's value kept" "-110 $((0x010000ed))" \
 		"$short_err $short_last"
-	[ "$short_ns" -ge 50000000 ] && [ "$short_ns" -lt 300000000 ] ||
+	{ [ "$short_ns" -ge 50000000 ] && [ "$short_ns" -lt 300000000 ]; } ||
 		fail "a 50 ms poll took $short_ns ns"
 	assert_eq "u32 timeout: cut by the budget" -110 "$long_err"
-	[ "$total_ns" -ge 380000000 ] && [ "$total_ns" -lt 700000000 ] ||
+	{ [ "$total_ns" -ge 380000000 ] && [ "$total_ns" -lt 700000000 ]; } ||
 		fail "set_state waited $total_ns ns with a 400 ms budget"
 	hdetach
 
-	out=$($ATT bpf/test_bad_poll.bpf.o "$A")
+	out=$($ATT selftests/progs/test_bad_poll.bpf.o "$A")
 	assert_has "poll from a non-sleepable hook refused by the verifier" "load: error:" "$out"
 	mark=$(($(dmesg | wc -l) + 1))
 	assert_eq "budget above the ceiling" "attach: error: EINVAL" \
@@ -159,7 +160,7 @@ t_bar_poll() {
 	assert_has "the kernel says why" "wait_budget_ms 10001 is above the kernel's 10000" \
 		"$(dmesg | tail -n +"$mark")"
 	assert_eq "budget at the ceiling" "attach: ok" "$($ATT "$TP" "$A" ops.wait_budget_ms=10000)"
-	out=$($LOAD bpf/test_bad_budget.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load took a 1 h budget"
+	out=$($LOAD selftests/progs/test_bad_budget.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load took a 1 h budget"
 	assert_has "vfmig-load names the ceiling" "allows at most 10000 ms" "$out"
 }
 
@@ -176,7 +177,7 @@ t_log_rate_limited() {
 	assert_eq "1000 then 2000 messages" "0x3e8 0x7d0" "$(answer 1 "$out") $(answer 2 "$out")"
 	lines=$(dmesg | tail -n +"$mark" | grep -c "program test_poll: ")
 	echo "    2001 messages, $lines in the kernel log"
-	[ "$lines" -ge 2 ] && [ "$lines" -le 20 ] || fail "$lines kernel log lines for 2001 messages"
+	{ [ "$lines" -ge 2 ] && [ "$lines" -le 20 ]; } || fail "$lines kernel log lines for 2001 messages"
 	assert_has "named by the device" "$A: program test_poll: init on $A" \
 		"$(dmesg | tail -n +"$mark")"
 	out=$(sysattr "$A" messages | sed 's/^[0-9]* //')
@@ -191,7 +192,7 @@ t_log_rate_limited() {
 	hdetach
 }
 
-TH=bpf/test_hold.bpf.o
+TH=selftests/progs/test_hold.bpf.o
 TR=/sys/kernel/tracing
 
 thattach() {
@@ -203,7 +204,7 @@ thattach() {
 # What test_hold's hooks saw in each phase: "before held after late".
 thseen() {
 	bpftool -j map dump pinned "$HP/bss" | grep -o '"seen":\[[^]]*\]' |
-		tr -d '"seen:[]' | awk -F, '{ print $1, $2, $3, $4 }'
+		tr -d '"sen:[]' | awk -F, '{ print $1, $2, $3, $4 }'
 }
 
 # vfio-ops hammering BAR 0 (stress-start: 0x0, 0x4, 0x8, 0x80, all
@@ -238,7 +239,7 @@ t_hold_accesses() {
 	assert_has "no access failed" " errors 0 " "$out"
 	assert_eq "hold, again, release, again" "0 0 0 -2" \
 		"$(hvar hold_err again_err release_err release_again_err)"
-	[ "$before" -gt 0 ] && [ "$after" -gt 0 ] ||
+	{ [ "$before" -gt 0 ] && [ "$after" -gt 0 ]; } ||
 		fail "the hammer did not run: $before before, $after after"
 	assert_eq "no access while held" 0 "$held"
 	assert_has "refused" "mig resuming: error: ENOSPC" "$out"
@@ -253,7 +254,7 @@ t_hold_accesses() {
 	assert_has "trace: back" "vfmig_state: $A stop -> running" "$trace"
 	ns=$(grep -o "vfmig_callback: $A test_hold set_state ret=0 ns=[0-9]*" <<<"$trace" |
 		head -1 | sed 's/.*ns=//')
-	[ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 5000000000 ] ||
+	{ [ "${ns:-0}" -ge 300000000 ] && [ "$ns" -lt 5000000000 ]; } ||
 		fail "trace: set_state took ${ns:-no} ns, held 300 ms: $trace"
 	hdetach
 }
@@ -274,7 +275,7 @@ t_hold_ends_at_budget() {
 	assert_eq "no access while held" 0 "$held"
 	assert_eq "budget spent" -110 "$(hvar sleep_err)"
 	[ "$late" -gt 0 ] || fail "no access went on after the budget: $out"
-	[ "$hold_ns" -ge 450000000 ] && [ "$hold_ns" -lt 3000000000 ] ||
+	{ [ "$hold_ns" -ge 450000000 ] && [ "$hold_ns" -lt 3000000000 ]; } ||
 		fail "held $hold_ns ns with a 500 ms budget"
 	hdetach
 }
@@ -296,7 +297,3 @@ t_hold_detach_releases() {
 	[ "$hold_ns" -lt 4500000000 ] || fail "held $hold_ns ns: the detach did not end it"
 	hdetach
 }
-
-DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_dma_read_huge_pages
-		t_dma_read_races_unmap t_usleep_bounded t_bar_poll t_log_rate_limited
-		t_hold_accesses t_hold_ends_at_budget t_hold_detach_releases)

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # What selftests/install_test.sh built on the host, in a real kernel: the
 # module DKMS built for the Debian tier's kernel.  Sourced by tests.sh;
-# listed in INSTALL_TESTS, which run only when named (check.sh names them
+# listed in manifest.sh (INSTALL_TESTS), run only when named (check.sh names them
 # on the Debian tier, for which the module was built).
 
 DKMS_KO=build/dkms/vfmig.ko
@@ -23,5 +24,3 @@ t_dkms_module_loads() {
 	rmmod_vfmig || fail "rmmod of the DKMS module"
 	insmod "$KO" || fail "insmod $KO"
 }
-
-INSTALL_TESTS=(t_dkms_module_loads)

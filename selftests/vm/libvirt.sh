@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # libvirt 11 runs the VMs, as on an operator's host: devices are managed
 # <hostdev>s that libvirt binds itself, programs come from the
@@ -6,7 +7,7 @@
 # own mount namespace with fresh /etc/libvirt, /run/libvirt, /var/lib/libvirt
 # and /var/log/libvirt (the VM's root is the host's, read only), its socket
 # in a directory the tests see, and its own host UUID: two of them are two
-# hosts to `virsh migrate`.  Sourced by tests.sh; listed in LIBVIRT_TESTS,
+# hosts to `virsh migrate`.  Sourced by tests.sh; listed in manifest.sh,
 # run only when named (check.sh gives them a VM with a third edu device).
 
 LV=${TMP:-}/libvirt
@@ -79,7 +80,7 @@ lv_stop_all() {
 # The device sits on the guest's bus 0, where the payload looks.  Without
 # IOMMUFD (Debian's kernels) QEMU has no dirty tracking for it and blocks
 # migration and save unless told enable-migration=on: it then takes all
-# guest memory as dirty while the device runs (README, "libvirt").
+# guest memory as dirty while the device runs (Documentation/operators.md, "libvirt").
 lv_domain() {
 	local name=$1 bdf=$2 serial=$3 model='' override=''
 	if [ -n "${4:-}" ]; then
@@ -232,5 +233,3 @@ t_libvirt_migrate() {
 	grep -q "model='vfmig'" "$TMP/vm-b.xml" || fail "the destination XML names no model"
 	assert_eq "A given back" "" "$(drv_of "$A")"
 }
-
-LIBVIRT_TESTS=(t_libvirt_start_save_restore t_libvirt_migrate)

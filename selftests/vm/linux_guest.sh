@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # A user's guest on the NIC VF: Linux with the kernel's own igbvf driver
 # (a small kernel, make guestkernel, booted nested with selftests/guest's
@@ -6,7 +7,7 @@
 # with hugetlbfs, migrated VF0 -> VF1 -> VF0 while the PF pings it and
 # streams bytes it checks, through its own MAC, three more MACs (macvlan),
 # an IPv6 address and a VLAN.  Sourced by tests.sh after nic.sh; listed in
-# LINUX_GUEST_TESTS, which check.sh runs in the NIC VM.
+# manifest.sh (LINUX_GUEST_TIER1/2), run by check.sh in the NIC VM.
 # Run: make linux-guest && selftests/vmtest.sh --igb --timeout 3000 --
 # selftests/vm/tests.sh t_linux_guest_thp
 
@@ -60,7 +61,7 @@ lg_pf_cleanup() {
 # lg_args MEMORY MTU RING: NIC_QEMU_ARGS for the Linux guest; MEMORY is
 # thp (QEMU's default anonymous RAM) or hugetlbfs.
 lg_args() {
-	NIC_GUEST=$LG_KERNEL
+	NIC_GUEST=$LG_KERNEL	# read by nic_vm (nic.sh)
 	NIC_QEMU_ARGS=(-m "${LG_MEM}M" -initrd "$LG_INITRD"
 		       -append "console=ttyS0 loglevel=6 panic=-1 nohz=off highres=off guest.mtu=$2${3:+ guest.ring=$3}")
 	if [ "$1" = hugetlbfs ]; then
@@ -227,7 +228,7 @@ lg_migration() {
 	lg_wait_chunks src 2
 	for name in ${LG_LEGS:-dst back}; do
 		local from=src bdf=$VF1
-		[ $name = back ] && from=dst bdf=$VF0
+		[ "$name" = back ] && from=dst bdf=$VF0
 		info=$(nic_migrate "$from" "$name" "$bdf") || nic_mig_failed "$info" "$from" "$name"
 		assert_has "completed" '"status": "completed"' "$info"
 		nic_figures "$info"
@@ -275,5 +276,3 @@ t_linux_guest_thp() {
 t_linux_guest_hugetlbfs_jumbo() {
 	LG_LEGS=dst lg_migration hugetlbfs 9000 4096
 }
-
-LINUX_GUEST_TESTS=(t_linux_guest_thp t_linux_guest_hugetlbfs_jumbo)

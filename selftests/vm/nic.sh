@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The NIC VF tests: QEMU's igb PF (vmtest.sh --igb) on its own driver, up
 # with an address, two VFs bound to vfmig-pci, and the bare-metal igbvf
 # payload (selftests/payload/igbvf_payload.c) pinging the PF through one of
-# them in a nested VM.  Sourced by tests.sh; NIC_TESTS in safety.sh names
+# them in a nested VM.  Sourced by tests.sh; NIC_TESTS in manifest.sh names
 # the tests that need this VM.
 
 NIC_PF_IP=10.99.0.1
@@ -248,7 +249,7 @@ t_nic_qemu_incoming_another_program_refused() {
 	local info
 	nic_setup
 	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
-	load bpf/test_mig.bpf.o --bdf "$VF1" >/dev/null
+	load selftests/progs/test_mig.bpf.o --bdf "$VF1" >/dev/null
 	nic_source_ready src "$VF0"
 	info=$(nic_migrate src dst "$VF1") && fail "migration into another program completed"
 	assert_has "source sees the failure" '"status": "failed"' "$info"

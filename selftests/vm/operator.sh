@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # What an operator does: replace a device's program in one step, move a
 # stream through a pipe, have programs attached from the configuration as
 # devices bind (udev, with the shipped rule), give a device back.  Sourced
-# by tests.sh; listed in OPERATOR_TESTS.
+# by tests.sh; listed in manifest.sh.
 
 WAIT_PARAM=/sys/module/vfmig/parameters/wait_for_program_ms
 
@@ -33,14 +34,14 @@ t_replace_under_load() {
 	local reads=() i out bad n_region n_edu
 	out=$($LOAD replace bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "replace with nothing attached"
 	assert_has "says what to do" "runs no program to replace" "$out"
-	load bpf/test_region.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/test_region.bpf.o --bdf "$A" >/dev/null
 	for i in $(seq 200); do reads+=('rd 0 0 4'); done
 	rm -f "$TMP/stop"
 	(while [ ! -e "$TMP/stop" ]; do $OPS "$A" "${reads[@]}"; done) >"$TMP/reads" &
 	for i in $(seq 5); do
 		$LOAD replace bpf/edu.bpf.o --bdf "$A" >/dev/null || fail "replace $i with edu"
 		assert_eq "edu serves" edu "$(sysattr "$A" program)"
-		$LOAD replace bpf/test_region.bpf.o --bdf "$A" >/dev/null ||
+		$LOAD replace selftests/progs/test_region.bpf.o --bdf "$A" >/dev/null ||
 			fail "replace $i with test_region"
 	done
 	touch "$TMP/stop"
@@ -50,7 +51,7 @@ t_replace_under_load() {
 	n_region=$(grep -c ': 0xfeedf00d$' "$TMP/reads")
 	n_edu=$(grep -c ': 0x10000ed$' "$TMP/reads")
 	echo "    reads: $n_region answered by test_region, $n_edu passed by edu"
-	[ "$n_region" -gt 0 ] && [ "$n_edu" -gt 0 ] || fail "the reads did not overlap both programs"
+	{ [ "$n_region" -gt 0 ] && [ "$n_edu" -gt 0 ]; } || fail "the reads did not overlap both programs"
 	assert_eq "test_region serves" test_region "$(sysattr "$A" program)"
 	assert_eq "its answer" 0xfeedf00d "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 
@@ -94,7 +95,7 @@ t_config_attaches_on_bind() {
 	cat >"$conf" <<-END
 	# the test's devices
 	$A	$PWD/bpf/edu.bpf.o
-	1234:11e8	$PWD/bpf/test_region.bpf.o
+	1234:11e8	$PWD/selftests/progs/test_region.bpf.o
 	END
 	mkdir -p "$rules"
 	sed -e "s|@SBINDIR@|$PWD/user|g" -e "s|@CONFIG_ARG@| --config $conf|g" \
@@ -113,7 +114,7 @@ t_config_attaches_on_bind() {
 		"$(answer 1 "$($OPS "$B" 'rd 0 0 4')")"
 
 	# A reboot, as far as vfmig goes: every program and the module gone.
-	$LOAD unload --bdf "$A" >/dev/null && $LOAD unload --bdf "$B" >/dev/null ||
+	{ $LOAD unload --bdf "$A" >/dev/null && $LOAD unload --bdf "$B" >/dev/null; } ||
 		fail "unload"
 	rmmod_vfmig || fail "rmmod"
 	insmod "$KO" || fail "insmod"
@@ -192,6 +193,3 @@ t_ctl_backends() {
 		fail "restore (group)"
 	assert_eq "B has A's state (group)" "$a" "$(edu_regs "$B")"
 }
-
-OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe t_config_attaches_on_bind
-		t_release_to_previous_driver)

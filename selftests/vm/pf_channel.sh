@@ -4,8 +4,9 @@
 # vfmig_igb_pf.ko, the read-only provider for the igb PF, answers a VF's
 # program (bpf/test_pf.bpf.o) what igb programmed for that VF, and igbvf
 # compares the PF's views across a migration.  Sourced by tests.sh; listed
-# in PF_CHANNEL_TESTS.  Every test but t_pf_not_a_vf needs the NIC VM
-# (vmtest.sh --igb); the hostile ones are for the KASAN tier.
+# in manifest.sh (PF_CHANNEL_TESTS, PF_CHANNEL_EDU_TESTS).  Every test but
+# t_pf_not_a_vf needs the NIC VM (vmtest.sh --igb); the hostile ones are
+# for the KASAN tier too.
 
 PF_PROVIDER=${KO%/*}/vfmig_igb_pf.ko
 PF_PROG=bpf/test_pf.bpf.o
@@ -258,8 +259,3 @@ t_pf_not_a_vf() {
 	assert_eq "vf_index" 4294967295 "$(pf_field "$A" vf_index)"
 	assert_eq "pf_bdf" "" "$(pf_field "$A" pf_bdf)"
 }
-
-# The NIC VM's (vmtest.sh --igb); t_pf_not_a_vf is the edu VM's.
-PF_CHANNEL_TESTS=(t_pf_igb_view t_pf_destination_view_differs t_pf_hostile_calls
-		  t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call)
-PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash
 #
 # Nested QEMU helpers for the real-client tests and benchmarks: QEMU 10
 # runs inside the test VM (TCG inside TCG) with the bare-metal payload
@@ -26,7 +27,7 @@ vm_start() {
 	mkdir -p "$VMDIR"
 	rm -f "$VMDIR/$name".*
 	if [ "$bdf" != - ] && [ "${VM_IOMMUFD:-0}" = 1 ]; then
-		dev=(-object iommufd,id=iommufd0
+		dev=(-object "iommufd,id=iommufd0"
 		     -device "vfio-pci,host=$bdf,iommufd=iommufd0,enable-migration=$mig${VM_DEV_OPTS:-}")
 	elif [ "$bdf" != - ]; then
 		dev=(-device "vfio-pci,host=$bdf,enable-migration=$mig${VM_DEV_OPTS:-}")

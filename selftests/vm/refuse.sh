@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # Refusals that keep the device: a program answers VFMIG_REFUSE(errno) on
 # an arc that may be refused, and the device stays where it was instead of
 # going to ERROR; on any other arc the same answer breaks the contract.
-# bpf/edu_refuse.bpf.o is edu refusing the arc a test names
-# (bpf/test_refuse.h).  Sourced by tests.sh; listed in REFUSE_TESTS.
+# selftests/progs/edu_refuse.bpf.o is edu refusing the arc a test names
+# (selftests/progs/test_refuse.h).  Sourced by tests.sh; listed in manifest.sh.
 
 # What a program returns to refuse with errno N: VFMIG_REFUSE(N).
 refuse() { echo $((-(4096 + $1))); }
@@ -32,7 +33,7 @@ refuse_field() {	# refuse_field BDF NAME
 # save() of a pre-copy session, breaks the contract: ERROR, as before.
 t_refusals_keep_the_device() {
 	local out regs
-	load bpf/edu_refuse.bpf.o --bdf "$A"
+	load selftests/progs/edu_refuse.bpf.o --bdf "$A"
 	$OPS "$A" 'wr 0 4 4 0x1234' 'wr 0 8 4 5' 'poll 0 0x20 1 0' >/dev/null
 	regs=$(edu_regs "$A")
 
@@ -95,14 +96,14 @@ t_refusals_keep_the_device() {
 
 	# Nor can the final save() of a pre-copy session, nor an errno > 511.
 	$LOAD unload --bdf "$A" >/dev/null
-	load bpf/edu_refuse.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/edu_refuse.bpf.o --bdf "$A" >/dev/null
 	refuse_config "$A" 7 3 1 "$(refuse 28)"	# PRE_COPY_P2P -> STOP_COPY
 	out=$($OPS "$A" 'mig pre-copy' 'mig stop-copy' mstate)
 	assert_eq "pre-copy" "ok, data_fd" "$(answer 1 "$out")"
 	assert_eq "final save() refusing" "error: EIO" "$(answer 2 "$out")"
 	assert_eq "ERROR after it" error "$(answer 3 "$out")"
 	$LOAD unload --bdf "$A" >/dev/null
-	load bpf/edu_refuse.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/edu_refuse.bpf.o --bdf "$A" >/dev/null
 	refuse_config "$A" 2 6 0 "$(refuse 512)"
 	out=$($OPS "$A" 'mig pre-copy' mstate)
 	assert_eq "VFMIG_REFUSE(512)" "error: EIO" "$(answer 1 "$out")"
@@ -119,8 +120,8 @@ t_refusals_keep_the_device() {
 # anyway, so the management layer discards it and resumes the source.
 t_qemu_refusals_keep_the_source() {
 	local info before ready
-	load bpf/edu_refuse.bpf.o --bdf "$A"
-	load bpf/edu_refuse.bpf.o --bdf "$B"
+	load selftests/progs/edu_refuse.bpf.o --bdf "$A"
+	load selftests/progs/edu_refuse.bpf.o --bdf "$B"
 	refuse_config "$A" 2 6 0 "$(refuse 28)"
 	qemu_source_ready
 	ready=$(grep '^READY' "$VMDIR/src.log" | cut -d' ' -f3-)
@@ -167,8 +168,3 @@ t_qemu_refusals_keep_the_source() {
 	assert_eq "(3) A running" running "$(sysattr "$A" migration_state)"
 	vm_stop src
 }
-
-REFUSE_TESTS=(
-	t_refusals_keep_the_device
-	t_qemu_refusals_keep_the_source
-)

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The safety promise, tested with hostile programs and hostile users:
 # return values outside the contract, unprivileged attachers, kernel
 # refusals reached with raw libbpf, kfunc bounds, data fds outliving their
 # device, replacement, malformed streams, and a stress run.  Sourced by
-# tests.sh, whose helpers it uses; its tests are listed in SAFETY_TESTS.
+# tests.sh, whose helpers it uses; its tests are listed in manifest.sh.
 
 ATT=selftests/attach-test
-HOSTILE=bpf/test_hostile.bpf.o
+HOSTILE=selftests/progs/test_hostile.bpf.o
 HP=/sys/fs/bpf/vfmig-hostile
 
 # Attach test_hostile to A with raw libbpf, its globals set from "$@",
@@ -100,12 +101,12 @@ t_hostile_return_values() {
 			elif [ "$v" = 1 ] && [ "$cb" = region_write ]; then
 				assert_eq "VFMIG_PASS: vfio-pci writes" ok "$(answer 1 "$out")"
 			elif [ "$v" = -1 ]; then
-				assert_has "$cb returning -1" "EPERM" "$(sed 's/Operation not permitted/EPERM/' <<<"$out")"
-				[ -z "$(dmesg | tail -n +"$mark" | grep 'outside its contract')" ] ||
+				assert_has "$cb returning -1" "EPERM" "${out//Operation not permitted/EPERM}"
+				! grep -q 'outside its contract' <<<"$(dmesg | tail -n +"$mark")" ||
 					fail "$cb -1 is inside the contract: $(dmesg | tail -n +"$mark")"
 			else
 				assert_has "$cb returning $v" EIO \
-					"$(sed 's#Input/output error#EIO#' <<<"$out")"
+					"${out//Input\/output error/EIO}"
 				assert_stopped "$cb returning $v" "$mark"
 			fi
 			hdetach
@@ -121,7 +122,7 @@ t_hostile_return_values() {
 	# state_size is a u64 estimate: capped at max_state_mb, never trusted.
 	hattach ret_state_size=-1 >/dev/null
 	out=$(answer 1 "$($OPS "$A" msize)")
-	[ "$out" -gt $((256 << 20)) ] && [ "$out" -lt $(((256 << 20) + 4096)) ] ||
+	{ [ "$out" -gt $((256 << 20)) ] && [ "$out" -lt $(((256 << 20) + 4096)) ]; } ||
 		fail "state_size 2^64-1 not capped at max_state_mb: $out"
 	hdetach
 	load bpf/edu.bpf.o --bdf "$A"
@@ -136,7 +137,7 @@ t_attach_needs_admin() {
 	assert_eq "nobody with CAP_BPF + CAP_PERFMON" "attach: error: EPERM" "$out"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
 	out=$(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
-		$LOAD bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load without CAP_SYS_ADMIN"
+		"$LOAD" bpf/edu.bpf.o --bdf "$A" 2>&1) && fail "vfmig-load without CAP_SYS_ADMIN"
 	assert_has "vfmig-load names the fix" "CAP_SYS_ADMIN" "$out"
 	assert_eq "root" "attach: ok" "$($ATT "$HOSTILE" "$A")"
 }
@@ -158,7 +159,7 @@ t_kernel_refusals_raw() {
 	hdetach
 	assert_eq "17th window" "attach: error: ENOSPC" "$(hattach extra_windows=16)"
 	assert_eq "migration without set_state" "attach: error: EINVAL" \
-		"$($ATT bpf/test_no_set_state.bpf.o "$A")"
+		"$($ATT selftests/progs/test_no_set_state.bpf.o "$A")"
 	assert_has "the kernel says why" "needs set_state" "$(dmesg | tail -n 5)"
 	assert_eq "device still free" "" "$(sysattr "$A" program)"
 }
@@ -175,8 +176,10 @@ kfunc_probe() {	# kfunc_probe BAR OFFSET SIZE VALUE [DEV]
 	$ATT -p "$HP" "$HOSTILE" "$dev" call_kfuncs=1 kf_bar="$1" kf_offset="$2" \
 		kf_size="$3" kf_value="$4" >/dev/null || fail "attach-test"
 	$OPS "$dev" 'rd 0 0 4' >/dev/null
+	# shellcheck disable=SC2086 # one name a word
 	atomic=$(hvar $names)
 	$OPS "$dev" 'mig stop-copy' >/dev/null
+	# shellcheck disable=SC2086
 	sleepable=$(hvar $names kf_sleepable kf_read_value kf_result_stream_write_bar)
 	rm -f "$HP/link"
 	assert_eq "set_state ran the probe" 1 "$(cut -d' ' -f6 <<<"$sleepable")"
@@ -252,7 +255,7 @@ t_replace_old_exit_errors() {
 	local out
 	rm -rf "$HP"
 	mkdir -p "$HP"
-	out=$($ATT -p "$HP" -r bpf/test_region.bpf.o "$HOSTILE" "$A" error_in_exit=1 \
+	out=$($ATT -p "$HP" -r selftests/progs/test_region.bpf.o "$HOSTILE" "$A" error_in_exit=1 \
 		error_value=-5)
 	assert_eq "replaced" "attach: ok
 replace: ok" "$out"
@@ -283,7 +286,7 @@ t_open_close_reset_notified() {
 # writes: each stream refused, the device still RESUMING, nothing loaded.
 t_every_stream_byte_flipped() {
 	local before after out f
-	load bpf/edu_stop_copy.bpf.o --bdf "$A"
+	load selftests/progs/edu_stop_copy.bpf.o --bdf "$A"
 	$OPS "$A" 'wr 0 4 4 0x1234' 'wr 0 8 4 5' 'poll 0 0x20 1 0' >/dev/null
 	$OPS "$A" 'mig stop-copy' "dread $TMP/single.state" >/dev/null
 	load unload --bdf "$A" >/dev/null
@@ -292,7 +295,7 @@ t_every_stream_byte_flipped() {
 		"dread $TMP/pre.state" >/dev/null
 	for f in single pre; do
 		$LOAD unload --bdf "$B" >/dev/null 2>&1
-		load "bpf/$([ $f = single ] && echo edu_stop_copy || echo edu).bpf.o" --bdf "$B" >/dev/null
+		load "$([ $f = single ] && echo selftests/progs/edu_stop_copy || echo bpf/edu).bpf.o" --bdf "$B" >/dev/null
 		before=$(edu_regs "$B")
 		out=$($OPS "$B" "flipall $TMP/$f.state 1" "flipall $TMP/$f.state 7")
 		after=$(edu_regs "$B")
@@ -319,15 +322,15 @@ t_stress_attach_access_migrate() {
 	load bpf/edu.bpf.o --bdf "$B"
 	(
 		while [ ! -e "$TMP/stop" ]; do
-			$CTL save --bdf "$B" -o "$TMP/s.state" >/dev/null &&
-				$CTL restore --bdf "$B" -i "$TMP/s.state" >/dev/null ||
+			{ $CTL save --bdf "$B" -o "$TMP/s.state" >/dev/null &&
+				$CTL restore --bdf "$B" -i "$TMP/s.state" >/dev/null; } ||
 				{ echo failed >"$TMP/mig.failed"; break; }
 			rm -f "$TMP/s.state"
 			echo >>"$TMP/mig.count"
 		done
 	) &
 	out=$($OPS "$A" stress-start \
-		"sh $ATT -n 200 -r bpf/test_region.bpf.o bpf/edu.bpf.o $A" stress-stop)
+		"sh $ATT -n 200 -r selftests/progs/test_region.bpf.o bpf/edu.bpf.o $A" stress-stop)
 	touch "$TMP/stop"
 	wait
 	assert_eq "threads started" ok "$(answer 1 "$out")"
@@ -558,10 +561,10 @@ t_sriov_pf_like_vfio_pci() {
 		off=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
 		echo Y >"$mod"
 		on=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
-		vfs=$(ls -d "$SYS/$pf"/virtfn* 2>/dev/null | wc -l)
+		vfs=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)
 		echo 0 >"$SYS/$pf/sriov_numvfs" || fail "$drv: removing the VFs"
 		echo N >"$mod"
-		results+=("off='$off' on='$on' vfs=$vfs left=$(ls -d "$SYS/$pf"/virtfn* 2>/dev/null | wc -l)")
+		results+=("off='$off' on='$on' vfs=$vfs left=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)")
 	done
 	assert_eq "vfio-pci creates VFs" "off='No such file or directory' on='' vfs=2 left=0" \
 		"${results[0]}"
@@ -620,7 +623,7 @@ t_budget_per_invocation() {
 	local out waits ns err reports idx
 	rm -rf "$HP"
 	mkdir -p "$HP"
-	$ATT -p "$HP" bpf/test_budget.bpf.o "$A" >/dev/null || fail "attach-test test_budget"
+	$ATT -p "$HP" selftests/progs/test_budget.bpf.o "$A" >/dev/null || fail "attach-test test_budget"
 	idx=$(answer 1 "$($OPS "$A" 'find 0x8000ffff 1')")
 	[[ $idx =~ ^[0-9]+$ ]] || fail "no dirty region: $idx"
 	cat >"$TMP/reporter.py" <<-EOF
@@ -652,7 +655,7 @@ t_budget_per_invocation() {
 # marks may be lost.
 t_dirty_region_top_and_kill() {
 	local out top=0xffffffffc0000000 idx killed took
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	out=$($OPS "$A" "dlstart region 0x40000000 1 $top 0x40000000 0" \
 		"wr 0 0x100 8 0xfffffffffffff000" \
 		"dlreport region $top 0x40000000 0x40000000" \
@@ -697,9 +700,9 @@ t_dirty_region_top_and_kill() {
 # error (marks may be lost) or holds the marks, never a silent miss.
 t_dirty_start_racing_replace() {
 	local i out start report held=0 refused=0 pid
-	load bpf/test_dirty.bpf.o --bdf "$A"
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
 	(for i in $(seq 15); do
-		$LOAD replace bpf/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
+		$LOAD replace selftests/progs/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
 	done) &
 	pid=$!
 	for i in $(seq 15); do
@@ -719,41 +722,6 @@ t_dirty_start_racing_replace() {
 	assert_has "replaced" "replaced test_dirty" "$(dmesg | tail -n 40)"
 }
 
-# Tests that need the VM with the SR-IOV NIC, and the stress run, which
-# check.sh boots apart (the second tier's with kmemleak on).
-# t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
-NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
-	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
-	   t_nic_qemu_incoming_another_program_refused
-	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep t_pf_igb_view t_pf_destination_view_differs
-	   t_pf_hostile_calls t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
-	   t_lockdown_refuses_attach)
-STRESS_TESTS=(t_stress_attach_access_migrate)
-
-# On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
-# CI time goes to what only it can tell.  The NIC: migration through the
-# IOMMUFD backend (DMA reads through an iommufd domain), which the Linux
-# guest's run (check.sh) does with more traffic than the payload's; not
-# what QEMU does the same on both tiers (resets during migration, whose
-# locking lockdep checked there once, run on the first tier and in the edu
-# suite here).
-NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
-		 t_nic_cfg_write_sweep t_pf_igb_view t_pf_hostile_calls
-		 t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
-		 t_lockdown_refuses_attach)
-# Left out of its suite: QEMU's own behaviour (its IOMMUFD test stays), what
-# runs in user space only or in the driver core, and refusals that are a
-# comparison (each test here costs 3-5 times what it does on the first);
-# a hold's budget is a clock check whose locking the other hold tests cover.
-TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
-	    t_qemu_stock_vfio_pci_cannot_migrate t_qemu_migrate_cancel
-	    t_qemu_incoming_from_another_program_refused t_qemu_refusals_keep_the_source
-	    t_inspect_object
-	    t_template_builds_out_of_tree t_ids_refused_by_kernel t_ctl_stream_through_a_pipe
-	    t_release_to_previous_driver t_compat_other_subsystem t_hold_ends_at_budget
-	    t_config_attaches_on_bind t_ctl_backends t_dirty_vfmig_ctl)
-
 # rmmod, giving the BPF core the RCU grace periods after which it frees
 # the last struct_ops maps and drops their module references.
 rmmod_vfmig() {
@@ -767,18 +735,9 @@ rmmod_vfmig() {
 	return 1
 }
 
-SAFETY_TESTS=(
-	t_hostile_return_values
-	t_attach_needs_admin
-	t_kernel_refusals_raw
-	t_kfunc_bounds
-	t_cfg_write_sweep
-	t_data_fd_outlives_device
-	t_replace_old_exit_errors
-	t_open_close_reset_notified
-	t_every_stream_byte_flipped
-	t_wait_for_program_zero_and_unbind
-	t_budget_per_invocation
-	t_dirty_region_top_and_kill
-	t_dirty_start_racing_replace
-)
+# Nothing in the kernel log since boot: the suite ends with it.
+t_dmesg_clean() {
+	local bad
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection' || true)
+	[ -z "$bad" ] || fail "kernel complained: $bad"
+}

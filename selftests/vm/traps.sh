@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # Ways around a program's trap windows that vfio-pci offers its user, or
-# that an unbind opens, each closed.  Sourced by tests.sh; listed in TRAP_TESTS.
+# that an unbind opens, each closed.  Sourced by tests.sh; listed in manifest.sh.
 
 # An ioeventfd makes vfio-pci write the BAR itself (KVM signals it on a
 # guest's MMIO write): vfmig-pci takes none, so a swallowed write stays
@@ -10,7 +11,7 @@ t_ioeventfd_cannot_bypass_window() {
 	local out
 	out=$($OPS "$A" 'wr 0 4 4 0x0' 'ioeventfd 0 4 4 0xa5a5a5a5' 'rd 0 4 4')
 	assert_eq "refused with no program" "error: ENOTTY" "$(answer 2 "$out")"
-	load bpf/test_swallow.bpf.o --bdf "$A" >/dev/null
+	load selftests/progs/test_swallow.bpf.o --bdf "$A" >/dev/null
 	out=$($OPS "$A" 'wr 0 4 4 0x12345678' 'ioeventfd 0 4 4 0xa5a5a5a5' 'rd 0 4 4')
 	assert_eq "refused under a window" "error: ENOTTY" "$(answer 2 "$out")"
 	assert_eq "the register never took a write" 0xffffffff "$(answer 3 "$out")"
@@ -22,7 +23,7 @@ t_ioeventfd_cannot_bypass_window() {
 # answers; it goes once the device is closed.
 t_unbind_keeps_traps_until_close() {
 	local out i
-	load bpf/test_region.bpf.o --bdf "$A"
+	load selftests/progs/test_region.bpf.o --bdf "$A"
 	rm -f "$TMP/unbound"
 	# The unbind runs beside vfio-ops without its fds: sh children inherit
 	# the device fd, which would hold the unbind forever.
@@ -45,7 +46,7 @@ t_unbind_keeps_traps_until_close() {
 	assert_eq "hook still answers" 0xfeedf00d "$(answer 5 "$out")"
 	assert_eq "trapped write still refused" "error: EPERM" "$(answer 6 "$out")"
 	assert_has "unbind waits for the close" waiting "$(answer 7 "$out")"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -e "$TMP/unbound" ] && break
 		sleep 0.1
 	done
@@ -57,5 +58,3 @@ t_unbind_keeps_traps_until_close() {
 	assert_eq "no program after rebind" "" "$(sysattr "$A" program)"
 	assert_eq "device works" 0x10000ed "$(answer 1 "$($OPS "$A" 'rd 0 0 4')")"
 }
-
-TRAP_TESTS=(t_ioeventfd_cannot_bypass_window t_unbind_keeps_traps_until_close)

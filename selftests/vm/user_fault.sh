@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # A device's user makes a copy to or from its memory fault for as long as
 # it likes (FUSE, userfaultfd): a detach of the device's program, and the
@@ -9,7 +10,7 @@
 # waits in such a copy, the program is replaced (link update, under the
 # struct_ops mutex) or unloaded, and a program is attached to the other
 # device (which takes that mutex): each must finish in time.  Sourced by
-# tests.sh; listed in USER_FAULT_TESTS.
+# tests.sh; listed in manifest.sh.
 
 STALL=vfmig-stall
 # Long enough for an attach on the KASAN tier; the stall lasts until the
@@ -131,7 +132,7 @@ t_region_read_fault_holds_no_lock() {
 	load bpf/edu.bpf.o --bdf "$A" >/dev/null
 	idx=$(answer 1 "$($OPS "$A" "find $EDU_SCRATCH_TYPE $EDU_SCRATCH_SUBTYPE")")
 	$LOAD unload --bdf "$A" >/dev/null
-	for c in "bpf/test_region.bpf.o:0 0 4:0xfeedf00d" "bpf/edu.bpf.o:0 0 4:0x10000ed" \
+	for c in "selftests/progs/test_region.bpf.o:0 0 4:0xfeedf00d" "bpf/edu.bpf.o:0 0 4:0x10000ed" \
 		 "bpf/edu.bpf.o:$idx 0 8:0x0"; do
 		IFS=: read -r prog rd want <<<"$c"
 		stall_detach "$prog" 17 replace -- \
@@ -142,6 +143,3 @@ t_region_read_fault_holds_no_lock() {
 		$LOAD unload --bdf "$A" >/dev/null
 	done
 }
-
-USER_FAULT_TESTS=(t_save_read_fault_holds_no_lock t_resume_write_fault_holds_no_lock
-		  t_region_read_fault_holds_no_lock)

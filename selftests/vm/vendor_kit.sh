@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The vendor kit: device ids the kernel enforces, vfmig-load inspect, state
 # format upgrades (edu format 1 -> 2), a vendor region (edu's scratch
 # area), and the installed template built out of the tree.  Sourced by
-# tests.sh after safety.sh (for ATT); listed in VENDOR_KIT_TESTS.
+# tests.sh after safety.sh (for ATT); listed in manifest.sh.
 
 # The scratch region of bpf/edu.bpf.c: vendor type | edu's vendor id.
 EDU_SCRATCH_TYPE=$((0x80000000 | 0x1234))
@@ -26,14 +27,14 @@ t_ids_refused_by_kernel() {
 # No ids: refused unless the operator forces it, and then with a warning.
 t_no_ids_needs_force() {
 	local out mark
-	out=$($LOAD bpf/test_no_ids.bpf.o --bdf "$A" 2>&1) && fail "attached without --force"
+	out=$($LOAD selftests/progs/test_no_ids.bpf.o --bdf "$A" 2>&1) && fail "attached without --force"
 	assert_has "loader says how" "declares no PCI ids" "$out"
 	assert_has "loader names the fix" "--force" "$out"
-	assert_eq "kernel refuses" "attach: error: ENXIO" "$($ATT bpf/test_no_ids.bpf.o "$A")"
+	assert_eq "kernel refuses" "attach: error: ENXIO" "$($ATT selftests/progs/test_no_ids.bpf.o "$A")"
 	assert_has "kernel says why" "declares no PCI ids" "$(sysattr "$A" last_error)"
 	mark=$(($(dmesg | wc -l) + 1))
-	out=$($LOAD bpf/test_no_ids.bpf.o --bdf "$A" --force 2>&1) || fail "--force: $out"
-	assert_has "loader warns" "warning: bpf/test_no_ids.bpf.o declares no PCI ids" "$out"
+	out=$($LOAD selftests/progs/test_no_ids.bpf.o --bdf "$A" --force 2>&1) || fail "--force: $out"
+	assert_has "loader warns" "warning: selftests/progs/test_no_ids.bpf.o declares no PCI ids" "$out"
 	assert_eq "attached" test_no_ids "$(sysattr "$A" program)"
 	assert_has "kernel warns" "declares no PCI ids: attached because the operator forced it" \
 		"$(dmesg | tail -n +"$mark")"
@@ -41,7 +42,7 @@ t_no_ids_needs_force() {
 
 t_inspect_object() {
 	local out
-	out=$($LOAD inspect bpf/edu_v2.bpf.o) || fail "inspect"
+	out=$($LOAD inspect selftests/progs/edu_v2.bpf.o) || fail "inspect"
 	assert_has "program" "program:    edu" "$out"
 	assert_has "versions" "version:    2 (loads streams of versions 1 to 2)" "$out"
 	assert_has "ids" "devices:    1234:11e8" "$out"
@@ -58,9 +59,9 @@ print(d["program"], d["version"], d["min_version"], d["ids"][0]["vendor"], d["id
       d["init_declares"]["trap_windows"], d["init_declares"]["vendor_regions"], d["license"])') ||
 		fail "inspect --json is not JSON"
 	assert_eq "JSON" "igbvf 2 2 8086 10ca None init,region_write,set_state,save,load,log_report,open,reset True False GPL" "$out"
-	out=$($LOAD inspect bpf/test_no_ids.bpf.o) || fail "inspect test_no_ids"
+	out=$($LOAD inspect selftests/progs/test_no_ids.bpf.o) || fail "inspect test_no_ids"
 	assert_has "no ids" "none declared: attaches only with --force" "$out"
-	out=$($LOAD inspect bpf/test_foreign.bpf.o 2>&1) && fail "inspect of a tcp_congestion_ops"
+	out=$($LOAD inspect selftests/progs/test_foreign.bpf.o 2>&1) && fail "inspect of a tcp_congestion_ops"
 	assert_has "not a vfmig object" "is not a vfmig_ops" "$out"
 }
 
@@ -68,7 +69,7 @@ print(d["program"], d["version"], d["min_version"], d["ids"][0]["vendor"], d["id
 t_state_format_upgrade() {
 	local a b before out
 	load bpf/edu.bpf.o --bdf "$A" >/dev/null
-	load bpf/edu_v2.bpf.o --bdf "$B" >/dev/null
+	load selftests/progs/edu_v2.bpf.o --bdf "$B" >/dev/null
 	$OPS "$A" 'wr 0 4 4 0x4321' 'wr 0 8 4 6' 'poll 0 0x20 1 0' 'wr 0 0x80 8 0x40000' \
 		'wr 0 0x88 8 0x2000' 'wr 0 0x90 8 0x80' >/dev/null
 	$OPS "$B" 'wr 0 4 4 0x7777' >/dev/null
@@ -126,7 +127,7 @@ t_edu_vendor_region() {
 	# Replaced while open: a program without the region cannot serve it; one
 	# that declares it again does (with its own, fresh bytes).
 	out=$($OPS "$A" "rd $idx 0x101 8" \
-		"sh $LOAD replace bpf/test_region.bpf.o --bdf $A >/dev/null" "rd $idx 0x101 8" \
+		"sh $LOAD replace selftests/progs/test_region.bpf.o --bdf $A >/dev/null" "rd $idx 0x101 8" \
 		"sh $LOAD replace bpf/edu.bpf.o --bdf $A >/dev/null" "rd $idx 0x101 8")
 	assert_eq "before" 0x1122334455667788 "$(answer 1 "$out")"
 	assert_eq "replaced by test_region" "exit 0" "$(answer 2 "$out")"
@@ -204,7 +205,7 @@ t_template_builds_out_of_tree() {
 	assert_has "other ids" "devices:    8086:10ca" "$($LOAD inspect "$tpl/mydev.bpf.o")"
 }
 
-# bpf/edu_compat.bpf.o's compat() answers $1 from now on.
+# selftests/progs/edu_compat.bpf.o's compat() answers $1 from now on.
 compat_answer() {	# compat_answer BDF RET
 	# shellcheck disable=SC2046
 	bpftool map update pinned "$(pindir "$1")/edu_compat" key hex 00 00 00 00 \
@@ -233,7 +234,7 @@ t_compat_other_subsystem() {
 	assert_has "default refuses" "other PCI ids" "$(sysattr "$B" last_error)"
 
 	$LOAD unload --bdf "$B" >/dev/null || fail "unload"
-	load bpf/edu_compat.bpf.o --bdf "$B" >/dev/null
+	load selftests/progs/edu_compat.bpf.o --bdf "$B" >/dev/null
 	compat_answer "$B" 0
 	$CTL restore --bdf "$B" -i "$TMP/oem.state" >/dev/null 2>&1 &&
 		fail "compat() 0: other subsystem id accepted"
@@ -269,7 +270,7 @@ t_compat_hostile_returns() {
 	load bpf/edu.bpf.o --bdf "$A" >/dev/null
 	$CTL save --bdf "$A" -o "$TMP/h.state" >/dev/null || fail "save"
 	for ret in 2 -512 -4101 2147483647; do
-		load bpf/edu_compat.bpf.o --bdf "$B" >/dev/null
+		load selftests/progs/edu_compat.bpf.o --bdf "$B" >/dev/null
 		compat_answer "$B" "$ret"
 		$CTL restore --bdf "$B" -i "$TMP/h.state" >/dev/null 2>&1 && fail "$ret: accepted"
 		assert_has "$ret: broken contract" "compat() broke its contract" \
@@ -285,20 +286,15 @@ t_compat_hostile_returns() {
 t_abi_newer_refused() {
 	local out
 	assert_eq "module ABI" 3 "$(cat /sys/module/vfmig/parameters/abi_version)"
-	out=$($LOAD bpf/test_new_abi.bpf.o --bdf "$A" -v 2>&1) && fail "attached ABI 99"
+	out=$($LOAD selftests/progs/test_new_abi.bpf.o --bdf "$A" -v 2>&1) && fail "attached ABI 99"
 	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 3" "$out"
 	[[ $out != *"processed "*insns* ]] || fail "the verifier ran: $out"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
 	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 3: it cannot attach)" \
-		"$($LOAD inspect bpf/test_new_abi.bpf.o)"
+		"$($LOAD inspect selftests/progs/test_new_abi.bpf.o)"
 	assert_has "inspect: can" "abi:        3 (the loaded vfmig.ko offers 3)" \
 		"$($LOAD inspect bpf/edu.bpf.o)"
 	assert_has "inspect --json" '"abi":3,' "$($LOAD inspect --json bpf/edu.bpf.o)"
-	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT bpf/test_new_abi.bpf.o "$A")"
+	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT selftests/progs/test_new_abi.bpf.o "$A")"
 	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 3" "$(dmesg)"
 }
-
-VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
-		  t_state_format_upgrade t_edu_vendor_region t_region_add_hostile_args
-		  t_template_builds_out_of_tree t_compat_other_subsystem
-		  t_compat_hostile_returns t_abi_newer_refused)

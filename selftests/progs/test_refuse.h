@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Refusals for the tests, built into bpf/edu_refuse.bpf.o (edu.bpf.c with
+ * Refusals for the tests, built into selftests/progs/edu_refuse.bpf.o (edu.bpf.c with
  * EDU_REFUSE): the edu_refuse map names one arc, where to answer it
  * (set_state, or the save() or load() that follows it) and what to return
  * there, VFMIG_REFUSE(errno) or anything a hostile program would.  It logs

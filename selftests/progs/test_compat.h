@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * compat() for the tests, built into bpf/edu_compat.bpf.o (edu.bpf.c with
+ * compat() for the tests, built into selftests/progs/edu_compat.bpf.o (edu.bpf.c with
  * EDU_COMPAT): it returns what the edu_compat map says, VFMIG_COMPATIBLE,
  * 0, an errno or anything a hostile program would, and records the origin
  * it was shown.
@@ -33,7 +33,7 @@ int BPF_PROG(edu_compat_cb, struct vfmig_dev *dev, struct vfmig_origin *src)
 	__u32 key = 0;
 
 	c = bpf_map_lookup_elem(&edu_compat, &key);
-	/* Never NULL; 6.12's verifier may think so (see README: compat()). */
+	/* Never NULL; 6.12's verifier may think so (Documentation/contract.md). */
 	if (!c || !src)
 		return -EINVAL;
 	c->calls++;
