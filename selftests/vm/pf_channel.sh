@@ -2,14 +2,14 @@
 #
 # The PF channel (kernel/pf_channel.c, Documentation/pf-channel.md):
 # vfmig_igb_pf.ko, the read-only provider for the igb PF, answers a VF's
-# program (bpf/test_pf.bpf.o) what igb programmed for that VF, and igbvf
+# program (selftests/progs/test_pf.bpf.o) what igb programmed for that VF, and igbvf
 # compares the PF's views across a migration.  Sourced by tests.sh; listed
 # in manifest.sh (PF_CHANNEL_TESTS, PF_CHANNEL_EDU_TESTS).  Every test but
 # t_pf_not_a_vf needs the NIC VM (vmtest.sh --igb); the hostile ones are
 # for the KASAN tier too.
 
 PF_PROVIDER=${KO%/*}/vfmig_igb_pf.ko
-PF_PROG=bpf/test_pf.bpf.o
+PF_PROG=selftests/progs/test_pf.bpf.o
 # include/vfmig_igb_pf.h
 PF_OP_VIEW=1
 PF_OP_RAR=2
