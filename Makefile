@@ -30,7 +30,7 @@ MODULES   := $(addprefix kernel/,$(patsubst %.o,%.ko,$(filter %.o, \
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
-	     include/vfmig_stream.h include/vfmig_stream.c
+	     include/vfmig_stream.h include/vfmig_stream.c include/vfmig_igb_pf.h
 
 .DELETE_ON_ERROR:
 .PHONY: product all setup testkernel benchkernel guestkernel check vmtest demo bench \
@@ -114,7 +114,8 @@ $(BUILD)/vmlinux.h: kernel/vfmig.ko
 	@mkdir -p $(BUILD)
 	$(BPFTOOL) btf dump file $< -B $(KDIR)/vmlinux format c > $@
 
-BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h $(wildcard bpf/*.h)
+BPF_DEPS  := $(BUILD)/vmlinux.h include/vfmig.bpf.h include/vfmig.h include/vfmig_igb_pf.h \
+	     $(wildcard bpf/*.h)
 
 bpf/%.bpf.o: bpf/%.bpf.c $(BPF_DEPS)
 	$(BPF_CC) -c $< -o $@

@@ -54,6 +54,18 @@
  *   makes every later report fail until the ring is set up again: the
  *   migration fails visibly rather than lose a page.
  *
+ * - what the PF programmed for the VF, as the PF itself holds it: the
+ *   PF channel's igb provider (vfmig_igb_pf.ko, include/vfmig_igb_pf.h)
+ *   reads its receive-address and VLAN filter entries for the VF's pool,
+ *   VMOLR, VMVIR and the VF's RX/TX enables.  save() records that view
+ *   (format 3); load(), after the mailbox replay, reads the destination
+ *   PF's and fails on any difference, naming it (an administrator's MAC,
+ *   port VLAN or VLAN filter, a filter the PF could not allocate, a frame
+ *   size or promiscuity it set otherwise): beyond the mailbox answers,
+ *   the PF's programmed state itself.  A stream with a view needs one
+ *   here to compare; with none on either side (no provider), load()
+ *   compares the mailbox answers alone and says so once.
+ *
  * Stopping: leaving a running state disables the RX queues (TX sends only
  * when the guest writes TDT, which a stopped guest does not), so no DMA
  * lands after the last report and RDH stays what save() read.  load()
@@ -66,6 +78,7 @@
  * driver that answers the mailbox within the load() wait budget.
  */
 #include "vfmig.bpf.h"
+#include "vfmig_igb_pf.h"
 
 #define BAR			0
 #define CTRL			0x0000
@@ -140,7 +153,8 @@
 
 #define MAX_MSGS		32
 #define MAX_RXD			4096
-#define IGBVF_VERSION		2
+#define IGBVF_VERSION		3	/* 3: the PF's view follows the state */
+#define IGBVF_MIN_VERSION	2
 
 /*
  * One RX queue as the program follows it, to find what the device
@@ -195,6 +209,7 @@ struct igbvf_shadow {
 	__u32 requests[8];	/* requests the guest sent, by type */
 	struct mbx_msg msgs[MAX_MSGS];
 	struct rxq_track rxq[NQ];
+	__u32 pf_compared;	/* load(): PF views compared and equal */
 };
 
 /* Migration payload, version IGBVF_VERSION. */
@@ -219,6 +234,22 @@ struct igbvf_state {
 	__u32 reset_answered;
 	__u32 stats[NSTATS];	/* the counters as the guest read them */
 	struct mbx_msg msgs[MAX_MSGS];
+};
+
+/*
+ * Format 3: after each unit's igbvf_state, the PF's view of the VF when
+ * it was saved, if the PF channel gave one.
+ */
+struct igbvf_pf_record {
+	__u32 present;		/* @view is the PF's */
+	__s32 err;		/* else why not: -ENOENT, no provider */
+	struct vfmig_igb_pf_view view;
+};
+
+/* The PF views load() compares: the stream's, then this PF's. */
+struct igbvf_pf_views {
+	struct igbvf_pf_record src;
+	struct igbvf_pf_record dst;
 };
 
 /*
@@ -299,6 +330,35 @@ struct {
 	__type(key, __u32);
 	__type(value, struct igbvf_state);
 } igbvf_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct igbvf_pf_views);
+} igbvf_pf SEC(".maps");
+
+static struct igbvf_pf_views *pf_views(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&igbvf_pf, &key);
+}
+
+/*
+ * The PF's view of this VF, through the PF channel: present, or why not
+ * (-ENOENT: the PF has no provider).
+ */
+static void read_pf_view(struct vfmig_dev *dev, struct igbvf_pf_record *r)
+{
+	int n;
+
+	__builtin_memset(&r->view, 0, sizeof(__u32));	/* flags: 0 */
+	n = bpf_vfmig_pf_call(dev, VFMIG_IGB_PF_VIEW, &r->view,
+			      sizeof(r->view), sizeof(__u32));
+	r->present = n == sizeof(r->view);
+	r->err = n < 0 ? n : (r->present ? 0 : -EPROTO);
+}
 
 static struct igbvf_shadow *shadow(void)
 {
@@ -932,6 +992,7 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
 	struct igbvf_shadow *s = shadow();
 	struct igbvf_state *st = scratch();
+	struct igbvf_pf_views *pf;
 	int i, err;
 
 	if (!s || !st)
@@ -969,7 +1030,15 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 			 sizeof(st->reset_answer));
 	st->reset_answered = s->reset_answered;
 	copy_msgs(st->msgs, s->msgs);
-	return bpf_vfmig_stream_write(stream, st, sizeof(*st));
+	pf = pf_views();
+	if (!pf)
+		return -ENOENT;
+	read_pf_view(dev, &pf->src);
+	if (pf->src.err && pf->src.err != -ENOENT)
+		VFMIG_LOG(dev, "cannot read the PF's view of VF %u: %d",
+			  dev->vf_index, pf->src.err);
+	return bpf_vfmig_stream_write(stream, st, sizeof(*st)) ?:
+	       bpf_vfmig_stream_write(stream, &pf->src, sizeof(pf->src));
 }
 
 /* ---- load: mailbox replay, then registers ---------------------------- */
@@ -1235,25 +1304,200 @@ static void load_shadow(struct igbvf_state *st, struct igbvf_shadow *s)
 	s->quiesced = 1;
 }
 
+/* ---- the PF's views of the VF --------------------------------------- */
+
+/* What of VMOLR the VF's service depends on: frame size and filters. */
+#define VMOLR_COMPARED	(VFMIG_IGB_VMOLR_RLPML_MASK | VFMIG_IGB_VMOLR_LPE | \
+			 VFMIG_IGB_VMOLR_AUPE | VFMIG_IGB_VMOLR_ROMPE | \
+			 VFMIG_IGB_VMOLR_ROPE | VFMIG_IGB_VMOLR_BAM | \
+			 VFMIG_IGB_VMOLR_MPME | 0x40000000 /* STRVLAN */)
+
+static __u64 view_mac(const struct vfmig_igb_pf_mac *m)
+{
+	return m->ral | (__u64)(m->rah & 0xffff) << 32;
+}
+
+/* Is each of @a's MACs (VLAN ids with @vlan) one of @b's? */
+struct in_ctx {
+	const struct vfmig_igb_pf_view *a;
+	const struct vfmig_igb_pf_view *b;
+	__u64 missing;
+	__u32 missed;
+	__u32 vlan;
+};
+
+static long in_other(__u64 i, void *data)
+{
+	struct in_ctx *c = data;
+	__u64 x;
+	__u32 j;
+
+	if (c->vlan) {
+		if (i >= c->a->nr_vlans || i >= VFMIG_IGB_PF_MAX_VLANS)
+			return 1;
+		x = c->a->vlans[i].vlvf & VFMIG_IGB_VLVF_VID_MASK;
+		for (j = 0; j < VFMIG_IGB_PF_MAX_VLANS && j < c->b->nr_vlans; j++)
+			if ((c->b->vlans[j].vlvf & VFMIG_IGB_VLVF_VID_MASK) == x)
+				return 0;
+	} else {
+		if (i >= c->a->nr_macs || i >= VFMIG_IGB_PF_MAX_MACS)
+			return 1;
+		x = view_mac(&c->a->macs[i]);
+		for (j = 0; j < VFMIG_IGB_PF_MAX_MACS && j < c->b->nr_macs; j++)
+			if (view_mac(&c->b->macs[j]) == x)
+				return 0;
+	}
+	c->missing = x;
+	c->missed = 1;
+	return 1;
+}
+
+/* The address in the entry igb gives VF n's own MAC (23 - n), or 0. */
+static __u64 own_mac(const struct vfmig_igb_pf_view *v)
+{
+	__u32 i;
+
+	for (i = 0; i < VFMIG_IGB_PF_MAX_MACS && i < v->nr_macs; i++)
+		if (v->macs[i].index == VFMIG_IGB_PF_MAX_MACS - 1 - v->vf)
+			return view_mac(&v->macs[i]);
+	return 0;
+}
+
+#define MAC_BYTES(m)	(m) & 0xff, ((m) >> 8) & 0xff, ((m) >> 16) & 0xff, \
+			((m) >> 24) & 0xff, ((m) >> 32) & 0xff, ((m) >> 40) & 0xff
+
+/* The source PF's view (@a, of its VF) against this one's (@b). */
+static int compare_pf_views(struct vfmig_dev *dev,
+			    const struct vfmig_igb_pf_view *a,
+			    const struct vfmig_igb_pf_view *b)
+{
+	struct in_ctx c = { .a = a, .b = b };
+	__u64 own_a, own_b;
+
+	/* An administrator's port VLAN changes the VLAN filters too. */
+	if (a->vmvir != b->vmvir) {
+		VFMIG_LOG(dev, "PF views differ: port VLAN (VMVIR) %x on the source, %x here",
+			  a->vmvir, b->vmvir);
+		return -EPROTO;
+	}
+	/*
+	 * The VF's own MAC, in the entry igb keeps for it (the last but n
+	 * for VF n), must be the source's.  Every other filter here must be
+	 * one the source had (compared as sets: igb may hold an address in
+	 * two entries).  Not the other way: igb refuses igbvf's filter
+	 * clear, so the source PF may still hold filters its guest dropped;
+	 * every filter the guest holds the replay asked for, and the
+	 * destination PF's answer was compared.
+	 */
+	own_a = own_mac(a);
+	own_b = own_mac(b);
+	if (own_a != own_b) {
+		VFMIG_LOG(dev, "PF views differ: the VF's own MAC %02x:%02x:%02x:%02x:%02x:%02x on the source, %02x:%02x:%02x:%02x:%02x:%02x here",
+			  MAC_BYTES(own_a), MAC_BYTES(own_b));
+		return -EPROTO;
+	}
+	c.a = b;
+	c.b = a;
+	bpf_loop(VFMIG_IGB_PF_MAX_MACS, in_other, &c, 0);
+	if (c.missed) {
+		VFMIG_LOG(dev, "PF views differ: MAC filter %02x:%02x:%02x:%02x:%02x:%02x here is not the source's",
+			  MAC_BYTES(c.missing));
+		return -EPROTO;
+	}
+	c.vlan = 1;
+	bpf_loop(VFMIG_IGB_PF_MAX_VLANS, in_other, &c, 0);
+	if (c.missed) {
+		VFMIG_LOG(dev, "PF views differ: VLAN filter %llu here is not the source's",
+			  c.missing);
+		return -EPROTO;
+	}
+	c.a = a;
+	c.b = b;
+	bpf_loop(VFMIG_IGB_PF_MAX_VLANS, in_other, &c, 0);
+	if (c.missed) {
+		VFMIG_LOG(dev, "PF views differ: the source's VLAN filter %llu is not here",
+			  c.missing);
+		return -EPROTO;
+	}
+	if ((a->vmolr ^ b->vmolr) & VMOLR_COMPARED) {
+		VFMIG_LOG(dev, "PF views differ: VMOLR %x on the source, %x here",
+			  a->vmolr, b->vmolr);
+		return -EPROTO;
+	}
+	if (a->rx_enabled != b->rx_enabled || a->tx_enabled != b->tx_enabled) {
+		VFMIG_LOG(dev, "PF views differ: RX/TX enabled %u/%u on the source, %u/%u here",
+			  a->rx_enabled, a->tx_enabled, b->rx_enabled,
+			  b->tx_enabled);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * After the replay: the PF's view of this VF must be the source's.  A
+ * view recorded that cannot be compared fails; no view on either side
+ * leaves the mailbox answers as the only check, said once.
+ */
+static int check_pf_view(struct vfmig_dev *dev, struct igbvf_pf_views *pf,
+			 struct igbvf_shadow *s)
+{
+	const struct vfmig_igb_pf_view *a = &pf->src.view, *b = &pf->dst.view;
+	int err;
+
+	read_pf_view(dev, &pf->dst);
+	if (!pf->src.present) {
+		if (pf->src.err != -ENOENT) {
+			VFMIG_LOG(dev, "the source could not read its PF's view of the VF (%d): cannot verify",
+				  pf->src.err);
+			return -EPROTO;
+		}
+		VFMIG_LOG(dev, "no PF view from the source (here: %d): only the mailbox answers were compared",
+			  pf->dst.err);
+		return 0;
+	}
+	if (!pf->dst.present) {
+		VFMIG_LOG(dev, "the source recorded its PF's view of the VF, this PF gives none (%d): cannot verify",
+			  pf->dst.err);
+		return -EPROTO;
+	}
+	err = compare_pf_views(dev, a, b);
+	if (err)
+		return err;
+	s->pf_compared++;
+	VFMIG_LOG(dev, "PF view of VF %u matches the source's VF %u: %u MACs, %u VLANs, VMOLR %x, VMVIR %x",
+		  b->vf, a->vf, b->nr_macs, b->nr_vlans, b->vmolr, b->vmvir);
+	return 0;
+}
+
 SEC("struct_ops.s/load")
 int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 {
 	struct igbvf_shadow *s = shadow();
 	struct igbvf_state *st = scratch();
+	struct igbvf_pf_views *pf = pf_views();
 	int i, n, err;
 
-	if (!s || !st)
+	if (!s || !st || !pf)
 		return -ENOENT;
+	/* Format 2 has no PF view: as if the source had no provider. */
+	pf->src.present = 0;
+	pf->src.err = -ENOENT;
 	/* A pre-copy unit may come first: the last one wins. */
 	for (i = 0; i < 2; i++) {
 		n = bpf_vfmig_stream_read(stream, st, sizeof(*st));
 		if (n != sizeof(*st))
 			return -EINVAL;
+		if (stream->version >= 3 &&
+		    bpf_vfmig_stream_read(stream, &pf->src, sizeof(pf->src)) !=
+		    sizeof(pf->src))
+			return -EINVAL;
 		if (stream->pos == stream->length)
 			break;
 	}
 	if (stream->pos != stream->length || st->nr_msgs > MAX_MSGS ||
-	    (st->inflight > st->nr_msgs && st->inflight != MAX_MSGS + 1))
+	    (st->inflight > st->nr_msgs && st->inflight != MAX_MSGS + 1) ||
+	    pf->src.view.nr_macs > VFMIG_IGB_PF_MAX_MACS ||
+	    pf->src.view.nr_vlans > VFMIG_IGB_PF_MAX_VLANS)
 		return -EINVAL;
 
 	err = replay_mailbox(dev, st, s);
@@ -1263,7 +1507,8 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	err = err ?: load_queue(dev, s, &st->q[0], 0) ?:
 	      load_queue(dev, s, &st->q[1], 1) ?:
 	      load_irq(dev, st) ?:
-	      load_stats(dev, st, s);
+	      load_stats(dev, st, s) ?:
+	      check_pf_view(dev, pf, s);
 	if (err)
 		return err;
 	load_shadow(st, s);
@@ -1354,13 +1599,14 @@ void BPF_PROG(igbvf_reset, struct vfmig_dev *dev)
 SEC("struct_ops/state_size")
 __u64 BPF_PROG(igbvf_state_size, struct vfmig_dev *dev)
 {
-	return sizeof(struct igbvf_state);
+	return sizeof(struct igbvf_state) + sizeof(struct igbvf_pf_record);
 }
 
 VFMIG_OPS(igbvf,
 	.ids = { VFMIG_PCI_DEVICE(0x8086, 0x10ca) },
 	.flags = VFMIG_F_P2P | VFMIG_F_PRE_COPY | VFMIG_F_DIRTY_LOG,
 	.version = IGBVF_VERSION,
+	.min_version = IGBVF_MIN_VERSION,
 	.init = (void *)igbvf_init,
 	.region_read = (void *)igbvf_read,
 	.region_write = (void *)igbvf_write,

@@ -207,6 +207,23 @@ extern int bpf_vfmig_log(struct vfmig_dev *dev, const char *msg,
 	bpf_vfmig_log(dev, ___vfmig_msg, sizeof(___vfmig_msg));		\
 })
 
+/*
+ * The PF channel (ABI 3): call an operation the VF's PF offers (its
+ * driver, or a provider module beside it) for this VF, from a sleepable
+ * callback.  The kernel finds the PF and the VF's index; the program names
+ * neither.  The first arg_size bytes of buf are the argument (exactly the
+ * size the operation declares); the result replaces them, and the call
+ * returns its length, or -errno (see kernel/pf_channel.c).  buf__sz must
+ * hold both, at most VFMIG_PF_MAX_SIZE.
+ *
+ *	struct vfmig_igb_pf_view v = {};	// arg: 4 bytes of flags, 0
+ *	n = bpf_vfmig_pf_call(dev, VFMIG_IGB_PF_VIEW, &v, sizeof(v), 4);
+ *
+ * dev->vf_index and dev->pf_bdf say which VF of which PF the device is.
+ */
+extern int bpf_vfmig_pf_call(struct vfmig_dev *dev, __u32 op, void *buf,
+			     __u32 buf__sz, __u32 arg_size) __ksym;
+
 /* Give up on the device: hooks stop, migration fails, the reason is kept. */
 extern void bpf_vfmig_error(struct vfmig_dev *dev, __s32 err) __ksym;
 

@@ -25,9 +25,10 @@
  * module of an older ABI.  2 (everything since the module first showed
  * none): vfmig_ops.wait_budget_ms, .abi and compat(), VFMIG_REFUSE(), and
  * the kfuncs bpf_vfmig_bar_poll(), bpf_vfmig_log(),
- * bpf_vfmig_hold_accesses() and bpf_vfmig_release_accesses().
+ * bpf_vfmig_hold_accesses() and bpf_vfmig_release_accesses().  3: the PF
+ * channel, bpf_vfmig_pf_call(), and vfmig_dev.vf_index and .pf_bdf.
  */
-#define VFMIG_ABI_VERSION	2
+#define VFMIG_ABI_VERSION	3
 #define VFMIG_ABI_PARAM		"module/vfmig/parameters/abi_version"
 
 /*
@@ -114,6 +115,18 @@
 #define VFMIG_LOG_RING			16
 #define VFMIG_LOG_BURST			10
 #define VFMIG_LOG_INTERVAL_MS		5000
+
+/* vfmig_dev.vf_index of a device that is no SR-IOV VF. */
+#define VFMIG_NO_VF		(~0U)
+
+/*
+ * The PF channel (bpf_vfmig_pf_call(), Documentation/pf-channel.md): an
+ * operation's argument and result hold at most VFMIG_PF_MAX_SIZE bytes,
+ * and it declares a duration of at most VFMIG_PF_MAX_OP_US, which vfmig
+ * measures.
+ */
+#define VFMIG_PF_MAX_SIZE	4096
+#define VFMIG_PF_MAX_OP_US	100000
 
 /* bpf_vfmig_dma_read(): most bytes one call copies. */
 #define VFMIG_MAX_DMA_READ	65536

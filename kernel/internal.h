@@ -435,6 +435,10 @@ bool vfmig_hold_release(struct vfmig_device *mdev,
 			const struct vfmig_binding *b, const void *call,
 			const char *why);
 
+/* pf_channel.c */
+int bpf_vfmig_pf_call(struct vfmig_dev *dev, u32 op, void *buf, u32 buf__sz,
+		      u32 arg_size);
+
 /* log.c */
 void vfmig_log_init(struct vfmig_log *log);
 void vfmig_log_add(struct vfmig_binding *b, const char *msg, u32 len);

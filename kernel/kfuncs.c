@@ -1153,6 +1153,7 @@ BTF_ID_FLAGS(func, bpf_vfmig_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_log, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_vfmig_hold_accesses, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, bpf_vfmig_release_accesses, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, bpf_vfmig_pf_call, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_KFUNCS_END(vfmig_kfunc_ids)
 
 /* The filter sees only this module's kfuncs: keep them to our programs. */

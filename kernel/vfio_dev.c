@@ -47,6 +47,12 @@ static int vfmig_init_dev(struct vfio_device *vdev)
 	mdev->dev.subsystem_vendor = pdev->subsystem_vendor;
 	mdev->dev.subsystem_device = pdev->subsystem_device;
 	strscpy(mdev->dev.bdf, pci_name(pdev), sizeof(mdev->dev.bdf));
+	mdev->dev.vf_index = VFMIG_NO_VF;
+	if (pdev->is_virtfn && pci_iov_vf_id(pdev) >= 0) {
+		mdev->dev.vf_index = pci_iov_vf_id(pdev);
+		strscpy(mdev->dev.pf_bdf, pci_name(pci_physfn(pdev)),
+			sizeof(mdev->dev.pf_bdf));
+	}
 	vfmig_kfuncs_probe(mdev);
 	return 0;
 }

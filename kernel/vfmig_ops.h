@@ -20,8 +20,12 @@
  * @subsystem_vendor: PCI subsystem vendor id
  * @subsystem_device: PCI subsystem device id
  * @bdf: the device's PCI address, "DDDD:BB:DD.F"
+ * @vf_index: for an SR-IOV VF, its index at its PF (0 for the first VF),
+ *            which the PF's driver knows it by; %VFMIG_NO_VF otherwise
+ * @pf_bdf: for a VF, its PF's PCI address; "" otherwise
  *
  * Read-only to programs; kfuncs take it to name the device they act on.
+ * Members are only ever appended (programs read them through CO-RE).
  */
 struct vfmig_dev {
 	u16 vendor;
@@ -29,6 +33,8 @@ struct vfmig_dev {
 	u16 subsystem_vendor;
 	u16 subsystem_device;
 	char bdf[VFMIG_BDF_LEN];
+	u32 vf_index;
+	char pf_bdf[VFMIG_BDF_LEN];
 };
 
 /**

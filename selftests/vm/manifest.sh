@@ -60,13 +60,17 @@ VENDOR_KIT_TESTS=(t_ids_refused_by_kernel t_no_ids_needs_force t_inspect_object
 # operator.sh: vfmig-ctl, replace, devices.conf, release.
 OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe
 		t_config_attaches_on_bind t_release_to_previous_driver)
+# pf_channel.sh: the PF channel; an edu device is no VF (the NIC VM's
+# tests are PF_CHANNEL_TESTS, below).
+PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)
 # refuse.sh: refusals that keep the device.
 REFUSE_TESTS=(t_refusals_keep_the_device t_qemu_refusals_keep_the_source)
 
 SUITE_TESTS=("${ATTACH_TESTS[@]}" "${MIGRATION_TESTS[@]}" "${QEMU_TESTS[@]}"
 	     "${DIRTY_TESTS[@]}" "${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}"
 	     "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
-	     "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" t_dmesg_clean)
+	     "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" "${PF_CHANNEL_EDU_TESTS[@]}"
+	     t_dmesg_clean)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
 # CI time goes to what only it can tell.  Left out of its suite: QEMU's own
@@ -89,18 +93,24 @@ TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 # 4096-descriptor rings and MTU 9000.  First in their VM.
 LINUX_GUEST_TIER1=(t_linux_guest_thp)
 LINUX_GUEST_TIER2=(t_linux_guest_hugetlbfs_jumbo)
+# pf_channel.sh: the igb provider's view, a destination only the PF's view
+# tells apart, hostile calls, the provider and the VF gone mid-call.
+PF_CHANNEL_TESTS=(t_pf_igb_view t_pf_destination_view_differs t_pf_hostile_calls
+		  t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call)
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep t_lockdown_refuses_attach)
+	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" t_lockdown_refuses_attach)
 # The second tier's NIC VM: migration through the IOMMUFD backend is the
 # Linux guest's run; not what QEMU does the same on both tiers (resets
 # during migration, whose locking lockdep checked there once, run on the
 # first tier and in the edu suite here).
 NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
-		 t_nic_cfg_write_sweep t_lockdown_refuses_attach)
+		 t_nic_cfg_write_sweep t_pf_igb_view t_pf_hostile_calls
+		 t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
+		 t_lockdown_refuses_attach)
 
 # ---- VMs of their own ----
 

@@ -33,6 +33,9 @@ nic_setup() {
 		ip addr add "$NIC_PF_IP/$NIC_PF_PREFIX" dev "$PFIF" || fail "PF address"
 	fi
 	ip link set "$PFIF" up || fail "PF up"
+	# The PF channel's provider (pf_channel.sh): igbvf compares the PF's
+	# views of the VF through it.
+	pf_provider_load
 	VF0=$(basename "$(readlink "$SYS/$PF/virtfn0")")
 	VF1=$(basename "$(readlink "$SYS/$PF/virtfn1")")
 	for i in "$VF0" "$VF1"; do
@@ -208,11 +211,17 @@ t_nic_qemu_migration() {
 	assert_eq "VF1's program restored it" 1 \
 		"$(timeout 60 bpftool map dump pinned "$(pindir "$VF1")/igbvf_shadow" 2>/dev/null |
 		   grep -o '"restored": [0-9]*' | cut -d' ' -f2)"
+	# The PF channel's provider is loaded (nic_setup): the PF's views of
+	# the VF were compared, and were the same (pf_channel.sh).
+	assert_has "VF1's program compared the PF views" \
+		"PF view of VF 1 matches the source's VF 0" "$(sysattr "$VF1" messages)"
 	vm_stop src
 	# ... and back, onto VF0.
 	info=$(nic_migrate dst back "$VF0") || nic_mig_failed "$info" dst back
 	nic_figures "$info"
 	assert_nic_continued dst back
+	assert_has "VF0's program compared the PF views" \
+		"PF view of VF 0 matches the source's VF 1" "$(sysattr "$VF0" messages)"
 	vm_stop dst
 	vm_stop back
 }

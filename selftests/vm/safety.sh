@@ -726,6 +726,8 @@ t_dirty_start_racing_replace() {
 # the last struct_ops maps and drops their module references.
 rmmod_vfmig() {
 	local i
+	# The PF channel's provider uses vfmig's symbols.
+	[ -d /sys/module/vfmig_igb_pf ] && rmmod vfmig_igb_pf
 	for i in $(seq 100); do
 		rmmod vfmig 2>/dev/null && return
 		sleep 0.1

@@ -61,6 +61,8 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/refuse.sh
 # shellcheck source=selftests/vm/libvirt.sh
 . selftests/vm/libvirt.sh
+# shellcheck source=selftests/vm/pf_channel.sh
+. selftests/vm/pf_channel.sh
 # shellcheck source=selftests/vm/manifest.sh
 . selftests/vm/manifest.sh
 # The suite; the tests of the other VMs (manifest.sh) run only when named.
@@ -109,6 +111,7 @@ mark=$(($(dmesg | wc -l) + 1))
 for d in /sys/fs/bpf/vfmig/*/ "$HP"; do
 	[ -e "$d" ] && rm -rf "$d"
 done
+[ -d /sys/module/vfmig_igb_pf ] && rmmod vfmig_igb_pf
 for i in $(seq 50); do rmmod vfmig 2>/dev/null && break; sleep 0.1; done
 splat=$(new_splats "$mark")
 if [ -d /sys/module/vfmig ] || [ -n "$splat" ]; then

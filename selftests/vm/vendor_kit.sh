@@ -188,7 +188,7 @@ t_template_builds_out_of_tree() {
 	[ ! -e /sys/kernel/btf/vfmig ] || fail "module BTF still there"
 	out=$(make -C "$tpl" VFMIG_INCLUDE="$kit/usr/include/vfmig" 2>&1) ||
 		fail "template build without the module: $out"
-	assert_has "abi, module absent" "abi:        2 (vfmig.ko not loaded)" \
+	assert_has "abi, module absent" "abi:        3 (vfmig.ko not loaded)" \
 		"$($LOAD inspect "$tpl/mydev.bpf.o")"
 	insmod "$KO" || fail "insmod"
 	reset_state
@@ -285,16 +285,16 @@ t_compat_hostile_returns() {
 # the verifier runs, naming both; inspect says so.
 t_abi_newer_refused() {
 	local out
-	assert_eq "module ABI" 2 "$(cat /sys/module/vfmig/parameters/abi_version)"
+	assert_eq "module ABI" 3 "$(cat /sys/module/vfmig/parameters/abi_version)"
 	out=$($LOAD selftests/progs/test_new_abi.bpf.o --bdf "$A" -v 2>&1) && fail "attached ABI 99"
-	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 2" "$out"
+	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 3" "$out"
 	[[ $out != *"processed "*insns* ]] || fail "the verifier ran: $out"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
-	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 2: it cannot attach)" \
+	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 3: it cannot attach)" \
 		"$($LOAD inspect selftests/progs/test_new_abi.bpf.o)"
-	assert_has "inspect: can" "abi:        2 (the loaded vfmig.ko offers 2)" \
+	assert_has "inspect: can" "abi:        3 (the loaded vfmig.ko offers 3)" \
 		"$($LOAD inspect bpf/edu.bpf.o)"
-	assert_has "inspect --json" '"abi":2,' "$($LOAD inspect --json bpf/edu.bpf.o)"
+	assert_has "inspect --json" '"abi":3,' "$($LOAD inspect --json bpf/edu.bpf.o)"
 	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT selftests/progs/test_new_abi.bpf.o "$A")"
-	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 2" "$(dmesg)"
+	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 3" "$(dmesg)"
 }
