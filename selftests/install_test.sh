@@ -42,6 +42,7 @@ layout() {
 	want=$(cat <<-END
 	etc/vfmig/devices.conf
 	lib/modules/$KVER/updates/vfmig.ko
+	lib/modules/$KVER/updates/vfmig_igb_pf.ko
 	usr/include/vfmig/vfmig.bpf.h
 	usr/include/vfmig/vfmig.h
 	usr/include/vfmig/vfmig_stream.h
