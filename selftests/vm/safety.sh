@@ -561,10 +561,10 @@ t_sriov_pf_like_vfio_pci() {
 		off=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
 		echo Y >"$mod"
 		on=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
-		vfs=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)
+		vfs=$(find "$SYS/$pf/" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)
 		echo 0 >"$SYS/$pf/sriov_numvfs" || fail "$drv: removing the VFs"
 		echo N >"$mod"
-		results+=("off='$off' on='$on' vfs=$vfs left=$(find "$SYS/$pf" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)")
+		results+=("off='$off' on='$on' vfs=$vfs left=$(find "$SYS/$pf/" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)")
 	done
 	assert_eq "vfio-pci creates VFs" "off='No such file or directory' on='' vfs=2 left=0" \
 		"${results[0]}"

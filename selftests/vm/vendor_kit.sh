@@ -58,7 +58,7 @@ print(d["program"], d["version"], d["min_version"], d["ids"][0]["vendor"], d["id
       d["ids"][0]["subvendor"], ",".join(c["member"] for c in d["callbacks"] if c["sleepable"]),
       d["init_declares"]["trap_windows"], d["init_declares"]["vendor_regions"], d["license"])') ||
 		fail "inspect --json is not JSON"
-	assert_eq "JSON" "igbvf 2 2 8086 10ca None init,region_write,set_state,save,load,log_report,open,reset True False GPL" "$out"
+	assert_eq "JSON" "igbvf 3 2 8086 10ca None init,region_write,set_state,save,load,log_report,open,reset True False GPL" "$out"
 	out=$($LOAD inspect selftests/progs/test_no_ids.bpf.o) || fail "inspect test_no_ids"
 	assert_has "no ids" "none declared: attaches only with --force" "$out"
 	out=$($LOAD inspect selftests/progs/test_foreign.bpf.o 2>&1) && fail "inspect of a tcp_congestion_ops"
