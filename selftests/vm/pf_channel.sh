@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The PF channel (kernel/pf_channel.c, Documentation/pf-channel.md):
 # vfmig_igb_pf.ko, the read-only provider for the igb PF, answers a VF's
