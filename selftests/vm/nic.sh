@@ -260,6 +260,17 @@ t_nic_qemu_incoming_another_program_refused() {
 	vm_stop src
 }
 
+# After the destination refused the device: the destination goes, and the
+# source, resumed as libvirt does (QMP cont), pings on with VF0 running.
+nic_source_resumes() {
+	vm_stop dst
+	vm_qmp src cont >/dev/null
+	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
+	vm_stop src
+}
+
 # A destination PF that cannot serve the guest as the source did (its
 # administrator gave VF1 a MAC): load() refuses the replay and says why.
 # QEMU gets there only as the destination starts, after the source
@@ -275,12 +286,7 @@ t_nic_destination_pf_differs() {
 	info=$(nic_migrate src dst "$VF1")
 	assert_has "VF1 says why" "program igbvf failed resuming -> stop: -71" \
 		"$(sysattr "$VF1" last_error)"
-	vm_stop dst
-	vm_qmp src cont >/dev/null
-	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
-	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
-	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
-	vm_stop src
+	nic_source_resumes
 	ip link set "$PFIF" vf 1 mac 00:00:00:00:00:00
 }
 

@@ -140,12 +140,7 @@ t_pf_destination_view_differs() {
 		"PF views differ: port VLAN (VMVIR) 0 on the source, 40000005 here" "$msgs"
 	assert_has "VF1's load failed" "program igbvf failed resuming -> stop: -71" \
 		"$(sysattr "$VF1" last_error)"
-	vm_stop dst
-	vm_qmp src cont >/dev/null
-	nic_wait_ok src 20 60 || fail "the source did not resume: $(nic_lines src | tail -n1)"
-	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
-	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
-	vm_stop src
+	nic_source_resumes
 }
 
 # Wait until a call runs in the provider: it holds the module.
