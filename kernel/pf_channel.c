@@ -265,7 +265,9 @@ __bpf_kfunc_start_defs();
  * result: @buf holds the result's bytes, then zeroes.  A call takes at
  * most the operation's declared duration (%VFMIG_PF_MAX_OP_US at most);
  * one measured longer fails, and disables the provider until it registers
- * again.  Calls are not counted against the callback's wait budget.
+ * again.  A callback's wait budget bounds how long it keeps calling: a
+ * call made once the budget is spent fails without running, so a program
+ * cannot hold its callback for longer by calling in a loop.
  *
  * Context: sleepable callbacks only (the verifier refuses it elsewhere),
  * region hooks included when they are sleepable.
@@ -275,8 +277,9 @@ __bpf_kfunc_start_defs();
  * unregistered); -EOPNOTSUPP for an @op the provider does not offer;
  * -EINVAL for an @arg_size other than the operation's, or a @buf__sz too
  * small for the argument or result or above %VFMIG_PF_MAX_SIZE;
- * -ETIMEDOUT when this call or an earlier one overran and the provider is
- * disabled; -EIO when the provider broke its contract (also disabled);
+ * -ETIMEDOUT when the callback's wait budget is spent, or when this call
+ * or an earlier one overran and the provider is disabled; -EIO when the
+ * provider broke its contract (also disabled);
  * otherwise the operation's own -errno.  On error @buf is zeroed.
  */
 __bpf_kfunc int bpf_vfmig_pf_call(struct vfmig_dev *dev, u32 op, void *buf,
@@ -287,11 +290,17 @@ __bpf_kfunc int bpf_vfmig_pf_call(struct vfmig_dev *dev, u32 op, void *buf,
 	struct pci_dev *pdev = mdev->core.pdev;
 	const struct vfmig_pf_op *o;
 	struct vfmig_pf_provider *p;
+	u64 until;
 	int vf, ret;
 
 	if (READ_ONCE(b->stopping) || READ_ONCE(mdev->removed) ||
 	    !pdev->is_virtfn) {
 		ret = -ENODEV;
+		goto out;
+	}
+	until = vfmig_call_deadline(b);
+	if (until && ktime_get_ns() >= until) {
+		ret = -ETIMEDOUT;
 		goto out;
 	}
 	if (!buf__sz || buf__sz > VFMIG_PF_MAX_SIZE) {
