@@ -235,7 +235,9 @@ run_qemu() {
 	      -machine q35,kernel-irqchip=split
 	      # The vIOMMU must come before the PCI devices it translates for.
 	      -device intel-iommu,intremap=on,caching-mode=on
-	      -nodefaults -display none -monitor none -serial stdio -no-reboot
+	      -nodefaults -display none -serial stdio -no-reboot
+	      # The human monitor, for dump_hung_guest only.
+	      -monitor "unix:$RUNDIR/hmp,server=on,wait=off"
 	      -kernel "$VMLINUZ" -initrd "$INITRD" -append "$append"
 	      -fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap
 	      -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
@@ -280,10 +282,23 @@ watch_console() {
 		*"timer wakeup didn't happen"* | *"Possible timer handling issue"*)
 			[ -e "$RUNDIR/hung" ] && continue
 			echo "$((SECONDS - start))" >"$RUNDIR/hung"
+			dump_hung_guest
 			kill "$(cat "$RUNDIR/qpid")" 2>/dev/null || true ;;
 		esac
 	done
 	[ -z "$line" ] || printf '%s' "$line"
+}
+
+# QEMU's view of each vCPU of a guest that lost its timer, twice, 2 s
+# apart: a timer count that moves with nothing delivered points at the
+# interrupt path, one that stands still at the APIC timer.
+dump_hung_guest() {
+	local round
+	for round in 1 2; do
+		[ "$round" = 1 ] || sleep 2
+		echo "vmtest: hung guest, QEMU's view (round $round):"
+		"$SELFTESTS/hmp_dump.py" "$RUNDIR/hmp" 2>&1 | sed 's/^/vmtest:   /' || true
+	done
 }
 
 cleanup() {
