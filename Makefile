@@ -30,7 +30,8 @@ MODULES   := $(addprefix kernel/,$(patsubst %.o,%.ko,$(filter %.o, \
 SHIPPED   := bpf/edu.bpf.o bpf/igbvf.bpf.o
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c)) $(wildcard kernel/*.h) \
 	     kernel/Kbuild include/vfmig.h include/vfmig_dirty.h \
-	     include/vfmig_stream.h include/vfmig_stream.c include/vfmig_igb_pf.h
+	     include/vfmig_stream.h include/vfmig_igb_pf.h \
+	     lib/vfmig_stream.c lib/vfmig_stream_env.h
 
 .DELETE_ON_ERROR:
 .PHONY: product all setup testkernel benchkernel guestkernel check vmtest demo bench \
@@ -88,8 +89,9 @@ benchkernel:
 
 # The modules again for each kernel of ours built so far (a kind with no
 # kernel yet adds no rule).  Kbuild writes objects beside the sources, so
-# they build in a tree of links: kernel/ and the include/ its sources
-# reach as ../include.  The kernel's .done is a prerequisite: a rebuilt
+# they build in a tree of links: kernel/ and lib/ (the shared stream
+# parser, whose object goes to ../lib) as directories of links, and the
+# include/ their sources reach as ../include.  The kernel's .done is a prerequisite: a rebuilt
 # kernel keeps its release name, and a module built against the old one's
 # BTF would not load.
 define kernel_tier	# $(1): test or bench (selftests/testkernel/build.sh)
@@ -100,9 +102,10 @@ $(1)_KMOD := $$(BUILD)/kmod/$$($(1)_REL)
 $(1)_MODULES := $$(patsubst kernel/%,$$($(1)_KMOD)/kernel/%,$$(MODULES))
 TIER_MODULES += $$($(1)_MODULES)
 $$($(1)_MODULES) &: $$(KMOD_SRCS) $$($(1)_DIR)/.done
-	@mkdir -p $$($(1)_KMOD)/kernel
+	@mkdir -p $$($(1)_KMOD)/kernel $$($(1)_KMOD)/lib
 	ln -sfn $$(CURDIR)/include $$($(1)_KMOD)/include
 	ln -sf $$(addprefix $$(CURDIR)/,$$(filter kernel/%,$$(KMOD_SRCS))) $$($(1)_KMOD)/kernel/
+	ln -sf $$(addprefix $$(CURDIR)/,$$(filter lib/%,$$(KMOD_SRCS))) $$($(1)_KMOD)/lib/
 	$$(MAKE) -C $$($(1)_DIR)/build M=$$(CURDIR)/$$($(1)_KMOD)/kernel modules
 endif
 endef
@@ -255,14 +258,18 @@ install-dkms: $(BUILD)/dkms.conf
 		$(filter kernel/%,$(KMOD_SRCS))
 	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/include \
 		$(filter include/%,$(KMOD_SRCS))
+	install -D -m 0644 -t $(DESTDIR)/usr/src/vfmig-$(VERSION)/lib \
+		$(filter lib/%,$(KMOD_SRCS))
 	install -m 0644 $(BUILD)/dkms.conf $(DESTDIR)/usr/src/vfmig-$(VERSION)/dkms.conf
 
 $(BUILD)/dkms.conf: kernel/dkms.conf.in include/vfmig.h
 	@mkdir -p $(BUILD)
 	sed 's/@VERSION@/$(VERSION)/' $< >$@
 
+# Kbuild's clean knows kernel/ only: the stream parser's object is in lib/.
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
+	rm -f lib/*.o lib/.*.cmd lib/.*.o.d
 	$(MAKE) -C user clean
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD) bpf/*.bpf.o

@@ -2,7 +2,7 @@
 /*
  * The vfmig migration stream: what a device's data_fd produces while saving
  * and accepts while resuming.  Defined once here and parsed by one piece of
- * code, vfmig_stream.c, which the module and the user tools both compile.
+ * code, lib/vfmig_stream.c, which the module and the user tools both compile.
  *
  * A stream is one or more units; each is a header followed by the program's
  * payload.  PRE_COPY produces an initial unit, STOP_COPY the final one

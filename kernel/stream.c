@@ -6,7 +6,7 @@
  * is never one large allocation, and grow up to vfmig.max_state_mb.  Saving
  * writes a unit header, lets the program append its payload, then seals the
  * header with the payload length and CRC32C.  Resuming validates the whole
- * buffer with the shared parser (include/vfmig_stream.c) before the
+ * buffer with the shared parser (lib/vfmig_stream.c) before the
  * program's load() reads the payload back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -24,8 +24,6 @@
 unsigned int vfmig_max_state_mb = 256;
 module_param_named(max_state_mb, vfmig_max_state_mb, uint, 0644);
 MODULE_PARM_DESC(max_state_mb, "Largest migration state a device may save or load, in MiB (default 256)");
-
-#include "../include/vfmig_stream.c"
 
 /*
  * CRC32C: lib/crc32's table-driven __crc32c_le(), or the crypto API's

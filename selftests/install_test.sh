@@ -67,11 +67,14 @@ layout() {
 	# depmod's index files aside, and the module sources listed apart.
 	got=$(cd "$T/root" && find . \( -type f -o -type l \) | sed 's|^\./||' |
 	      grep -v "^lib/modules/$KVER/modules\." |
-	      grep -v "^usr/src/vfmig-$VERSION/\(kernel\|include\)/" | sort)
+	      grep -v "^usr/src/vfmig-$VERSION/\(kernel\|include\|lib\)/" | sort)
 	[ "$want" = "$got" ] || { diff <(echo "$want") <(echo "$got"); return 1; }
-	# The module source is complete: what Kbuild builds.
+	# The module source is complete: what Kbuild builds, with the stream
+	# parser it shares with the tools.
 	[ -e "$T/root/usr/src/vfmig-$VERSION/kernel/Kbuild" ] &&
-		[ -e "$T/root/usr/src/vfmig-$VERSION/include/vfmig_stream.c" ]
+		[ -e "$T/root/usr/src/vfmig-$VERSION/include/vfmig_stream.h" ] &&
+		[ -e "$T/root/usr/src/vfmig-$VERSION/lib/vfmig_stream.c" ] &&
+		[ -e "$T/root/usr/src/vfmig-$VERSION/lib/vfmig_stream_env.h" ]
 }
 
 versions() {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The user-space side of the one stream parser: the helpers
- * include/vfmig_stream.c expects from whoever includes it (the module's
- * kernel/stream.c provides the kernel's), then the parser itself.
+ * The one stream parser (lib/vfmig_stream.c, linked beside this file) run
+ * in user space over memory or a file, and units built and sealed for
+ * tests, the fuzz seed corpus and make-stream.
  */
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +11,7 @@
 
 #include "crc32c.h"
 #include "stream.h"
-
-#define le16_to_cpu(x)	le16toh(x)
-#define le32_to_cpu(x)	le32toh(x)
-#define le64_to_cpu(x)	le64toh(x)
-#define cpu_to_le16(x)	htole16(x)
-#define cpu_to_le32(x)	htole32(x)
-#define cpu_to_le64(x)	htole64(x)
-
-#include "vfmig_stream.c"
+#include "vfmig_stream_env.h"
 
 struct mem_stream {
 	const unsigned char *data;

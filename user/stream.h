@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The vfmig stream in user space: the shared parser (include/vfmig_stream.c,
- * compiled by stream.c) run over memory or a file with CRC32C, and a builder
+ * The vfmig stream in user space: the shared parser (lib/vfmig_stream.c,
+ * linked into the tools) run over memory or a file with CRC32C, and a builder
  * of valid streams for tests, the fuzz seed corpus and make-stream.
  */
 #ifndef VFMIG_USER_STREAM_H

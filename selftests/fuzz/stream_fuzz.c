@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the shared stream parser (include/vfmig_stream.c),
+ * libFuzzer target for the shared stream parser (lib/vfmig_stream.c),
  * which the module runs on bytes a VMM hands it.  Each input is parsed
  * as it is and again with every unit's CRC recomputed ("resealed"):
  * random bytes almost never carry a right CRC, and resealing lets the

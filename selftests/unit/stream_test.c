@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The shared stream parser (include/vfmig_stream.c) as user space compiles
+ * The shared stream parser (lib/vfmig_stream.c) as user space compiles
  * it: valid streams, and every way a stream can be refused, with the error
  * and the reason the module would log.
  */

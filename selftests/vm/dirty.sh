@@ -197,3 +197,76 @@ t_dirty_program_gone_fails_reports() {
 		"$(answer 8 "$out")"
 	assert_has "sysfs says why" "attach one with VFMIG_F_DIRTY_LOG" "$(sysattr "$A" last_error)"
 }
+
+# The vfmig region's dirty report (issue 19, item 8): the last page below
+# 2^64 is reported, and the largest report one read asks for (64 TiB of
+# IOVA at 4 KiB) ends at once when its reader is killed; the log then says
+# marks may be lost.
+t_dirty_region_top_and_kill() {
+	local out top=0xffffffffc0000000 idx killed took
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
+	out=$($OPS "$A" "dlstart region 0x40000000 1 $top 0x40000000 0" \
+		"wr 0 0x100 8 0xfffffffffffff000" \
+		"dlreport region $top 0x40000000 0x40000000" \
+		"dlreport region $top 0x40000000 0x40000000" 'dlstop region')
+	assert_eq "the top GiB logged" "ok page 0x40000000" "$(answer 1 "$out")"
+	assert_eq "the last page below 2^64 reported" "$top+0x40000000" "$(answer 3 "$out")"
+	assert_eq "then clean" clean "$(answer 4 "$out")"
+
+	idx=$(answer 1 "$($OPS "$A" 'find 0x8000ffff 1')")
+	[[ $idx =~ ^[0-9]+$ ]] || fail "no dirty region: $idx"
+	# Uninterrupted, the read takes 15.7 s under TCG (one run).
+	# The time until the read's loop ended (it then says so in last_error),
+	# not until the process is reaped (tearing its mappings down is slow
+	# on the KASAN tier).
+	cat >"$TMP/kill.sh" <<-EOF
+	python3 selftests/vm/dirty_bigread.py $idx $TMP/started >/dev/null &
+	pid=\$!
+	while [ ! -e $TMP/started ]; do sleep 0.05; done
+	sleep 0.2
+	start=\$(date +%s%N)
+	kill -9 \$pid
+	for i in \$(seq 3000); do
+		grep -q 'a report was killed' $SYS/$A/vfmig/last_error && break
+		sleep 0.01
+	done
+	echo "killed after \$(((\$(date +%s%N) - start) / 1000000)) ms"
+	wait \$pid
+	EOF
+	killed=$($OPS "$A" "dlstart region 4096 1 0 0x10000 0" "sh sh $TMP/kill.sh" \
+		'dlreport region 0 0x10000 4096' 'dlstop region')
+	took=$(sed -n 's/^killed after \([0-9]*\) ms$/\1/p' <<<"$killed")
+	echo "    killed during the read: gone after $took ms"
+	[ -n "$took" ] || fail "no kill: $killed"
+	[ "$took" -lt 5000 ] || fail "the killed report ran on for $took ms"
+	assert_has "then reports fail" "dlreport: error: Input/output error" "$killed"
+	assert_has "saying why" "a report was killed" "$(sysattr "$A" last_error)"
+}
+
+# A dirty log started while the program is replaced (issue 19, item 4):
+# the log records the generation of the program it started with, read
+# with the binding as one, so every report after a replace is either an
+# error (marks may be lost) or holds the marks, never a silent miss.
+t_dirty_start_racing_replace() {
+	local i out start report held=0 refused=0 pid
+	load selftests/progs/test_dirty.bpf.o --bdf "$A"
+	(for i in $(seq 15); do
+		$LOAD replace selftests/progs/test_dirty.bpf.o --bdf "$A" >/dev/null 2>&1 || exit 1
+	done) &
+	pid=$!
+	for i in $(seq 15); do
+		out=$($OPS "$A" "dlstart region 4096 1 0x100000 0x10000 0" \
+			"wr 0 0x100 8 0x105000" "dlreport region 0x100000 0x10000 4096" \
+			'dlstop region')
+		start=$(answer 1 "$out") report=$(answer 3 "$out")
+		[ "$start" = "ok page 0x1000" ] || fail "start $i: $start"
+		case $report in
+		0x105000+0x1000) held=$((held + 1)) ;;
+		"error: Input/output error") refused=$((refused + 1)) ;;
+		*) fail "report $i after a start racing a replace: $report" ;;
+		esac
+	done
+	wait "$pid" || fail "replacing test_dirty failed"
+	echo "    15 reports: $held held the mark, $refused said marks may be lost"
+	assert_has "replaced" "replaced test_dirty" "$(dmesg | tail -n 40)"
+}

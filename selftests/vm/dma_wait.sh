@@ -5,8 +5,8 @@
 # selftests/progs/test_wait_dma.bpf.o: bpf_vfmig_dma_read() (memory as the device sees
 # it) and bpf_vfmig_usleep() (bounded waits); with selftests/progs/test_poll.bpf.o:
 # bpf_vfmig_bar_poll(), a declared wait budget and bpf_vfmig_log().
-# Sourced by tests.sh after safety.sh, whose attach helpers it uses;
-# listed in manifest.sh.
+# Sourced by tests.sh; attaches with lib.sh's raw-libbpf helpers; listed
+# in manifest.sh.
 
 WD=selftests/progs/test_wait_dma.bpf.o
 

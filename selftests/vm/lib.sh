@@ -2,8 +2,9 @@
 # shellcheck shell=bash disable=SC2034  # sourced by tests.sh: variables are shared
 #
 # The VM tests' helpers: assertions, binding, edu registers, program
-# loading, the reset between tests, DMA-logging basics, kernel splats.
-# Sourced first by tests.sh; uses its KO, LOAD, CTL, OPS, A, B and SYS.
+# loading, the reset between tests, DMA-logging basics, kernel splats,
+# test_hostile attached with raw libbpf, rmmod.  Sourced first by
+# tests.sh; uses its KO, LOAD, CTL, OPS, A, B and SYS.
 
 fail() { echo "    FAIL: $*" >&2; exit 1; }
 
@@ -101,3 +102,51 @@ edu_dma() {	# edu_dma SRC DST COUNT CMD
 # report, a warning).
 SPLAT='WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection|INFO: task .* blocked|possible circular locking'
 new_splats() { dmesg | tail -n +"$1" | grep -E "$SPLAT" || true; }
+
+# selftests/progs/test_hostile.bpf.o attached with raw libbpf
+# (selftests/attach-test), for the tests of several areas.
+ATT=selftests/attach-test
+HOSTILE=selftests/progs/test_hostile.bpf.o
+HP=/sys/fs/bpf/vfmig-hostile
+
+# Attach test_hostile to A with raw libbpf, its globals set from "$@",
+# the link and its .bss pinned in $HP.  Prints attach-test's answer.
+hattach() {
+	rm -rf "$HP"
+	mkdir -p "$HP"
+	$ATT -p "$HP" "$HOSTILE" "$A" "$@" || fail "attach-test $*"
+}
+
+# Drop the pinned link and wait until the device has no program.
+hdetach() {
+	local i
+	rm -f "$HP/link"
+	for i in $(seq 50); do
+		[ -z "$(sysattr "$A" program)" ] && return
+		sleep 0.1
+	done
+	fail "test_hostile still attached after its link went"
+}
+
+# Globals of test_hostile's .bss, as the kernel holds them, space separated.
+hvar() {	# hvar NAME...
+	local dump n out=()
+	dump=$(bpftool -j map dump pinned "$HP/bss")
+	for n in "$@"; do
+		out+=("$(grep -o "\"$n\":-\?[0-9]*" <<<"$dump" | cut -d: -f2)")
+	done
+	echo "${out[*]}"
+}
+
+# rmmod, giving the BPF core the RCU grace periods after which it frees
+# the last struct_ops maps and drops their module references.
+rmmod_vfmig() {
+	local i
+	# The PF channel's provider uses vfmig's symbols.
+	[ -d /sys/module/vfmig_igb_pf ] && rmmod vfmig_igb_pf
+	for i in $(seq 100); do
+		rmmod vfmig 2>/dev/null && return
+		sleep 0.1
+	done
+	return 1
+}

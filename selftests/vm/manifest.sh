@@ -35,14 +35,19 @@ QEMU_TESTS=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 DIRTY_TESTS=(t_dirty_edu_dma_reported t_dirty_vfmig_ctl t_dirty_log_edge_cases
 	     t_dirty_concurrent_marks_lose_nothing
 	     t_dirty_region_read_fault_loses_nothing
-	     t_dirty_program_gone_fails_reports)
-# safety.sh: hostile programs and hostile users.
-SAFETY_TESTS=(t_hostile_return_values t_attach_needs_admin t_kernel_refusals_raw
-	      t_kfunc_bounds t_cfg_write_sweep t_data_fd_outlives_device
-	      t_replace_old_exit_errors t_open_close_reset_notified
-	      t_every_stream_byte_flipped t_wait_for_program_zero_and_unbind
-	      t_budget_per_invocation t_dirty_region_top_and_kill
-	      t_dirty_start_racing_replace)
+	     t_dirty_program_gone_fails_reports t_dirty_region_top_and_kill
+	     t_dirty_start_racing_replace)
+# hostile.sh: hostile programs and attachers.
+HOSTILE_TESTS=(t_hostile_return_values t_attach_needs_admin t_kernel_refusals_raw
+	       t_replace_old_exit_errors t_open_close_reset_notified)
+# kfunc_bounds.sh: every kfunc checked against its own device.
+KFUNC_BOUNDS_TESTS=(t_kfunc_bounds)
+# config_writes.sh: what a program's config-space writes reach.
+CONFIG_WRITE_TESTS=(t_cfg_write_sweep)
+# streams.sh: streams and data fds a user gets wrong.
+STREAM_TESTS=(t_data_fd_outlives_device t_every_stream_byte_flipped)
+# waits.sh: waits that end.
+WAIT_TESTS=(t_wait_for_program_zero_and_unbind t_budget_per_invocation)
 # dma_wait.sh: the sleepable kfuncs (DMA reads, sleeps, polls, holds, log).
 DMA_WAIT_TESTS=(t_dma_read_sees_device_memory t_dma_read_huge_pages
 		t_dma_read_races_unmap t_usleep_bounded t_bar_poll t_log_rate_limited
@@ -67,7 +72,9 @@ PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)
 REFUSE_TESTS=(t_refusals_keep_the_device t_qemu_refusals_keep_the_source)
 
 SUITE_TESTS=("${ATTACH_TESTS[@]}" "${MIGRATION_TESTS[@]}" "${QEMU_TESTS[@]}"
-	     "${DIRTY_TESTS[@]}" "${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}"
+	     "${DIRTY_TESTS[@]}" "${HOSTILE_TESTS[@]}" "${KFUNC_BOUNDS_TESTS[@]}"
+	     "${CONFIG_WRITE_TESTS[@]}" "${STREAM_TESTS[@]}" "${WAIT_TESTS[@]}"
+	     "${DMA_WAIT_TESTS[@]}"
 	     "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
 	     "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" "${PF_CHANNEL_EDU_TESTS[@]}"
 	     t_dmesg_clean)
@@ -85,7 +92,8 @@ TIER2_SKIP=(t_qemu_stop_and_copy_migration t_qemu_pre_copy_migration
 	    t_release_to_previous_driver t_compat_other_subsystem t_hold_ends_at_budget
 	    t_config_attaches_on_bind t_ctl_backends t_dirty_vfmig_ctl)
 
-# ---- the NIC VM (vmtest.sh --igb): nic.sh, linux_guest.sh ----
+# ---- the NIC VM (vmtest.sh --igb): nic.sh, linux_guest.sh, pf_channel.sh,
+# and kfunc_bounds.sh's and hostile.sh's tests that need the igb PF ----
 
 # The Linux guest (linux_guest.sh): one run a tier, each several
 # conditions at once: on Debian's kernel THP and igbvf's defaults; on the
@@ -114,7 +122,7 @@ NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
 
 # ---- VMs of their own ----
 
-# The stress run (safety.sh), alone (the second tier's with kmemleak on).
+# stress.sh: the stress run, alone (the second tier's with kmemleak on).
 STRESS_TESTS=(t_stress_attach_access_migrate)
 # install.sh: after selftests/install_test.sh, in the stress VM of the
 # first tier (the DKMS-built module of the Debian kernel).

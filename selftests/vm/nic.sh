@@ -174,7 +174,7 @@ t_nic_payload_on_vfio_pci() {
 
 # Config writes reach neither the header nor any capability of the igb PF
 # (PM, MSI, MSI-X, PCIe, AER, ARI, SR-IOV...) or of a VF, and do reach the
-# bytes no capability claims (cfg_sweep_check, safety.sh).  The PF first,
+# bytes no capability claims (cfg_sweep_check, config_writes.sh).  The PF first,
 # on vfmig-pci, which drops its VFs; nic_setup brings them back.
 t_nic_cfg_write_sweep() {
 	local pf=${VMTEST_IGB:-}
@@ -391,4 +391,27 @@ t_nic_vfmig_ctl_save_restore() {
 		"$(grep '^rd ' <<<"$src" | tail -n ${#regs[@]})" \
 		"$(grep '^rd ' <<<"$dst")"
 	assert_has "the PF gives VF1 the MAC" "vf 1     link/ether 02:56:46:00:01:02" "$dst"
+}
+
+# A PF bound to vfmig-pci creates VFs exactly as under vfio-pci: refused
+# unless the module's enable_sriov is set, then VFs come and go.  Needs the
+# VM with an SR-IOV NIC (vmtest.sh --igb); check.sh runs it that way.
+t_sriov_pf_like_vfio_pci() {
+	local pf=${VMTEST_IGB:-} drv mod off on vfs results=()
+	[ -n "$pf" ] || fail "no SR-IOV PF: boot with vmtest.sh --igb"
+	for drv in vfio-pci vfmig-pci; do
+		mod=/sys/module/$([ $drv = vfio-pci ] && echo vfio_pci || echo vfmig)/parameters/enable_sriov
+		bind "$drv" "$pf"
+		echo N >"$mod"
+		off=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
+		echo Y >"$mod"
+		on=$( (echo 2 >"$SYS/$pf/sriov_numvfs") 2>&1 | sed 's/.*: //')
+		vfs=$(find "$SYS/$pf/" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)
+		echo 0 >"$SYS/$pf/sriov_numvfs" || fail "$drv: removing the VFs"
+		echo N >"$mod"
+		results+=("off='$off' on='$on' vfs=$vfs left=$(find "$SYS/$pf/" -maxdepth 1 -name 'virtfn*' 2>/dev/null | wc -l)")
+	done
+	assert_eq "vfio-pci creates VFs" "off='No such file or directory' on='' vfs=2 left=0" \
+		"${results[0]}"
+	assert_eq "vfmig-pci as vfio-pci" "${results[0]}" "${results[1]}"
 }

@@ -39,8 +39,18 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/qemu.sh
 # shellcheck source=selftests/vm/dirty.sh
 . selftests/vm/dirty.sh
-# shellcheck source=selftests/vm/safety.sh
-. selftests/vm/safety.sh
+# shellcheck source=selftests/vm/hostile.sh
+. selftests/vm/hostile.sh
+# shellcheck source=selftests/vm/kfunc_bounds.sh
+. selftests/vm/kfunc_bounds.sh
+# shellcheck source=selftests/vm/config_writes.sh
+. selftests/vm/config_writes.sh
+# shellcheck source=selftests/vm/streams.sh
+. selftests/vm/streams.sh
+# shellcheck source=selftests/vm/waits.sh
+. selftests/vm/waits.sh
+# shellcheck source=selftests/vm/stress.sh
+. selftests/vm/stress.sh
 # shellcheck source=selftests/vm/nic.sh
 . selftests/vm/nic.sh
 # shellcheck source=selftests/vm/linux_guest.sh
@@ -67,6 +77,13 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/manifest.sh
 # The suite; the tests of the other VMs (manifest.sh) run only when named.
 TESTS=("${SUITE_TESTS[@]}")
+
+# Nothing in the kernel log since boot: the suite ends with it.
+t_dmesg_clean() {
+	local bad
+	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|UBSAN|KASAN|refcount_t|general protection' || true)
+	[ -z "$bad" ] || fail "kernel complained: $bad"
+}
 
 # ---- main ------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 # The vendor kit: device ids the kernel enforces, vfmig-load inspect, state
 # format upgrades (edu format 1 -> 2), a vendor region (edu's scratch
 # area), and the installed template built out of the tree.  Sourced by
-# tests.sh after safety.sh (for ATT); listed in manifest.sh.
+# tests.sh (ATT is lib.sh's); listed in manifest.sh.
 
 # The scratch region of bpf/edu.bpf.c: vendor type | edu's vendor id.
 EDU_SCRATCH_TYPE=$((0x80000000 | 0x1234))

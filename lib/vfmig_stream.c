@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The one parser of the vfmig migration stream (see vfmig_stream.h),
- * compiled into vfmig.ko (kernel/stream.c) and into the user tools.  It
- * needs only memcpy/memset/strnlen, the le*_to_cpu helpers and errno values,
- * which each side provides before including this file.
+ * The one parser of the vfmig migration stream (include/vfmig_stream.h),
+ * compiled as its own object into vfmig.ko (kernel/Kbuild) and into the
+ * user tools, their unit tests and the fuzz target.  What it needs of
+ * either side comes from vfmig_stream_env.h.
  */
+#include "vfmig_stream_env.h"
+#include "../include/vfmig_stream.h"
 
 static __u32 vfmig_crc_over(vfmig_stream_read_t read, void *ctx,
 			    vfmig_crc32c_t crc32c, __u32 crc, __u64 off,
