@@ -54,6 +54,8 @@ VMDIR=$(mktemp -d)
 . selftests/vm/nic.sh
 # shellcheck source=selftests/vm/linux_guest.sh
 . selftests/vm/linux_guest.sh
+# shellcheck source=selftests/vm/pf_channel.sh
+. selftests/vm/pf_channel.sh
 nic_setup
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
