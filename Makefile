@@ -176,7 +176,8 @@ demo:
 # tier's debug checks: the uAPI's dirty report and QEMU with the device's
 # DMA log); the NIC VF in the VM with QEMU's igb (selftests/vm/bench_nic.sh,
 # Documentation/nic-speed.md): echo rates, trap windows, downtimes and their
-# profile, the Linux guest (its kernel from make linux-guest, if built).
+# profile, two VFs with QEMU's multifd device-state transfer on and off, the
+# Linux guest (its kernel from make linux-guest, if built).
 # The bench kernel builds the first time (about 20 min on 2 cores).
 bench:
 	$(MAKE) setup
@@ -188,7 +189,7 @@ bench:
 	selftests/vmtest.sh --mem 1024M --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
 		selftests/vm/bench.sh
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh rate windows migrate profile
-	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh linux
+	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh multifd linux
 	selftests/vmtest.sh --igb --edu 0 --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
 		selftests/vm/bench_nic.sh rate migrate profile
 

@@ -244,6 +244,7 @@ static ssize_t vfmig_save_read(struct file *filp, char __user *buf,
 		done += ret;
 	}
 	mutex_unlock(&d->io_lock);
+	trace_vfmig_data(d->mdev->dev.bdf, false, len, done ?: ret);
 	return done ?: ret;
 }
 
@@ -350,7 +351,8 @@ static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
 	mutex_unlock(&d->io_lock);
 	free_page((unsigned long)bounce);
 	if (ret == -EFAULT && done)
-		return done;
+		ret = 0;
+	trace_vfmig_data(d->mdev->dev.bdf, true, len, ret ?: done);
 	return ret ?: done;
 }
 

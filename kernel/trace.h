@@ -87,6 +87,27 @@ TRACE_EVENT(vfmig_hold,
 	    TP_printk("%s %s ret=%d ns=%llu", __get_str(bdf), __get_str(what),
 		      __entry->ret, __entry->ns));
 
+/*
+ * A read() of a saving data fd or a write() of a resuming one returned:
+ * how many bytes were asked, the result (bytes or -errno).  The task of
+ * the event is the VMM's thread that made the call (QEMU 10's multifd
+ * transfer reads and writes from per-device threads).
+ */
+TRACE_EVENT(vfmig_data,
+	    TP_PROTO(const char *bdf, bool write, size_t len, ssize_t ret),
+	    TP_ARGS(bdf, write, len, ret),
+	    TP_STRUCT__entry(__string(bdf, bdf)
+			     __field(bool, write)
+			     __field(size_t, len)
+			     __field(ssize_t, ret)),
+	    TP_fast_assign(__assign_str(bdf);
+			   __entry->write = write;
+			   __entry->len = len;
+			   __entry->ret = ret;),
+	    TP_printk("%s %s len=%zu ret=%zd", __get_str(bdf),
+		      __entry->write ? "write" : "read", __entry->len,
+		      __entry->ret));
+
 #endif /* _VFMIG_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

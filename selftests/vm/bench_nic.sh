@@ -18,11 +18,17 @@
 # - profile: one such migration traced (QEMU's vmstate_downtime_* and vfio
 #   events on both sides, vfmig's tracepoints and the program's polls in
 #   this kernel): where its downtime goes, in ms;
+# - multifd: the payload VM owning two VFs (VF0+VF1 -> VF2+VF3) migrated
+#   with QEMU's multifd device-state transfer on, the same with it off,
+#   and the VM with VF0 only (VF0 -> VF2, its state on the main channel as
+#   in migrate), all three with multifd on for RAM: their downtimes as
+#   ratios to the one-VF VM's (multifd.sh);
 # - linux: the Linux guest of linux_guest.sh (the kernel's own igbvf)
 #   migrated VF0 -> VF1 while the PF pings it, beside the same guest with no
 #   VF: the downtime ratio; and the PF's flood ping through stock vfio-pci
 #   and through the program (interrupts: EIMS and EICR traps too).
-# Usage: bench_nic.sh [rate] [windows] [migrate] [profile] [linux] (default: all)
+# Usage: bench_nic.sh [rate] [windows] [migrate] [profile] [multifd] [linux]
+# (default: all)
 # shellcheck disable=SC2317,SC2015 # parts run by name; A && B || fail is meant
 set -euo pipefail
 
@@ -38,7 +44,7 @@ bind() {	# bind DRIVER BDF
 sysattr() { cat "$SYS/$1/vfmig/$2"; }
 pindir() { echo "/sys/fs/bpf/vfmig/${1//./_}"; }
 load() { user/vfmig-load "$@" || fail "vfmig-load $*"; }
-PARTS=${*:-rate windows migrate profile linux}
+PARTS=${*:-rate windows migrate profile multifd linux}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 echo "bench: NIC, kernel $(uname -r)$([ -e /dev/iommu ] && echo ', IOMMUFD' || echo ', no IOMMUFD'); parts: $PARTS"
@@ -54,6 +60,10 @@ VMDIR=$(mktemp -d)
 . selftests/vm/nic.sh
 # shellcheck source=selftests/vm/linux_guest.sh
 . selftests/vm/linux_guest.sh
+# shellcheck source=selftests/vm/pf_channel.sh
+. selftests/vm/pf_channel.sh
+# shellcheck source=selftests/vm/multifd.sh
+. selftests/vm/multifd.sh
 nic_setup
 
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
@@ -412,6 +422,74 @@ profile_part() {
 		sed 's/^/bench: profile without the VF: /'
 }
 
+# ---- multifd: two VFs, their states over multifd channels or not --------
+
+# mfd_once on|off|one: the payload VM, multifd on for RAM, migrated: with
+# VF0 and VF1 to VF2 and VF3, x-migration-multifd-transfer on or off; or
+# (one) with VF0 only to VF2, its state on the main channel.  Prints
+# query-migrate's answer.
+mfd_once() {
+	local mode=$1 s2=$VF1 d2=$VF3 info
+	if [ "$mode" = one ]; then
+		mode=off s2=- d2=-
+	fi
+	mfd_source_ready src "$mode" "$VF0" "$s2" >&2
+	info=$(mfd_migrate src dst "$mode" "$VF2" "$d2") || fail "migration ($1): $info"
+	nic_wait_ok dst 20 60 || fail "destination ($1): no replies"
+	if [ "$1" = on ]; then
+		assert_has "on: VF1's state over multifd" "vfio_load_bufs_thread_end  ($VF3)" \
+			"$(cat "$VMDIR/dst.trace")"
+	else
+		! grep -q vfio_load_bufs_thread "$VMDIR/dst.trace" ||
+			fail "$1: device state over multifd with the transfer off"
+	fi
+	echo "bench: after migration ($1): $(nic_lines dst | tail -n1)" >&2
+	vm_stop src
+	vm_stop dst
+	echo "$info"
+}
+
+multifd_part() {
+	local on='' off='' one='' out lost=0 bad=0 i m vf
+	qemu_on_iommufd
+	mfd_setup
+	for vf in "$VF0" "$VF1" "$VF2" "$VF3"; do
+		load "$NIC_PROGRAM" --bdf "$vf" >/dev/null
+	done
+	# Twice in alternation, the least downtime of each counting (as in
+	# migrate_pair).
+	for i in 1 2; do
+		for m in on off one; do
+			out=$(mfd_once "$m")
+			lost=$((lost + $(nic_count dst lost))) bad=$((bad + $(nic_count dst bad)))
+			case $m in
+			on) on=$(least "$on" "$out") ;;
+			off) off=$(least "$off" "$out") ;;
+			one) one=$(least "$one" "$out") ;;
+			esac
+		done
+		echo "bench: multifd round $i: downtime (least so far) two VFs multifd on $(field "$on" 'd["downtime"]') ms, multifd off $(field "$off" 'd["downtime"]') ms, one VF $(field "$one" 'd["downtime"]') ms"
+	done
+	for m in on off one; do
+		out=${!m}
+		printf 'qemu %-3s: total %s ms, downtime %s ms, device state %s bytes, RAM %s bytes\n' \
+			"$m" "$(field "$out" 'd["total-time"]')" "$(field "$out" 'd["downtime"]')" \
+			"$(field "$out" 'd.get("vfio", {}).get("transferred", 0)')" \
+			"$(field "$out" 'd["ram"]["transferred"]')"
+	done
+	echo "bench: multifd: echoes lost $lost, corrupted $bad (6 migrations)"
+	verdict "NIC downtime, two VFs multifd on / one VF" \
+		"$(ratio "$(field "$on" 'd["downtime"]')" "$(field "$one" 'd["downtime"]')")" -
+	verdict "NIC downtime, two VFs multifd off / one VF" \
+		"$(ratio "$(field "$off" 'd["downtime"]')" "$(field "$one" 'd["downtime"]')")" -
+	verdict "  two VFs, multifd on / off" \
+		"$(ratio "$(field "$on" 'd["downtime"]')" "$(field "$off" 'd["downtime"]')")" -
+	for vf in "$VF0" "$VF1" "$VF2" "$VF3"; do
+		user/vfmig-load unload --bdf "$vf" >/dev/null
+	done
+	mfd_two_vfs
+}
+
 # ---- linux: the kernel's own igbvf -------------------------------------
 
 # lg_flood NAME: the PF's flood ping of the guest for 8 s; echoes a second.
@@ -475,7 +553,7 @@ linux_part() {
 
 # Each part on its own: one that fails says so, and the others still run.
 failed=0
-for p in rate windows migrate profile linux; do
+for p in rate windows migrate profile multifd linux; do
 	part $p || continue
 	("${p}_part") && continue
 	echo "bench: the $p part FAILED"

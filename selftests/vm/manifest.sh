@@ -105,12 +105,17 @@ LINUX_GUEST_TIER2=(t_linux_guest_hugetlbfs_jumbo)
 # tells apart, hostile calls, the provider and the VF gone mid-call.
 PF_CHANNEL_TESTS=(t_pf_igb_view t_pf_destination_view_differs t_pf_hostile_calls
 		  t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call)
+# multifd.sh: a guest with two VFs migrated with QEMU's multifd device
+# state transfer on and off (four VFs while it runs, two again after).
+# First tier only: 1.5 min there, 3-5 times that on the second.
+MULTIFD_TESTS=(t_nic_multifd_two_vfs)
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" t_lockdown_refuses_attach)
+	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" "${MULTIFD_TESTS[@]}"
+	   t_lockdown_refuses_attach)
 # The second tier's NIC VM: migration through the IOMMUFD backend is the
 # Linux guest's run; not what QEMU does the same on both tiers (resets
 # during migration, whose locking lockdep checked there once, run on the

@@ -73,6 +73,8 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/libvirt.sh
 # shellcheck source=selftests/vm/pf_channel.sh
 . selftests/vm/pf_channel.sh
+# shellcheck source=selftests/vm/multifd.sh
+. selftests/vm/multifd.sh
 # shellcheck source=selftests/vm/manifest.sh
 . selftests/vm/manifest.sh
 # The suite; the tests of the other VMs (manifest.sh) run only when named.
