@@ -65,12 +65,14 @@ OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe
 PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)
 # refuse.sh: refusals that keep the device.
 REFUSE_TESTS=(t_refusals_keep_the_device t_qemu_refusals_keep_the_source)
+# prepare.sh: the destination prepares from pre-copy units as they arrive.
+PREPARE_TESTS=(t_prepare_per_precopy_unit t_prepare_hostile_returns)
 
 SUITE_TESTS=("${ATTACH_TESTS[@]}" "${MIGRATION_TESTS[@]}" "${QEMU_TESTS[@]}"
 	     "${DIRTY_TESTS[@]}" "${SAFETY_TESTS[@]}" "${DMA_WAIT_TESTS[@]}"
 	     "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
 	     "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" "${PF_CHANNEL_EDU_TESTS[@]}"
-	     t_dmesg_clean)
+	     "${PREPARE_TESTS[@]}" t_dmesg_clean)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
 # CI time goes to what only it can tell.  Left out of its suite: QEMU's own

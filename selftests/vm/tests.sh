@@ -63,6 +63,8 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/libvirt.sh
 # shellcheck source=selftests/vm/pf_channel.sh
 . selftests/vm/pf_channel.sh
+# shellcheck source=selftests/vm/prepare.sh
+. selftests/vm/prepare.sh
 # shellcheck source=selftests/vm/manifest.sh
 . selftests/vm/manifest.sh
 # The suite; the tests of the other VMs (manifest.sh) run only when named.
