@@ -1601,6 +1601,20 @@ static bool extends_prepared(const struct igbvf_prep *p,
 }
 
 /*
+ * Say why prepare() left the replay to load().  Not inlined: its message
+ * buffer would join the replay's frames on the 512-byte BPF stack.
+ */
+static __noinline void prepare_gave_up(struct vfmig_dev *dev, int err)
+{
+	__u32 mbx = 0, rxdctl = 0;
+
+	rd32(dev, V2PMAILBOX, &mbx);
+	rd32(dev, RXQ(0) + DCTL, &rxdctl);
+	VFMIG_LOG(dev, "prepare: replay failed (%d; mailbox %x, RXDCTL0 %x): load() replays all",
+		  err, mbx, rxdctl);
+}
+
+/*
  * On the destination, while the source still runs: the pre-copy unit
  * holds the whole state as it was then, so do now the slow part of
  * load(), the VF reset (a poll of up to 10 ms) and the mailbox replay
@@ -1628,8 +1642,18 @@ int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	if (st->inflight)
 		return 0;
 	err = replay_mailbox(dev, st, s);
-	if (err)
+	/*
+	 * A PF that answers otherwise than the source's cannot serve the
+	 * guest: fail now, while the source runs on.  Anything else (a PF's
+	 * driver slow to answer while both VMs run, say) leaves the work to
+	 * load(), which resets the VF and replays all, as without prepare().
+	 */
+	if (err == -EPROTO)
 		return err;
+	if (err) {
+		prepare_gave_up(dev, err);
+		return 0;
+	}
 	p->nr_msgs = st->nr_msgs;
 	p->reset_seen = st->reset_seen;
 	p->reset_answered = st->reset_answered;
