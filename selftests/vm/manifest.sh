@@ -102,6 +102,7 @@ PF_CHANNEL_TESTS=(t_pf_igb_view t_pf_destination_view_differs t_pf_hostile_calls
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
+	   t_nic_qemu_switchover_ack_prepared t_nic_qemu_cancel_after_prepare
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
 	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" t_lockdown_refuses_attach)
