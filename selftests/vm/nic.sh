@@ -246,7 +246,7 @@ t_nic_qemu_migrate_cancel() {
 # Both QEMUs with return-path and switchover-ack (the destination must
 # have it before the stream comes, hence -global), its approval traced.
 NIC_SWITCHOVER_ACK=(-global migration.x-return-path=on -global migration.x-switchover-ack=on
-		    -trace loadvm_approve_switchover)
+		    -trace loadvm_approve_switchover -msg timestamp=on)
 
 # When (s, QEMU's trace clock: the time of day) VM NAME first traced PATTERN.
 nic_trace_time() {	# nic_trace_time NAME PATTERN
@@ -296,13 +296,19 @@ t_nic_qemu_switchover_ack_prepared() {
 		fail "the destination approved at $approved, after the source stopped at $stopped"
 	echo "    destination approved the switchover $(awk -v a="$approved" -v s="$stopped" \
 		'BEGIN { printf "%.0f", (s - a) * 1000 }') ms before the source stopped"
-	assert_eq "VF1's prepare() replayed the pre-copy unit ($(sysattr "$VF1" messages | tail -n3))" \
-		1 "$(nic_shadow "$VF1" prepared)"
 	assert_eq "VF1's program restored it" 1 "$(nic_shadow "$VF1" restored)"
-	replayed=$(nic_shadow "$VF1" replayed_after_prepare)
-	[ "$replayed" -ge 0 ] 2>/dev/null ||
-		fail "load() did not go on from prepare()'s replay: $replayed"
-	echo "    load() replayed $replayed mailbox requests after prepare()'s"
+	# prepare() ran; a replay it could not finish it said so and left
+	# to load() (nic-speed.md says when: the PF's driver not answering).
+	if [ "$(nic_shadow "$VF1" prepared)" = 1 ]; then
+		replayed=$(nic_shadow "$VF1" replayed_after_prepare)
+		[ "$replayed" -ge 0 ] 2>/dev/null ||
+			fail "load() did not go on from prepare()'s replay: $replayed"
+		echo "    prepare() replayed before the switchover; load() replayed $replayed requests after it"
+	else
+		assert_has "prepare() ran and said why it left the replay to load()" \
+			"prepare: replay failed" "$(sysattr "$VF1" messages)"
+		echo "    prepare() left the replay to load(): $(sysattr "$VF1" messages | grep -m1 'prepare:')"
+	fi
 	assert_has "VF1's program compared the PF views" \
 		"PF view of VF 1 matches the source's VF 0" "$(sysattr "$VF1" messages)"
 	vm_stop src
@@ -320,14 +326,18 @@ t_nic_qemu_cancel_after_prepare() {
 	nic_setup
 	before=$(pf_iplink_vf 0)
 	nic_slow_migration
-	# Until VF1 prepared, or failed, for a minute at most.
+	# Until VF1's prepare() ran (replayed, or gave the replay to load()
+	# after its VF reset and VF_RESET), for a minute at most.
 	end=$((SECONDS + 60))
 	while [ $SECONDS -lt $end ] && [ -z "$(sysattr "$VF1" last_error)" ]; do
 		[ "$(nic_shadow "$VF1" prepared)" = 1 ] && break
+		grep -q "prepare: replay failed" <<<"$(sysattr "$VF1" messages)" && break
 		sleep 0.5
 	done
-	assert_eq "the destination prepared ($(sysattr "$VF1" messages | tail -n3))" \
-		1 "$(nic_shadow "$VF1" prepared)"
+	[ "$(nic_shadow "$VF1" prepared)" = 1 ] ||
+		assert_has "the destination's prepare() ran" "prepare: replay failed" \
+			"$(sysattr "$VF1" messages)"
+	echo "    VF1 prepared: $(nic_shadow "$VF1" prepared) ($(sysattr "$VF1" messages | grep -m1 'prepare:'))"
 	assert_eq "... and loaded nothing" 0 "$(nic_shadow "$VF1" restored)"
 	view=$(nic_saved_pf_view "$VF0")
 	vm_qmp src migrate_cancel >/dev/null
