@@ -324,8 +324,9 @@ t_nic_qemu_cancel_after_prepare() {
 	local info end before view
 	NIC_QEMU_ARGS=("${NIC_SWITCHOVER_ACK[@]}")
 	nic_setup
-	before=$(pf_iplink_vf 0)
 	nic_slow_migration
+	# The source's guest has set its MAC by now (it pings).
+	before=$(pf_iplink_vf 0)
 	# Until VF1's prepare() ran (replayed, or gave the replay to load()
 	# after its VF reset and VF_RESET), for a minute at most.
 	end=$((SECONDS + 60))
