@@ -37,6 +37,7 @@ my @PARTS = (
 		'Callbacks and their context',
 		'Return values',
 		'Refusals that keep the device',
+		'Preparing the destination before the switchover',
 		'What runs concurrently, and holding accesses off',
 		'Compatibility beyond ids',
 		'Dirty logging',

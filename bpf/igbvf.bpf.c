@@ -210,6 +210,10 @@ struct igbvf_shadow {
 	struct mbx_msg msgs[MAX_MSGS];
 	struct rxq_track rxq[NQ];
 	__u32 pf_compared;	/* load(): PF views compared and equal */
+	__u32 prepared;		/* prepare() replays that succeeded */
+	__s32 replayed_after_prepare; /* load(): requests replayed after
+				       * prepare()'s, -1: all (no prefix)
+				       */
 };
 
 /* Migration payload, version IGBVF_VERSION. */
@@ -337,6 +341,35 @@ struct {
 	__type(key, __u32);
 	__type(value, struct igbvf_pf_views);
 } igbvf_pf SEC(".maps");
+
+/*
+ * What prepare() replayed on this destination from the pre-copy unit: the
+ * VF reset and the mailbox history up to @nr_msgs, which load() checks
+ * the final unit's history extends.  Cleared when a RESUMING session
+ * begins and when the device is reset or opened.
+ */
+struct igbvf_prep {
+	__u32 valid;
+	__u32 nr_msgs;
+	__u32 reset_seen;
+	__u32 reset_answered;
+	__u32 reset_answer[ANSWER_WORDS];
+	struct mbx_msg msgs[MAX_MSGS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct igbvf_prep);
+} igbvf_prep SEC(".maps");
+
+static struct igbvf_prep *prep_state(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&igbvf_prep, &key);
+}
 
 static struct igbvf_pf_views *pf_views(void)
 {
@@ -916,8 +949,12 @@ SEC("struct_ops.s/set_state")
 int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 {
 	struct igbvf_shadow *s = shadow();
+	struct igbvf_prep *p = prep_state();
 	int q, err = 0;
 
+	/* A new session: what an earlier one prepared is not its. */
+	if (p && to == VFIO_DEVICE_STATE_RESUMING)
+		p->valid = 0;
 	if (!s || running(from) == running(to))
 		return 0;
 	if (running(to))
@@ -1099,6 +1136,7 @@ struct replay_ctx {
 	struct igbvf_state *st;
 	struct igbvf_shadow *s;
 	__u32 skip;		/* slot replayed last, or MAX_MSGS */
+	__u32 from;		/* slots before it were replayed already */
 	int err;
 };
 
@@ -1161,10 +1199,29 @@ static long replay_one(__u64 k, void *data)
 
 	if (k >= c->st->nr_msgs)
 		return 1;
-	if (k == c->skip)
+	if (k == c->skip || k < c->from)
 		return 0;
 	c->err = replay_slot(c, k, false);
 	return c->err ? 1 : 0;
+}
+
+/* The requests after the first @from, the one awaited last (if any). */
+static int replay_rest(struct vfmig_dev *dev, struct igbvf_state *st,
+		       struct igbvf_shadow *s, __u32 from)
+{
+	struct replay_ctx c = {
+		.dev = dev, .st = st, .s = s, .skip = MAX_MSGS, .from = from,
+	};
+	__u32 v = 0;
+
+	if (st->inflight)
+		c.skip = st->inflight - 1;
+	bpf_loop(MAX_MSGS, replay_one, &c, 0);
+	if (c.err)
+		return c.err;
+	if (st->inflight)
+		return replay_slot(&c, st->inflight - 1, true);
+	return rd32(dev, V2PMAILBOX, &v);
 }
 
 /*
@@ -1175,7 +1232,6 @@ static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 			  struct igbvf_shadow *s)
 {
 	__u32 reset[VMBMEM_WORDS] = { VF_RESET }, answer[ANSWER_WORDS] = {};
-	struct replay_ctx c = { .dev = dev, .st = st, .s = s, .skip = MAX_MSGS };
 	struct vfmig_poll reset_done = {
 		.mask = QUEUE_ENABLE, .value = 0, .timeout_us = 10000,
 	};
@@ -1203,14 +1259,7 @@ static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 				  ANSWER_WORDS);
 	if (err || reset_inflight)
 		return err;
-	if (st->inflight)
-		c.skip = st->inflight - 1;
-	bpf_loop(MAX_MSGS, replay_one, &c, 0);
-	if (c.err)
-		return c.err;
-	if (st->inflight)
-		return replay_slot(&c, st->inflight - 1, true);
-	return rd32(dev, V2PMAILBOX, &v);
+	return replay_rest(dev, st, s, 0);
 }
 
 /* Queue registers, RX left disabled until the device runs. */
@@ -1469,20 +1518,19 @@ static int check_pf_view(struct vfmig_dev *dev, struct igbvf_pf_views *pf,
 	return 0;
 }
 
-SEC("struct_ops.s/load")
-int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
+/*
+ * Read the units @stream holds into @st and @pf->src: the last one wins
+ * (a pre-copy unit may come before the final one).  Only what the replay
+ * and the comparison may rely on passes.
+ */
+static int read_units(struct vfmig_stream *stream, struct igbvf_state *st,
+		      struct igbvf_pf_views *pf)
 {
-	struct igbvf_shadow *s = shadow();
-	struct igbvf_state *st = scratch();
-	struct igbvf_pf_views *pf = pf_views();
-	int i, n, err;
+	int i, n;
 
-	if (!s || !st || !pf)
-		return -ENOENT;
 	/* Format 2 has no PF view: as if the source had no provider. */
 	pf->src.present = 0;
 	pf->src.err = -ENOENT;
-	/* A pre-copy unit may come first: the last one wins. */
 	for (i = 0; i < 2; i++) {
 		n = bpf_vfmig_stream_read(stream, st, sizeof(*st));
 		if (n != sizeof(*st))
@@ -1499,8 +1547,153 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	    pf->src.view.nr_macs > VFMIG_IGB_PF_MAX_MACS ||
 	    pf->src.view.nr_vlans > VFMIG_IGB_PF_MAX_VLANS)
 		return -EINVAL;
+	return 0;
+}
 
+struct same_ctx {
+	const struct mbx_msg *a;
+	const struct mbx_msg *b;
+	__u32 n;
+	__u32 differ;
+};
+
+/* bpf_loop callback: is entry @k the same request, answered the same? */
+static long same_msg(__u64 k, void *data)
+{
+	struct same_ctx *c = data;
+	const struct mbx_msg *a, *b;
+	int i;
+
+	if (k >= c->n)
+		return 1;
+	a = &c->a[k & (MAX_MSGS - 1)];
+	b = &c->b[k & (MAX_MSGS - 1)];
+	for (i = 0; i < VMBMEM_WORDS; i++)
+		c->differ |= a->w[i] ^ b->w[i];
+	for (i = 0; i < ANSWER_WORDS; i++)
+		c->differ |= a->answer[i] ^ b->answer[i];
+	c->differ |= a->answered ^ b->answered;
+	return c->differ ? 1 : 0;
+}
+
+/*
+ * Did prepare() replay a prefix of @st's history?  The same reset, the
+ * same first requests with the same answers, none of them awaited.  Not
+ * when the guest reset the VF since, or the history was compacted (a
+ * request replaced an earlier one of its kind): load() then replays all.
+ */
+static bool extends_prepared(const struct igbvf_prep *p,
+			     const struct igbvf_state *st)
+{
+	struct same_ctx c = { .a = p->msgs, .b = st->msgs, .n = p->nr_msgs };
+	int i;
+
+	if (!p->valid || p->reset_seen != st->reset_seen ||
+	    p->reset_answered != st->reset_answered ||
+	    p->nr_msgs > st->nr_msgs || st->inflight == MAX_MSGS + 1 ||
+	    (st->inflight && st->inflight <= p->nr_msgs))
+		return false;
+	for (i = 0; i < ANSWER_WORDS; i++)
+		if (p->reset_answer[i] != st->reset_answer[i])
+			return false;
+	bpf_loop(MAX_MSGS, same_msg, &c, 0);
+	return !c.differ;
+}
+
+/*
+ * Say why prepare() left the replay to load().  Not inlined: its message
+ * buffer would join the replay's frames on the 512-byte BPF stack.
+ */
+static __noinline void prepare_gave_up(struct vfmig_dev *dev, int err)
+{
+	__u32 mbx = 0, rxdctl = 0;
+
+	rd32(dev, V2PMAILBOX, &mbx);
+	rd32(dev, RXQ(0) + DCTL, &rxdctl);
+	VFMIG_LOG(dev, "prepare: replay failed (%d; mailbox %x, RXDCTL0 %x): load() replays all",
+		  err, mbx, rxdctl);
+}
+
+/*
+ * On the destination, while the source still runs: the pre-copy unit
+ * holds the whole state as it was then, so do now the slow part of
+ * load(), the VF reset (a poll of up to 10 ms) and the mailbox replay
+ * (each request waits for the PF's driver), and record what was
+ * replayed.  Ring and interrupt registers stay load()'s: a few register
+ * writes, which the guest may still change.  A unit with a request or a
+ * reset in flight is left to load() whole: the answer must wait for the
+ * guest in the mailbox.
+ */
+SEC("struct_ops.s/prepare")
+int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	struct igbvf_shadow *s = shadow();
+	struct igbvf_state *st = scratch();
+	struct igbvf_pf_views *pf = pf_views();
+	struct igbvf_prep *p = prep_state();
+	int err;
+
+	if (!s || !st || !pf || !p)
+		return -ENOENT;
+	p->valid = 0;
+	/* Nothing touched yet: a unit that makes no sense is refused. */
+	if (read_units(stream, st, pf))
+		return VFMIG_REFUSE(EINVAL);
+	if (st->inflight)
+		return 0;
 	err = replay_mailbox(dev, st, s);
+	/*
+	 * A PF that answers otherwise than the source's cannot serve the
+	 * guest: fail now, while the source runs on.  Anything else (a PF's
+	 * driver slow to answer while both VMs run, say) leaves the work to
+	 * load(), which resets the VF and replays all, as without prepare().
+	 */
+	if (err == -EPROTO)
+		return err;
+	if (err) {
+		prepare_gave_up(dev, err);
+		return 0;
+	}
+	p->nr_msgs = st->nr_msgs;
+	p->reset_seen = st->reset_seen;
+	p->reset_answered = st->reset_answered;
+	__builtin_memcpy(p->reset_answer, st->reset_answer,
+			 sizeof(p->reset_answer));
+	copy_msgs(p->msgs, st->msgs);
+	p->valid = 1;
+	s->prepared++;
+	return 0;
+}
+
+SEC("struct_ops.s/load")
+int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
+{
+	struct igbvf_shadow *s = shadow();
+	struct igbvf_state *st = scratch();
+	struct igbvf_pf_views *pf = pf_views();
+	struct igbvf_prep *p = prep_state();
+	__u32 v = 0;
+	int i, err;
+
+	if (!s || !st || !pf || !p)
+		return -ENOENT;
+	err = read_units(stream, st, pf);
+	if (err)
+		return err;
+	/*
+	 * What prepare() replayed stays; the requests after it follow, after
+	 * a read that drops any status the PF left meanwhile.  Otherwise the
+	 * whole reset and replay, as without prepare().
+	 */
+	if (extends_prepared(p, st)) {
+		err = rd32(dev, V2PMAILBOX, &v) ?:
+		      replay_rest(dev, st, s, p->nr_msgs);
+		s->replayed_after_prepare = st->nr_msgs - p->nr_msgs;
+	} else {
+		err = replay_mailbox(dev, st, s);
+		s->replayed_after_prepare = -1;
+	}
+	p->valid = 0;
 	/* The mailbox as the guest left it, unless an answer awaits it. */
 	for (i = 0; i < VMBMEM_WORDS && !err && !st->inflight; i++)
 		err = wr32(dev, VMBMEM + 4 * i, st->vmbmem[i]);
@@ -1579,9 +1772,12 @@ static struct igbvf_shadow blank;
 
 static void forget(void)
 {
+	struct igbvf_prep *p = prep_state();
 	__u32 key = 0;
 
 	bpf_map_update_elem(&igbvf_shadow, &key, &blank, BPF_ANY);
+	if (p)
+		p->valid = 0;
 }
 
 SEC("struct_ops.s/open")
@@ -1613,6 +1809,7 @@ VFMIG_OPS(igbvf,
 	.set_state = (void *)igbvf_set_state,
 	.save = (void *)igbvf_save,
 	.load = (void *)igbvf_load,
+	.prepare = (void *)igbvf_prepare,
 	.state_size = (void *)igbvf_state_size,
 	.log_report = (void *)igbvf_log_report,
 	.open = (void *)igbvf_open,

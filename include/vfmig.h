@@ -26,9 +26,10 @@
  * none): vfmig_ops.wait_budget_ms, .abi and compat(), VFMIG_REFUSE(), and
  * the kfuncs bpf_vfmig_bar_poll(), bpf_vfmig_log(),
  * bpf_vfmig_hold_accesses() and bpf_vfmig_release_accesses().  3: the PF
- * channel, bpf_vfmig_pf_call(), and vfmig_dev.vf_index and .pf_bdf.
+ * channel, bpf_vfmig_pf_call(), and vfmig_dev.vf_index and .pf_bdf.  4:
+ * prepare(), pre-copy units handed to the destination as they arrive.
  */
-#define VFMIG_ABI_VERSION	3
+#define VFMIG_ABI_VERSION	4
 #define VFMIG_ABI_PARAM		"module/vfmig/parameters/abi_version"
 
 /*

@@ -87,6 +87,23 @@ struct vfmig_data {
 	char reason[160];		/* load: why compat() refused */
 	bool final;			/* save: complete, reads reach EOF */
 	bool disabled;			/* the device left the data state */
+	bool resume;			/* a RESUMING fd: stream_read only */
+	bool prep_done;			/* resume: prepare() gets no more */
+	unsigned int read_from;		/* load, prepare: the first unit
+					 * bpf_vfmig_stream_read() reads
+					 */
+	unsigned int prepared;		/* resume: leading units prepare()
+					 * took, which load() does not read
+					 */
+	u64 prep_end;			/* resume: where the units checked
+					 * for prepare() end
+					 */
+	int refused;			/* resume: prepare() refused a unit
+					 * with this -errno: never loaded
+					 */
+	struct vfmig_stream_info prep;	/* resume: the units prepare() took,
+					 * and the one it is given
+					 */
 };
 
 /*
@@ -339,6 +356,7 @@ int vfmig_call_save(struct vfmig_binding *b, struct vfmig_stream *stream,
 		    bool may_refuse);
 int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream,
 		    bool may_refuse);
+int vfmig_call_prepare(struct vfmig_binding *b, struct vfmig_stream *stream);
 
 /*
  * A migration callback's VFMIG_REFUSE(): the vfmig_call_*() above pass it
@@ -391,9 +409,10 @@ void vfmig_crc_init(void);
 void vfmig_crc_exit(void);
 int vfmig_data_seal_unit(struct vfmig_data *d);
 int vfmig_data_validate(struct vfmig_data *d, const char **reason);
-int vfmig_data_compat(struct vfmig_data *d, const char **reason);
+int vfmig_data_compat(struct vfmig_data *d, bool prep, const char **reason);
 int vfmig_data_check_arrived(struct vfmig_data *d, const char **reason);
 int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len);
+int vfmig_data_next_prepare(struct vfmig_data *d, const char **reason);
 extern unsigned int vfmig_max_state_mb;
 
 /* dirty.c */

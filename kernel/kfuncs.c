@@ -691,7 +691,7 @@ __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
 	mutex_lock(&d->lock);
 	if (d->disabled || (d->prog && READ_ONCE(d->prog->stopping)))
 		ret = -ENODEV;
-	else if (stream->phase)
+	else if (stream->phase && !d->resume)	/* not prepare()'s stream */
 		ret = vfmig_data_write(d, data, data__sz);
 	if (!ret)
 		stream->length += data__sz;
@@ -706,7 +706,9 @@ __bpf_kfunc int bpf_vfmig_stream_write(struct vfmig_stream *stream,
  * @data__sz: how many
  *
  * The module has checked the whole stream (ids, program, length, CRC32C)
- * before load() runs, but the payload is the program's to check.
+ * before load() runs, and the unit prepare() is given, but the payload is
+ * the program's to check.  load() reads the units prepare() did not get,
+ * prepare() its one unit.
  *
  * Return: bytes read, fewer than @data__sz only at the end (0 there);
  * -EINVAL on a stream being saved; -ENODEV once the program is being
@@ -721,7 +723,7 @@ __bpf_kfunc int bpf_vfmig_stream_read(struct vfmig_stream *stream,
 	mutex_lock(&d->lock);
 	if (d->disabled || (d->prog && READ_ONCE(d->prog->stopping)))
 		ret = -ENODEV;
-	else if (!stream->phase)
+	else if (d->resume)	/* load(), or prepare() with its unit */
 		ret = vfmig_stream_load_read(d, data, data__sz);
 	mutex_unlock(&d->lock);
 	return ret;

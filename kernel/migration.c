@@ -292,25 +292,137 @@ static long vfmig_save_ioctl(struct file *filp, unsigned int cmd,
 	return vfmig_precopy_info(filp->private_data, arg);
 }
 
-/* Append @len bytes the user wrote, and check the headers they complete. */
+/*
+ * Append @len bytes the user wrote, and check the headers they complete.
+ * *@prepare says whether a unit may now wait for the program's prepare().
+ */
 static int vfmig_resume_append(struct vfmig_data *d, const void *src,
-			       size_t len)
+			       size_t len, bool *prepare)
 {
+	struct vfmig_device *mdev = d->mdev;
 	const char *reason = NULL;
+	struct vfmig_binding *b;
 	int idx, ret;
 
-	idx = srcu_read_lock(&d->mdev->srcu);
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
 	mutex_lock(&d->lock);
 	if (d->disabled)
 		ret = -ENODEV;
 	else
-		ret = vfmig_data_write(d, src, len) ?:
+		ret = d->refused ?: vfmig_data_write(d, src, len) ?:
 		      vfmig_data_check_arrived(d, &reason);
+	/* A program without prepare() costs the writer nothing more. */
+	*prepare = !ret && b && b->ops->prepare && !d->prep_done &&
+		   d->prep_end < d->unit_start;
 	mutex_unlock(&d->lock);
-	srcu_read_unlock(&d->mdev->srcu, idx);
+	srcu_read_unlock(&mdev->srcu, idx);
 	if (reason)
-		vfmig_set_error(d->mdev, "refused migration stream: %s", reason);
+		vfmig_set_error(mdev, "refused migration stream: %s", reason);
 	return ret;
+}
+
+/*
+ * prepare() failed on unit @unit with @ret: say why; the stream is never
+ * loaded.  A refusal keeps the device in RESUMING, its fd answering every
+ * write and the arc to STOP with the errno (the program promised it left
+ * nothing a next session relies on); anything else is a device in doubt:
+ * ERROR, its fds closed, as a failed load() leaves it.  A reset or the
+ * device's close leaves both.
+ */
+static int vfmig_prepare_failed(struct vfmig_device *mdev,
+				struct vfmig_binding *b, struct vfmig_data *d,
+				unsigned int unit, int ret)
+{
+	if (vfmig_is_refusal(ret) && !READ_ONCE(b->error)) {
+		ret = vfmig_refusal_errno(ret);
+		mutex_lock(&d->lock);
+		d->refused = ret;
+		mutex_unlock(&d->lock);
+		vfmig_set_error(mdev,
+				"program %s refused pre-copy unit %u in prepare(): %d; device kept in resuming, stream not loaded",
+				b->ops->name, unit, ret);
+		return ret;
+	}
+	/* A program that stopped (its error, a broken contract) said why. */
+	if (!READ_ONCE(b->error))
+		vfmig_set_error(mdev,
+				"program %s failed prepare() of pre-copy unit %u: %d; device in error",
+				b->ops->name, unit, ret);
+	trace_vfmig_state(mdev->dev.bdf, mdev->mig.state,
+			  VFIO_DEVICE_STATE_ERROR);
+	mdev->mig.state = VFIO_DEVICE_STATE_ERROR;
+	vfmig_disable_fds(mdev);
+	return ret;
+}
+
+/*
+ * Hand the pre-copy units that arrived whole to the program's prepare(),
+ * one at a time, in order, each once it passed the checks load() would
+ * make of it (vfmig_data_next_prepare() and compat()): the destination
+ * sets up while the source still runs, and load() has only the rest to
+ * do in the downtime.  Under the state mutex, as every migration
+ * callback, with the writer's bytes already copied in: no user memory is
+ * touched here.  The arc to STOP (which validates and loads) and a detach
+ * or reset (which disable the fd) wait for it, for at most the program's
+ * wait budget.
+ */
+static int vfmig_resume_prepare(struct vfmig_data *d)
+{
+	struct vfmig_device *mdev = d->mdev;
+	const char *reason = NULL;
+	struct vfmig_binding *b;
+	unsigned int unit;
+	int idx, ret = 0;
+
+	mutex_lock(&mdev->mig.state_mutex);
+	idx = srcu_read_lock(&mdev->srcu);
+	b = srcu_dereference(mdev->binding, &mdev->srcu);
+	/* A stopped program leaves the units to the arc, which fails. */
+	while (mdev->mig.resuming == d && b && b->ops->prepare &&
+	       !READ_ONCE(b->error)) {
+		reason = NULL;
+		mutex_lock(&d->lock);
+		ret = d->disabled ? -ENODEV : vfmig_data_next_prepare(d, &reason);
+		unit = d->prepared;
+		mutex_unlock(&d->lock);
+		if (ret <= 0)
+			break;
+		if (!unit)	/* every unit has the first one's origin */
+			ret = vfmig_data_compat(d, true, &reason);
+		if (ret) {
+			mutex_lock(&d->lock);
+			d->prep_done = true;
+			d->stream.phase = 0;
+			mutex_unlock(&d->lock);
+			break;
+		}
+
+		mutex_lock(&d->lock);
+		d->prog = b;
+		mutex_unlock(&d->lock);
+		ret = vfmig_call_prepare(b, &d->stream);
+		if (!ret)
+			ret = READ_ONCE(b->error);
+		mutex_lock(&d->lock);
+		d->prog = NULL;
+		d->stream.phase = 0;
+		if (!ret) {
+			d->prepared++;
+			d->prep_end = d->prep.units[unit].payload_offset +
+				      d->prep.units[unit].payload_len;
+		}
+		mutex_unlock(&d->lock);
+		if (ret) {
+			ret = vfmig_prepare_failed(mdev, b, d, unit, ret);
+			break;
+		}
+	}
+	srcu_read_unlock(&mdev->srcu, idx);
+	vfmig_state_mutex_unlock(mdev);
+	if (ret < 0 && reason)
+		vfmig_set_error(mdev, "refused migration stream: %s", reason);
+	return ret < 0 ? ret : 0;
 }
 
 /*
@@ -337,10 +449,14 @@ static ssize_t vfmig_resume_write(struct file *filp, const char __user *buf,
 		return -EINTR;
 	}
 	while (done < len) {
+		bool prepare = false;
+
 		n = min_t(size_t, len - done, PAGE_SIZE);
 		left = copy_from_user(bounce, buf + done, n);
 		if (left < n)
-			ret = vfmig_resume_append(d, bounce, n - left);
+			ret = vfmig_resume_append(d, bounce, n - left, &prepare);
+		if (!ret && prepare)
+			ret = vfmig_resume_prepare(d);
 		if (!ret && left)
 			ret = -EFAULT;
 		if (!ret || ret == -EFAULT)
@@ -385,6 +501,7 @@ static struct vfmig_data *vfmig_data_open(struct vfmig_device *mdev, bool save)
 		kfree(d);
 		return ERR_CAST(filp);
 	}
+	d->resume = !save;
 	/* Released with the file: it may outlive the device's binding. */
 	get_device(&mdev->core.vdev.device);
 	stream_open(filp->f_inode, filp);
@@ -461,10 +578,14 @@ static int vfmig_validate(struct vfmig_device *mdev)
 
 	if (d) {
 		mutex_lock(&d->lock);
-		ret = vfmig_data_validate(d, &reason);
+		ret = d->refused;
+		if (ret)
+			reason = "prepare() refused a pre-copy unit of it";
+		else
+			ret = vfmig_data_validate(d, &reason);
 		mutex_unlock(&d->lock);
 		if (!ret)
-			ret = vfmig_data_compat(d, &reason);
+			ret = vfmig_data_compat(d, false, &reason);
 	}
 	if (ret)
 		vfmig_set_error(mdev, "refused migration stream: %s", reason);

@@ -11,7 +11,8 @@
  * and log callbacks return 0 or a negative errno; an errno is one user
  * space knows (1 to VFMIG_MAX_PROG_ERRNO).  set_state, save and load may
  * also return VFMIG_REFUSE(errno) where their caller says the arc may be
- * refused (see vfmig_arc_refusable()); compat() may also return
+ * refused (see vfmig_arc_refusable()), prepare always (a unit it refuses
+ * is never loaded, the device kept); compat() may also return
  * VFMIG_COMPATIBLE.  Anything else is a broken
  * contract and ends the program as bpf_vfmig_error(-EPROTO) would, with the
  * reason in sysfs last_error and the log; the caller sees -EIO.
@@ -334,6 +335,27 @@ int vfmig_call_load(struct vfmig_binding *b, struct vfmig_stream *stream,
 	ret = b->ops->load(&b->dev, stream);
 	vfmig_call_end(b, &c, "load", ret);
 	return vfmig_mig_ret(b, "load", ret, may_refuse);
+}
+
+/**
+ * vfmig_call_prepare() - hand the program a pre-copy unit on the destination
+ * @b: the binding, with prepare()
+ * @stream: the checked unit, to be read
+ *
+ * Normalised as load() on an arc it may refuse: prepare() may refuse the
+ * unit, keeping the device, as load() may refuse the stream.
+ *
+ * Return: 0, a negative errno, or VFMIG_REFUSE().
+ */
+int vfmig_call_prepare(struct vfmig_binding *b, struct vfmig_stream *stream)
+{
+	struct vfmig_call c;
+	int ret;
+
+	vfmig_call_begin(b, &c);
+	ret = b->ops->prepare(&b->dev, stream);
+	vfmig_call_end(b, &c, "prepare", ret);
+	return vfmig_mig_ret(b, "prepare", ret, true);
 }
 
 /**

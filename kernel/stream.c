@@ -372,6 +372,121 @@ static int vfmig_data_parse_read(void *ctx, u64 off, void *buf, u32 len)
 	return vfmig_data_read(ctx, off, buf, len);
 }
 
+/*
+ * load() reads what prepare() did not get: the units after the leading
+ * ones it took.  Those were checked as they arrived and the buffer only
+ * grows, so the parser found them where they were; if it did not, the
+ * stream is not the one prepared and is refused rather than half loaded.
+ */
+static int vfmig_data_skip_prepared(struct vfmig_data *d, const char **reason)
+{
+	u64 total = d->info.payload_total;
+	unsigned int i;
+
+	if (d->prepared >= d->info.nr_units && d->prepared) {
+		*reason = "prepare() took every unit: the final one is missing";
+		return -EINVAL;
+	}
+	for (i = 0; i < d->prepared; i++) {
+		const struct vfmig_stream_unit *u = &d->info.units[i];
+
+		if (u->payload_offset != d->prep.units[i].payload_offset ||
+		    u->payload_len != d->prep.units[i].payload_len) {
+			*reason = "the units prepare() took changed";
+			return -EINVAL;
+		}
+		total -= u->payload_len;
+	}
+	d->read_from = d->prepared;
+	d->stream.length = total;
+	return 0;
+}
+
+/**
+ * vfmig_data_next_prepare() - check the next arrived unit for prepare()
+ * @d: the resume buffer, @d->lock held, under the device's SRCU
+ * @reason: what is wrong, on failure
+ *
+ * The leading pre-copy units go to prepare() one by one, each once it
+ * passed the checks vfmig_stream_parse() makes of it (its header against
+ * this device and program, against the units before it, its flags and
+ * CRC32C); compat() is the caller's.  The whole stream is still parsed
+ * before load(): this only decides which units prepare() may see.  The
+ * first unit that is not a pre-copy one (the final unit) ends preparing.
+ *
+ * Return: 1 and @d->stream set up to read the unit; 0 when no unit waits;
+ * or -errno from the checks (no unit is prepared after it).
+ */
+int vfmig_data_next_prepare(struct vfmig_data *d, const char **reason)
+{
+	struct vfmig_stream_info *p = &d->prep;
+	struct vfmig_stream_expect want;
+	struct vfmig_stream_header h;
+	struct vfmig_stream_unit *u;
+	u64 off = d->prep_end, payload;
+	u32 crc, want_crc;
+	int ret;
+
+	lockdep_assert_held(&d->lock);
+	/* Units before unit_start arrived whole, their headers checked. */
+	if (d->prep_done || off >= d->unit_start)
+		return 0;
+	ret = vfmig_data_read(d, off, &h, sizeof(h));
+	if (ret)
+		return ret;
+	payload = le64_to_cpu(h.payload_len);
+	/* The final unit, or one the parser will refuse, is load()'s. */
+	if (le32_to_cpu(h.flags) != VFMIG_STREAM_PRECOPY ||
+	    d->prepared >= VFMIG_STREAM_MAX_UNITS - 1 ||
+	    payload > d->unit_start - off - sizeof(h)) {
+		d->prep_done = true;
+		return 0;
+	}
+
+	d->prep_done = true;	/* until this unit passed */
+	vfmig_stream_id(d->mdev, &want);
+	ret = vfmig_stream_check_header(&h, &want, reason);
+	if (!ret && d->prepared &&
+	    vfmig_stream_check_header(&h, &p->id, reason))
+		ret = -EINVAL;	/* units of different origins */
+	if (ret)
+		return ret;
+	want_crc = le32_to_cpu(h.crc);
+	h.crc = 0;
+	crc = vfmig_crc32c(~0U, &h, sizeof(h));
+	ret = vfmig_data_crc(d, off + sizeof(h), payload, &crc);
+	if (ret) {
+		*reason = "cannot read the stream";
+		return ret;
+	}
+	if (~crc != want_crc) {
+		*reason = "checksum mismatch (corrupted stream)";
+		return -EBADMSG;
+	}
+	d->prep_done = false;
+
+	if (!d->prepared) {
+		memset(p, 0, sizeof(*p));
+		p->id.vendor = le16_to_cpu(h.vendor);
+		p->id.device = le16_to_cpu(h.device);
+		p->id.subsystem_vendor = le16_to_cpu(h.subsystem_vendor);
+		p->id.subsystem_device = le16_to_cpu(h.subsystem_device);
+		memcpy(p->id.program, h.program, sizeof(p->id.program));
+		p->id.program_version = le32_to_cpu(h.program_version);
+	}
+	u = &p->units[d->prepared];
+	u->payload_offset = off + sizeof(h);
+	u->payload_len = payload;
+	u->flags = VFMIG_STREAM_PRECOPY;
+	p->nr_units = d->prepared + 1;
+	d->read_from = d->prepared;
+	d->stream.phase = VFMIG_SAVE_PRECOPY;
+	d->stream.length = payload;
+	d->stream.pos = 0;
+	d->stream.version = p->id.program_version;
+	return 1;
+}
+
 /**
  * vfmig_data_validate() - check a whole incoming stream against this device
  * @d: the resume buffer, @d->lock held, under the device's SRCU
@@ -396,8 +511,9 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason)
 				 vfmig_crc32c, &want, scratch, PAGE_SIZE,
 				 &d->info, reason);
 	kfree(scratch);
+	if (!ret)
+		ret = vfmig_data_skip_prepared(d, reason);
 	if (!ret) {
-		d->stream.length = d->info.payload_total;
 		d->stream.pos = 0;
 		d->stream.version = d->info.id.program_version;
 	}
@@ -408,6 +524,8 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason)
  * vfmig_data_compat() - ask the program whether it takes a stream's origin
  * @d: a validated resume buffer, @d->lock not held, under the device's
  *     SRCU and state mutex
+ * @prep: judge the origin of the units checked for prepare() rather than
+ *        of the validated stream
  * @reason: what is wrong, on failure
  *
  * A program with compat() sees the origin of every stream, whatever its
@@ -418,7 +536,7 @@ int vfmig_data_validate(struct vfmig_data *d, const char **reason)
  * -ENODEV (other ids) or -EIO (the program broke its contract), with
  * @reason set.
  */
-int vfmig_data_compat(struct vfmig_data *d, const char **reason)
+int vfmig_data_compat(struct vfmig_data *d, bool prep, const char **reason)
 {
 	struct vfmig_device *mdev = d->mdev;
 	struct vfmig_binding *b = srcu_dereference(mdev->binding, &mdev->srcu);
@@ -432,7 +550,7 @@ int vfmig_data_compat(struct vfmig_data *d, const char **reason)
 	if (!b || !b->ops->compat || READ_ONCE(b->error))
 		return 0;
 	mutex_lock(&d->lock);
-	id = d->info.id;
+	id = prep ? d->prep.id : d->info.id;
 	mutex_unlock(&d->lock);
 
 	src.vendor = id.vendor;
@@ -464,23 +582,28 @@ int vfmig_data_compat(struct vfmig_data *d, const char **reason)
 }
 
 /**
- * vfmig_stream_load_read() - read the next payload bytes for load()
- * @d: a validated resume buffer, @d->lock held
+ * vfmig_stream_load_read() - read the next payload bytes for load() or
+ * prepare()
+ * @d: a validated resume buffer (or one unit checked for prepare()),
+ *     @d->lock held
  * @dst: destination
  * @len: bytes wanted
  *
- * Payloads of successive units read as one byte sequence.
+ * Payloads of successive units read as one byte sequence, from the first
+ * unit prepare() did not get (load()), or of the one unit it is given.
  *
  * Return: bytes copied (0 at the end) or -errno.
  */
 int vfmig_stream_load_read(struct vfmig_data *d, void *dst, size_t len)
 {
+	const struct vfmig_stream_info *info =
+		d->stream.phase == VFMIG_SAVE_PRECOPY ? &d->prep : &d->info;
 	u64 pos = d->stream.pos;
 	size_t done = 0;
 	unsigned int i;
 
-	for (i = 0; i < d->info.nr_units && done < len; i++) {
-		const struct vfmig_stream_unit *u = &d->info.units[i];
+	for (i = d->read_from; i < info->nr_units && done < len; i++) {
+		const struct vfmig_stream_unit *u = &info->units[i];
 		size_t n;
 		int ret;
 

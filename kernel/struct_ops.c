@@ -337,6 +337,19 @@ static int vfmig_ops_validate(void *kdata)
 			ops->name);
 		return -EINVAL;
 	}
+	/*
+	 * prepare() is handed pre-copy units, which only a PRE_COPY source
+	 * produces, and reads them as part of a stream that load() finishes:
+	 * without both it could never run, or would leave the stream half
+	 * restored.  It may be non-sleepable (it then cannot read the stream:
+	 * the verifier refuses the sleepable stream kfuncs there), as other
+	 * callbacks may; it runs in process context either way.
+	 */
+	if (ops->prepare && (!ops->load || !(ops->flags & VFMIG_F_PRE_COPY))) {
+		pr_info("program %s: prepare needs load and flag VFMIG_F_PRE_COPY\n",
+			ops->name);
+		return -EINVAL;
+	}
 	if ((ops->log_start || ops->log_stop || ops->log_report) &&
 	    !(ops->flags & VFMIG_F_DIRTY_LOG)) {
 		pr_info("program %s: log_start, log_stop and log_report need flag VFMIG_F_DIRTY_LOG\n",
@@ -693,6 +706,7 @@ static struct vfmig_ops vfmig_cfi_stubs = {
 	.close = vfmig_notify_stub,
 	.reset = vfmig_notify_stub,
 	.compat = vfmig_compat_stub,
+	.prepare = vfmig_stream_stub,
 };
 
 static struct bpf_struct_ops bpf_vfmig_ops = {

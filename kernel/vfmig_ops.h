@@ -55,12 +55,14 @@ struct vfmig_access {
 
 /**
  * struct vfmig_stream - a migration data stream as a program sees it
- * @phase: %VFMIG_SAVE_PRECOPY or %VFMIG_SAVE_FINAL for save(), 0 for load()
- * @length: payload bytes written so far (save) or in total (load)
- * @pos: payload bytes read so far (load)
- * @version: load(): the &vfmig_ops.version of the program that saved the
- *           stream, from &vfmig_ops.min_version to &vfmig_ops.version;
- *           save(): the program's own version
+ * @phase: %VFMIG_SAVE_PRECOPY or %VFMIG_SAVE_FINAL for save(),
+ *         %VFMIG_SAVE_PRECOPY for prepare(), 0 for load()
+ * @length: payload bytes written so far (save) or in total (load: of the
+ *          units prepare() did not get; prepare(): of its unit)
+ * @pos: payload bytes read so far (load, prepare)
+ * @version: load() and prepare(): the &vfmig_ops.version of the program
+ *           that saved the stream, from &vfmig_ops.min_version to
+ *           &vfmig_ops.version; save(): the program's own version
  *
  * Read-only to programs; the stream kfuncs take it.
  */
@@ -208,7 +210,8 @@ struct vfmig_origin {
  * bpf_vfmig_stream_read() (the payloads of all units in order;
  * &vfmig_stream.pos and &vfmig_stream.length) at RESUMING to STOP, once
  * the whole stream has been checked; QEMU gets there when it starts the
- * destination, after the source stopped.  state_size() is the estimate
+ * destination, after the source stopped.  prepare() lets the destination
+ * do that work earlier (below).  state_size() is the estimate
  * behind VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, capped at the module's
  * max_state_mb.  Any negative return, or bpf_vfmig_error() from anywhere,
  * ends in the ERROR state: the device is in doubt, and only a reset leaves
@@ -223,7 +226,8 @@ struct vfmig_origin {
  * The kernel refuses ops whose parts do not fit, with -EINVAL and the
  * reason in the kernel log: save() without load() or the reverse; save()
  * and load() without set_state(); %VFMIG_F_P2P or %VFMIG_F_PRE_COPY
- * without save() and load(); log_start(), log_stop() or log_report()
+ * without save() and load(); prepare() without load() and
+ * %VFMIG_F_PRE_COPY; log_start(), log_stop() or log_report()
  * without %VFMIG_F_DIRTY_LOG; &vfmig_ops.min_version above
  * &vfmig_ops.version; &vfmig_ops.wait_budget_ms above
  * %VFMIG_WAIT_BUDGET_MS_MAX.  An attach to a device outside
@@ -269,7 +273,46 @@ struct vfmig_origin {
  * device kept in FROM".  These are the arcs where a VMM can give up and
  * keep its guest: QEMU 10 passes a recover state for them.  The same value
  * anywhere else (other arcs, the final save() of a pre-copy session, other
- * callbacks), or with an errno out of range, breaks the contract.
+ * callbacks but prepare()), or with an errno out of range, breaks the contract.
+ */
+
+/**
+ * DOC: Preparing the destination before the switchover
+ *
+ * A program with prepare() (declare it SEC("struct_ops.s/prepare")) gets
+ * each pre-copy unit on the destination as it arrives, while the source
+ * still runs: when a write() to the RESUMING data fd completes a unit
+ * saved with &vfmig_stream.phase %VFMIG_SAVE_PRECOPY, and that unit has
+ * passed every check the module makes before load() (header, CRC32C, ids,
+ * program name and version, the same origin as the units before it,
+ * compat()), prepare() reads its payload with bpf_vfmig_stream_read()
+ * (&vfmig_stream.phase says %VFMIG_SAVE_PRECOPY; &vfmig_stream.length is
+ * that unit's payload) and sets up what it can early: the work that would
+ * otherwise run in load(), inside the downtime.  It runs in the writer's
+ * process context under the state mutex, with its own wait budget, once
+ * per unit, in stream order; the write() returns when it has.  Only the
+ * leading run of pre-copy units is prepared: the final unit, and anything
+ * after a unit that failed a check, are left to load().  QEMU's
+ * switchover-ack (its destination acknowledges once the initial bytes
+ * arrived) thus holds the source running until prepare() has run.
+ *
+ * load() at RESUMING to STOP then reads only the units prepare() did not
+ * get (normally the final unit; a retried load() sees the same again): a
+ * program without prepare() reads all units, as before.  A program should
+ * remember what prepare() did for the session (set_state() of STOP to
+ * RESUMING is where a new one begins) and check in load() that the rest
+ * follows from it, falling back to the whole set-up when it does not.
+ *
+ * prepare() returns 0, a negative errno or VFMIG_REFUSE(errno); anything
+ * else breaks the contract (the program is stopped, the write() gets
+ * -EIO).  On anything but 0 the write() fails with the errno, the reason
+ * goes to last_error, and the stream is never loaded: after a refusal the
+ * device stays in RESUMING and every later write() and RESUMING to STOP
+ * fail with the errno (the program promises it changed nothing the next
+ * session relies on), after an error it goes to ERROR (its data fd
+ * closed).  Either way a reset (QEMU resets a device whose incoming
+ * migration failed) or closing the device leaves a clean device, and a
+ * new RESUMING session starts afresh.
  */
 
 /**
@@ -410,6 +453,12 @@ struct vfmig_origin {
  *          the ids.  Without compat() the ids must be equal.  Process
  *          context, under the state mutex; may sleep; must not change the
  *          device
+ * @prepare: on the destination, a pre-copy unit arrived and passed every
+ *           check: set up what it allows before the switchover; load()
+ *           then reads only the units after those prepare() got.  Needs
+ *           load() and %VFMIG_F_PRE_COPY.  Process context, under the
+ *           state mutex; may sleep; may refuse the unit (the stream is then
+ *           never loaded, the device kept in RESUMING)
  *
  * One program serves one device: the struct_ops link carries no target,
  * so the target is data (@bdf), checked at attach.  Data members come
@@ -449,6 +498,7 @@ struct vfmig_ops {
 	void (*close)(struct vfmig_dev *dev);
 	void (*reset)(struct vfmig_dev *dev);
 	int (*compat)(struct vfmig_dev *dev, struct vfmig_origin *src);
+	int (*prepare)(struct vfmig_dev *dev, struct vfmig_stream *stream);
 };
 
 #endif /* _KERNEL_VFMIG_OPS_H */

@@ -130,13 +130,14 @@ def main():
         print("  %8s %-6s %s %s" % (ms(t - t0), side, name, args[:110]))
 
     # Breakdown.
-    def cb(bdf, name):
-        """(end time, ns) of the last callback NAME of the program on BDF."""
+    def cb(bdf, name, since=0.5):
+        """(end time, ns) of the last callback NAME of the program on BDF,
+        ended at most SINCE s before the downtime began."""
         r = None
         for t, side, n, args, _ in ev:
             if n == "vfmig_callback" and args.startswith(bdf + " ") and (" %s ret=" % name) in args:
                 m = re.search(r"ns=(\d+)", args)
-                if m and t >= t0 - 0.5:
+                if m and t >= t0 - since:
                     r = (t, int(m.group(1)) / 1e9)
         return r
 
@@ -177,6 +178,12 @@ def main():
                              sum(d for _, d in mbx)))
             rows.append(("    the rest of load() (register writes, mailbox words, checks)",
                          dur - sum(d for _, d in inside)))
+    # prepare() runs before the source stops: not in the downtime, shown
+    # apart (a negative time: how long before the stop it ended).
+    d_prep = cb(a.dst_bdf, "prepare", since=600)
+    if d_prep:
+        print("prepare(): the destination VF's, %s ms, ended %s ms before the source stopped"
+              % (ms(d_prep[1]), ms(t0 - d_prep[0])))
     if started:
         rows.append(("source stop -> destination running (wall clock)", started - t0))
     end = first("src", "vmstate_downtime_checkpoint", "src-downtime-end")

@@ -74,7 +74,8 @@ reset_state() {
 		d=$(basename "$d")
 		$LOAD unload --bdf "${d%_*}.${d##*_}" >/dev/null 2>&1
 	done
-	rm -rf /sys/fs/bpf/vfmig /sys/fs/bpf/vfmig-replace-test /sys/fs/bpf/vfmig-hostile
+	rm -rf /sys/fs/bpf/vfmig /sys/fs/bpf/vfmig-replace-test /sys/fs/bpf/vfmig-hostile \
+	       /sys/fs/bpf/vfmig-prepare
 	[ -d /sys/module/vfmig ] || insmod "$KO"
 	for d in $A $B; do
 		[ "$(basename "$(readlink "$SYS/$d/driver" 2>/dev/null)")" = vfmig-pci ] ||

@@ -70,6 +70,8 @@ OPERATOR_TESTS=(t_ctl_backends t_replace_under_load t_ctl_stream_through_a_pipe
 PF_CHANNEL_EDU_TESTS=(t_pf_not_a_vf)
 # refuse.sh: refusals that keep the device.
 REFUSE_TESTS=(t_refusals_keep_the_device t_qemu_refusals_keep_the_source)
+# prepare.sh: the destination prepares from pre-copy units as they arrive.
+PREPARE_TESTS=(t_prepare_per_precopy_unit t_prepare_hostile_returns)
 
 SUITE_TESTS=("${ATTACH_TESTS[@]}" "${MIGRATION_TESTS[@]}" "${QEMU_TESTS[@]}"
 	     "${DIRTY_TESTS[@]}" "${HOSTILE_TESTS[@]}" "${KFUNC_BOUNDS_TESTS[@]}"
@@ -77,7 +79,7 @@ SUITE_TESTS=("${ATTACH_TESTS[@]}" "${MIGRATION_TESTS[@]}" "${QEMU_TESTS[@]}"
 	     "${DMA_WAIT_TESTS[@]}"
 	     "${TRAP_TESTS[@]}" "${USER_FAULT_TESTS[@]}" "${VENDOR_KIT_TESTS[@]}"
 	     "${OPERATOR_TESTS[@]}" "${REFUSE_TESTS[@]}" "${PF_CHANNEL_EDU_TESTS[@]}"
-	     t_dmesg_clean)
+	     "${PREPARE_TESTS[@]}" t_dmesg_clean)
 
 # On the second tier (KASAN, lockdep, IOMMUFD under TCG, 3-5 times slower),
 # CI time goes to what only it can tell.  Left out of its suite: QEMU's own
@@ -112,6 +114,7 @@ MULTIFD_TESTS=(t_nic_multifd_two_vfs)
 # t_lockdown_refuses_attach comes last: lockdown cannot be lifted.
 NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_vfio_pci
 	   t_nic_vfmig_ctl_save_restore t_nic_qemu_migration t_nic_qemu_migrate_cancel
+	   t_nic_qemu_switchover_ack_prepared t_nic_qemu_cancel_after_prepare
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
 	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" "${MULTIFD_TESTS[@]}"

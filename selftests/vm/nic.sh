@@ -243,6 +243,126 @@ t_nic_qemu_migrate_cancel() {
 	vm_stop src
 }
 
+# Both QEMUs with return-path and switchover-ack (the destination must
+# have it before the stream comes, hence -global), its approval traced.
+NIC_SWITCHOVER_ACK=(-global migration.x-return-path=on -global migration.x-switchover-ack=on
+		    -trace loadvm_approve_switchover -msg timestamp=on)
+
+# When (s, QEMU's trace clock: the time of day) VM NAME first traced PATTERN.
+nic_trace_time() {	# nic_trace_time NAME PATTERN
+	grep -m1 -E "$2" "$VMDIR/$1.trace" | sed -n 's/^[0-9]*@\([0-9.]*\):.*/\1/p'
+}
+
+# A field of igbvf's shadow of BDF.
+nic_shadow() {	# nic_shadow BDF FIELD
+	timeout 60 bpftool map dump pinned "$(pindir "$1")/igbvf_shadow" 2>/dev/null |
+		grep -o "\"$2\": -\?[0-9]*" | cut -d' ' -f2
+}
+
+# The PF's view of BDF's VF as igbvf's save() last recorded it through
+# the PF channel (its MACs, VLANs, VMOLR, VMVIR, RX/TX enables).
+nic_saved_pf_view() {	# nic_saved_pf_view BDF
+	timeout 60 bpftool -j map dump pinned "$(pindir "$1")/igbvf_pf" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+s = d.get("formatted", d)["value"]["src"]
+print(s["present"], s["err"], json.dumps(s["view"], sort_keys=True))'
+}
+
+# With switchover-ack on both sides, the destination's prepare() replays
+# the VF reset and the mailbox history from the pre-copy unit while the
+# source runs: QEMU's destination approves the switchover (after that
+# unit's write, which prepare() is part of, returned) before the source
+# stops, and load() replays only what came after, in the downtime.
+t_nic_qemu_switchover_ack_prepared() {
+	local info approved stopped replayed
+	if [ -e /dev/iommu ]; then
+		export VM_IOMMUFD=1 VM_ENABLE_MIGRATION=auto
+	fi
+	NIC_QEMU_ARGS=("${NIC_SWITCHOVER_ACK[@]}")
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	nic_source_ready src "$VF0"
+	info=$(nic_migrate src dst "$VF1") || nic_mig_failed "$info" src dst
+	assert_has "completed" '"status": "completed"' "$info"
+	nic_figures "$info"
+	assert_nic_continued src dst
+	approved=$(nic_trace_time dst loadvm_approve_switchover)
+	stopped=$(nic_trace_time src 'vfio_migration_set_state.*new state STOP')
+	[ -n "$approved" ] || fail "the destination approved no switchover: $(tail -n5 "$VMDIR/dst.trace")"
+	[ -n "$stopped" ] || fail "the source never stopped its VF: $(tail -n5 "$VMDIR/src.trace")"
+	awk -v a="$approved" -v s="$stopped" 'BEGIN { exit !(a < s) }' ||
+		fail "the destination approved at $approved, after the source stopped at $stopped"
+	echo "    destination approved the switchover $(awk -v a="$approved" -v s="$stopped" \
+		'BEGIN { printf "%.0f", (s - a) * 1000 }') ms before the source stopped"
+	assert_eq "VF1's program restored it" 1 "$(nic_shadow "$VF1" restored)"
+	# prepare() ran; a replay it could not finish it said so and left
+	# to load() (nic-speed.md says when: the PF's driver not answering).
+	if [ "$(nic_shadow "$VF1" prepared)" = 1 ]; then
+		replayed=$(nic_shadow "$VF1" replayed_after_prepare)
+		[ "$replayed" -ge 0 ] 2>/dev/null ||
+			fail "load() did not go on from prepare()'s replay: $replayed"
+		echo "    prepare() replayed before the switchover; load() replayed $replayed requests after it"
+	else
+		assert_has "prepare() ran and said why it left the replay to load()" \
+			"prepare: replay failed" "$(sysattr "$VF1" messages)"
+		echo "    prepare() left the replay to load(): $(sysattr "$VF1" messages | grep -m1 'prepare:')"
+	fi
+	assert_has "VF1's program compared the PF views" \
+		"PF view of VF 1 matches the source's VF 0" "$(sysattr "$VF1" messages)"
+	vm_stop src
+	vm_stop dst
+}
+
+# migrate_cancel once the destination prepared (replayed the VF reset and
+# the mailbox on VF1): the destination goes, the source pings on with its
+# PF state as it was (the PF's view of VF0, through the PF channel as its
+# save() records it, and as ip link shows it), and the next migration to
+# VF1 completes.
+t_nic_qemu_cancel_after_prepare() {
+	local info end before view
+	NIC_QEMU_ARGS=("${NIC_SWITCHOVER_ACK[@]}")
+	nic_setup
+	nic_slow_migration
+	# The source's guest has set its MAC by now (it pings).
+	before=$(pf_iplink_vf 0)
+	# Until VF1's prepare() ran (replayed, or gave the replay to load()
+	# after its VF reset and VF_RESET), for a minute at most.
+	end=$((SECONDS + 60))
+	while [ $SECONDS -lt $end ] && [ -z "$(sysattr "$VF1" last_error)" ]; do
+		[ "$(nic_shadow "$VF1" prepared)" = 1 ] && break
+		grep -q "prepare: replay failed" <<<"$(sysattr "$VF1" messages)" && break
+		sleep 0.5
+	done
+	[ "$(nic_shadow "$VF1" prepared)" = 1 ] ||
+		assert_has "the destination's prepare() ran" "prepare: replay failed" \
+			"$(sysattr "$VF1" messages)"
+	echo "    VF1 prepared: $(nic_shadow "$VF1" prepared) ($(sysattr "$VF1" messages | grep -m1 'prepare:'))"
+	assert_eq "... and loaded nothing" 0 "$(nic_shadow "$VF1" restored)"
+	view=$(nic_saved_pf_view "$VF0")
+	vm_qmp src migrate_cancel >/dev/null
+	info=$(vm_qmp src --wait-migration 60)
+	assert_has "cancelled" '"status": "cancelled"' "$info"
+	vm_stop dst
+	assert_eq "source VF back to running" running "$(sysattr "$VF0" migration_state)"
+	nic_wait_ok src 20 60 || fail "the source stopped pinging: $(nic_lines src | tail -n1)"
+	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
+	[ "$(nic_count src lost)" -le $NIC_MAX_LOST ] || fail "$(nic_count src lost) echoes lost"
+	assert_eq "the PF's VF0 (ip link) as before" "$before" "$(pf_iplink_vf 0)"
+
+	info=$(nic_migrate src dst "$VF1") || nic_mig_failed "$info" src dst
+	assert_has "the next migration completed" '"status": "completed"' "$info"
+	nic_figures "$info"
+	assert_nic_continued src dst
+	assert_eq "the PF's view of VF0 saved before the cancel and after" "$view" \
+		"$(nic_saved_pf_view "$VF0")"
+	assert_has "VF1's program compared the PF views" \
+		"PF view of VF 1 matches the source's VF 0" "$(sysattr "$VF1" messages)"
+	vm_stop src
+	vm_stop dst
+}
+
 # The destination VF runs another program: its load refuses the stream,
 # the source resumes and pings on.
 t_nic_qemu_incoming_another_program_refused() {

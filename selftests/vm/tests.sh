@@ -75,6 +75,8 @@ SYS=/sys/bus/pci/devices
 . selftests/vm/pf_channel.sh
 # shellcheck source=selftests/vm/multifd.sh
 . selftests/vm/multifd.sh
+# shellcheck source=selftests/vm/prepare.sh
+. selftests/vm/prepare.sh
 # shellcheck source=selftests/vm/manifest.sh
 . selftests/vm/manifest.sh
 # The suite; the tests of the other VMs (manifest.sh) run only when named.

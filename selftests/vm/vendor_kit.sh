@@ -58,7 +58,7 @@ print(d["program"], d["version"], d["min_version"], d["ids"][0]["vendor"], d["id
       d["ids"][0]["subvendor"], ",".join(c["member"] for c in d["callbacks"] if c["sleepable"]),
       d["init_declares"]["trap_windows"], d["init_declares"]["vendor_regions"], d["license"])') ||
 		fail "inspect --json is not JSON"
-	assert_eq "JSON" "igbvf 3 2 8086 10ca None init,region_write,set_state,save,load,log_report,open,reset True False GPL" "$out"
+	assert_eq "JSON" "igbvf 3 2 8086 10ca None init,region_write,set_state,save,load,log_report,open,reset,prepare True False GPL" "$out"
 	out=$($LOAD inspect selftests/progs/test_no_ids.bpf.o) || fail "inspect test_no_ids"
 	assert_has "no ids" "none declared: attaches only with --force" "$out"
 	out=$($LOAD inspect selftests/progs/test_foreign.bpf.o 2>&1) && fail "inspect of a tcp_congestion_ops"
@@ -285,16 +285,16 @@ t_compat_hostile_returns() {
 # the verifier runs, naming both; inspect says so.
 t_abi_newer_refused() {
 	local out
-	assert_eq "module ABI" 3 "$(cat /sys/module/vfmig/parameters/abi_version)"
+	assert_eq "module ABI" 4 "$(cat /sys/module/vfmig/parameters/abi_version)"
 	out=$($LOAD selftests/progs/test_new_abi.bpf.o --bdf "$A" -v 2>&1) && fail "attached ABI 99"
-	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 3" "$out"
+	assert_has "both named" "needs vfmig ABI 99; the loaded vfmig.ko offers ABI 4" "$out"
 	[[ $out != *"processed "*insns* ]] || fail "the verifier ran: $out"
 	assert_eq "nothing attached" "" "$(sysattr "$A" program)"
-	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 3: it cannot attach)" \
+	assert_has "inspect: cannot" "abi:        99 (the loaded vfmig.ko offers only 4: it cannot attach)" \
 		"$($LOAD inspect selftests/progs/test_new_abi.bpf.o)"
-	assert_has "inspect: can" "abi:        3 (the loaded vfmig.ko offers 3)" \
+	assert_has "inspect: can" "abi:        4 (the loaded vfmig.ko offers 4)" \
 		"$($LOAD inspect bpf/edu.bpf.o)"
-	assert_has "inspect --json" '"abi":3,' "$($LOAD inspect --json bpf/edu.bpf.o)"
+	assert_has "inspect --json" '"abi":4,' "$($LOAD inspect --json bpf/edu.bpf.o)"
 	assert_has "kernel refuses a raw attach" "error: EPROTO" "$($ATT selftests/progs/test_new_abi.bpf.o "$A")"
-	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 3" "$(dmesg)"
+	assert_has "kernel names both" "needs vfmig ABI 99; this module has ABI 4" "$(dmesg)"
 }
