@@ -6,6 +6,7 @@
  * load (selftests/progs/test_hostile.bpf.c's return values, init's included).
  *
  *   attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...
+ *   attach-test -s DIR OBJ BDF [NAME=VALUE]...
  *
  * NAME=VALUE sets a global variable of OBJ (in .bss or .data) before load;
  * ops.NAME=VALUE a 32-bit data member of its vfmig_ops (wait_budget_ms).
@@ -23,6 +24,12 @@
  * can also delegate.  With -n, the objects are loaded once and then
  * attached (replaced with NEW, with -r) and detached CYCLES times; prints
  * "cycles: N ok, M failed (ENAME)".
+ * With -s, nothing is loaded or attached: the .bss pinned at DIR/bss by
+ * an earlier -p run of OBJ is written with what a fresh load of OBJ with
+ * these NAME=VALUEs would hold (every other global back to its initial
+ * value), so a test can give an attached program new arguments without
+ * another pass through the verifier (6-10 s each on the KASAN tier under
+ * TCG); prints "set: ok" or "set: error: ENAME".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -140,7 +147,7 @@ static int set_ops_member(struct bpf_object *obj, struct bpf_map *ops,
 
 /* Open @path, point its vfmig_ops at @bdf, set globals, load. */
 static struct bpf_map *open_ops(const char *path, const char *bdf, int nset,
-				char **sets, struct bpf_object **obj)
+				char **sets, struct bpf_object **obj, int load)
 {
 	struct bpf_map *map, *ops = NULL;
 	size_t size;
@@ -170,7 +177,39 @@ static struct bpf_map *open_ops(const char *path, const char *bdf, int nset,
 		    set_global(*obj, sets[i], strtoll(eq + 1, NULL, 0)))
 			return NULL;
 	}
+	if (!load)
+		return ops;
 	return bpf_object__load(*obj) ? NULL : ops;
+}
+
+/* Write @obj's .bss image (not loaded: its initial value) to DIR/bss. */
+static int set_pinned_bss(struct bpf_object *obj, const char *dir)
+{
+	char path[4096];
+	struct bpf_map *map;
+	__u32 key = 0;
+	size_t size;
+	void *data;
+	int fd, err;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *mname = bpf_map__name(map);
+		size_t n = strlen(mname);
+
+		if (n < 4 || strcmp(mname + n - 4, ".bss"))
+			continue;
+		data = bpf_map__initial_value(map, &size);
+		if (!data)
+			return -EINVAL;
+		snprintf(path, sizeof(path), "%s/bss", dir);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		err = bpf_map_update_elem(fd, &key, data, 0) ? -errno : 0;
+		close(fd);
+		return err;
+	}
+	return -ENOENT;
 }
 
 static int pin_bss(struct bpf_object *obj, const char *dir, const char *name)
@@ -220,14 +259,14 @@ static int attach_cycles(struct bpf_map *ops, struct bpf_map *new_ops, int n)
 
 int main(int argc, char **argv)
 {
-	const char *pin = NULL, *replace = NULL;
+	const char *pin = NULL, *replace = NULL, *set = NULL;
 	struct bpf_object *obj, *new_obj = NULL;
 	struct bpf_map *ops, *new_ops = NULL;
 	struct bpf_link *link;
 	char path[4096];
 	int opt, err, drop = 0, cycles = 0;
 
-	while ((opt = getopt(argc, argv, "dn:p:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "dn:p:r:s:")) != -1) {
 		if (opt == 'd')
 			drop = 1;
 		else if (opt == 'n')
@@ -236,17 +275,29 @@ int main(int argc, char **argv)
 			pin = optarg;
 		else if (opt == 'r')
 			replace = optarg;
+		else if (opt == 's')
+			set = optarg;
 		else
 			return 1;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...\n");
+		fprintf(stderr, "usage: attach-test [-d] [-n CYCLES] [-p DIR] [-r NEW.bpf.o] OBJ BDF [NAME=VALUE]...\n"
+			"       attach-test -s DIR OBJ BDF [NAME=VALUE]...\n");
 		return 1;
 	}
+	if (set) {
+		if (!open_ops(argv[optind], argv[optind + 1], argc - optind - 2,
+			      argv + optind + 2, &obj, 0))
+			return 1;
+		err = set_pinned_bss(obj, set);
+		printf("set: %s%s\n", err ? "error: " : "ok",
+		       err ? errname(err) : "");
+		return 0;
+	}
 	ops = open_ops(argv[optind], argv[optind + 1], argc - optind - 2,
-		       argv + optind + 2, &obj);
+		       argv + optind + 2, &obj, 1);
 	if (replace)
-		new_ops = open_ops(replace, argv[optind + 1], 0, NULL, &new_obj);
+		new_ops = open_ops(replace, argv[optind + 1], 0, NULL, &new_obj, 1);
 	if (!ops || (replace && !new_ops)) {
 		/* A bdf the kernel refuses fails the load (init_member). */
 		printf("load: error: %s\n", errname(errno));
