@@ -112,11 +112,7 @@ t_usleep_bounded() {
 
 TP=selftests/progs/test_poll.bpf.o
 
-tpattach() {
-	rm -rf "$HP"
-	mkdir -p "$HP"
-	$ATT -p "$HP" "$TP" "$A" "$@" || fail "attach-test $TP"
-}
+tpattach() { pin_attach "$HP" "$TP" "$@"; }
 
 # bpf_vfmig_bar_poll() (issue 22): hostile arguments refused at once; a
 # condition that becomes true (edu runs a DMA 100 ms after it starts); a

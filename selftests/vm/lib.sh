@@ -110,34 +110,43 @@ ATT=selftests/attach-test
 HOSTILE=selftests/progs/test_hostile.bpf.o
 HP=/sys/fs/bpf/vfmig-hostile
 
-# Attach test_hostile to A with raw libbpf, its globals set from "$@",
-# the link and its .bss pinned in $HP.  Prints attach-test's answer.
-hattach() {
-	rm -rf "$HP"
-	mkdir -p "$HP"
-	$ATT -p "$HP" "$HOSTILE" "$A" "$@" || fail "attach-test $*"
+# A test program attached to A with raw libbpf, its globals set from
+# NAME=VALUE, the link and its .bss pinned in DIR.  Prints attach-test's
+# answer.
+pin_attach() {	# pin_attach DIR OBJ [NAME=VALUE]...
+	local dir=$1 obj=$2
+	shift 2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	$ATT -p "$dir" "$obj" "$A" "$@" || fail "attach-test $obj $*"
 }
 
-# Drop the pinned link and wait until the device has no program.
-hdetach() {
+# Drop pin_attach's link and wait until A has no program; the .bss stays
+# pinned, for pin_var to read what exit() left.
+pin_detach() {	# pin_detach DIR
 	local i
-	rm -f "$HP/link"
+	rm -f "$1/link"
 	for i in $(seq 50); do
 		[ -z "$(sysattr "$A" program)" ] && return
 		sleep 0.1
 	done
-	fail "test_hostile still attached after its link went"
+	fail "the program pinned in $1 still attached after its link went"
 }
 
-# Globals of test_hostile's .bss, as the kernel holds them, space separated.
-hvar() {	# hvar NAME...
+# Globals of pin_attach's .bss, as the kernel holds them, space separated.
+pin_var() {	# pin_var DIR NAME...
 	local dump n out=()
-	dump=$(bpftool -j map dump pinned "$HP/bss")
+	dump=$(bpftool -j map dump pinned "$1/bss")
+	shift
 	for n in "$@"; do
 		out+=("$(grep -o "\"$n\":-\?[0-9]*" <<<"$dump" | cut -d: -f2)")
 	done
 	echo "${out[*]}"
 }
+
+hattach() { pin_attach "$HP" "$HOSTILE" "$@"; }
+hdetach() { pin_detach "$HP"; }
+hvar() { pin_var "$HP" "$@"; }
 
 # rmmod, giving the BPF core the RCU grace periods after which it frees
 # the last struct_ops maps and drops their module references.

@@ -8,29 +8,10 @@ PREP=selftests/progs/test_prepare.bpf.o
 PP=/sys/fs/bpf/vfmig-prepare	# reset_state (lib.sh) removes it
 
 pattach() {	# pattach [NAME=VALUE]...
-	rm -rf "$PP"
-	mkdir -p "$PP"
-	assert_eq "attach test_prepare $*" "attach: ok" "$($ATT -p "$PP" "$PREP" "$A" "$@")"
+	assert_eq "attach test_prepare $*" "attach: ok" "$(pin_attach "$PP" "$PREP" "$@")"
 }
-
-pdetach() {
-	local _
-	rm -rf "$PP"
-	for _ in $(seq 50); do
-		[ -z "$(sysattr "$A" program)" ] && return
-		sleep 0.1
-	done
-	fail "test_prepare still attached after its link went"
-}
-
-pvar() {	# pvar NAME...
-	local dump n out=()
-	dump=$(bpftool -j map dump pinned "$PP/bss")
-	for n in "$@"; do
-		out+=("$(grep -o "\"$n\":-\?[0-9]*" <<<"$dump" | cut -d: -f2)")
-	done
-	echo "${out[*]}"
-}
+pdetach() { pin_detach "$PP"; }
+pvar() { pin_var "$PP" "$@"; }
 
 # A pre-copy session on A into $TMP/$1.pre (its initial unit) and
 # $TMP/$1.fin (the final one), as vfio-ops operations.
