@@ -29,7 +29,9 @@
 # Env: VMTEST_APPEND  extra kernel command line arguments.
 #
 # Exit status: the command's; 1 with "vmtest: ERROR: ..." if the VM did not
-# boot, the command did not run or its status did not come back.
+# boot, the command did not run or its status did not come back; 75 with
+# "vmtest: ERROR: ..." if the guest hung (a CPU lost its timer interrupt
+# under TCG) and was stopped.
 set -euo pipefail
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -333,7 +335,8 @@ report() {
 	local status=
 	[ ! -e "$RUNDIR/status" ] || read -r status <"$RUNDIR/status" || true
 	if [ -e "$RUNDIR/hung" ]; then
-		die "the guest stopped taking timer interrupts on a CPU (a TCG hang: $(cat "$RUNDIR/hung")); stopped the VM rather than wait out --timeout ${TIMEOUT}s"
+		msg "ERROR: the guest stopped taking timer interrupts on a CPU (a TCG hang: $(cat "$RUNDIR/hung")); stopped the VM rather than wait out --timeout ${TIMEOUT}s"
+		exit 75
 	fi
 	if [ "$QRC" = 124 ]; then
 		die "timed out after ${TIMEOUT}s, killed QEMU${status:+ (the command had exited $status)}"
