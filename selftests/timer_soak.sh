@@ -3,7 +3,7 @@
 #
 # Run the named VM tests N times under whatever load the host has, and
 # count the runs whose guest lost a CPU's timer: vmtest.sh stops such a
-# guest within about 40 s and prints QEMU's view of each vCPU (run state,
+# guest within about a minute and prints QEMU's view of each vCPU (run state,
 # local APIC) before it does.  For chasing that TCG hang, not a test:
 # load the host first (e.g. `chrt --idle 0 make benchkernel`).
 #
