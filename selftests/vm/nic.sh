@@ -185,13 +185,11 @@ t_nic_cfg_write_sweep() {
 	cfg_sweep_check "$VF0"
 }
 
-# QEMU migrates the pinging payload VM from VF0 to VF1 (pre-copy, then
-# stop-copy), and back again.  Where the kernel has IOMMUFD, QEMU holds
-# the VFs through iommufd and migrates only because the device logs its
-# DMA (enable-migration=auto): the payload's RX buffers, which only the
-# device writes, must arrive.
-t_nic_qemu_migration() {
-	local info
+# QEMU migrates the pinging payload VM from VF0 to VF1, igbvf.bpf.o on
+# both (through iommufd and the device's DMA log where the kernel has
+# IOMMUFD), with the caller's NIC_QEMU_ARGS; the source's report is left
+# in the caller's $info.
+nic_migrate_vf0_vf1() {
 	if [ -e /dev/iommu ]; then
 		export VM_IOMMUFD=1 VM_ENABLE_MIGRATION=auto
 	fi
@@ -203,14 +201,22 @@ t_nic_qemu_migration() {
 	assert_has "completed" '"status": "completed"' "$info"
 	nic_figures "$info"
 	assert_nic_continued src dst
+}
+
+# QEMU migrates the pinging payload VM from VF0 to VF1 (pre-copy, then
+# stop-copy), and back again.  Where the kernel has IOMMUFD, QEMU holds
+# the VFs through iommufd and migrates only because the device logs its
+# DMA (enable-migration=auto): the payload's RX buffers, which only the
+# device writes, must arrive.
+t_nic_qemu_migration() {
+	local info
+	nic_migrate_vf0_vf1
 	assert_has "QEMU used pre-copy" "new state PRE_COPY" "$(cat "$VMDIR/src.trace")"
 	if [ -e /dev/iommu ]; then
 		assert_has "QEMU used the device's dirty tracking" \
 			vfio_device_dirty_tracking_start "$(cat "$VMDIR/src.trace")"
 	fi
-	assert_eq "VF1's program restored it" 1 \
-		"$(timeout 60 bpftool map dump pinned "$(pindir "$VF1")/igbvf_shadow" 2>/dev/null |
-		   grep -o '"restored": [0-9]*' | cut -d' ' -f2)"
+	assert_eq "VF1's program restored it" 1 "$(nic_shadow "$VF1" restored)"
 	# The PF channel's provider is loaded (nic_setup): the PF's views of
 	# the VF were compared, and were the same (pf_channel.sh).
 	assert_has "VF1's program compared the PF views" \
@@ -276,18 +282,8 @@ print(s["present"], s["err"], json.dumps(s["view"], sort_keys=True))'
 # stops, and load() replays only what came after, in the downtime.
 t_nic_qemu_switchover_ack_prepared() {
 	local info approved stopped replayed
-	if [ -e /dev/iommu ]; then
-		export VM_IOMMUFD=1 VM_ENABLE_MIGRATION=auto
-	fi
 	NIC_QEMU_ARGS=("${NIC_SWITCHOVER_ACK[@]}")
-	nic_setup
-	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
-	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
-	nic_source_ready src "$VF0"
-	info=$(nic_migrate src dst "$VF1") || nic_mig_failed "$info" src dst
-	assert_has "completed" '"status": "completed"' "$info"
-	nic_figures "$info"
-	assert_nic_continued src dst
+	nic_migrate_vf0_vf1
 	approved=$(nic_trace_time dst loadvm_approve_switchover)
 	stopped=$(nic_trace_time src 'vfio_migration_set_state.*new state STOP')
 	[ -n "$approved" ] || fail "the destination approved no switchover: $(tail -n5 "$VMDIR/dst.trace")"
