@@ -235,12 +235,15 @@ t_nic_qemu_migration() {
 # A migration that cannot converge (64 KiB/s, 1 ms of downtime) is
 # cancelled in pre-copy: the source VF runs on, RX enabled again.
 t_nic_qemu_migrate_cancel() {
-	local info
+	local info VM_RETURN_PATH=false	# qemu_lib.sh: QEMU's cancel race
 	nic_slow_migration
 	nic_wait_ok src 5 30 || fail "no replies during pre-copy"
 	vm_qmp src migrate_cancel >/dev/null
 	info=$(vm_qmp src --wait-migration 60)
-	assert_has "cancelled" '"status": "cancelled"' "$info"
+	case $info in
+	*'"status": "cancelled"'*) ;;
+	*) nic_mig_failed "$info (cancelled expected); VF1 said: $(sysattr "$VF1" messages | tail -n3)" src dst ;;
+	esac
 	assert_eq "device back to running" running "$(sysattr "$VF0" migration_state)"
 	nic_wait_ok src 20 60 || fail "the source stopped pinging: $(nic_lines src | tail -n1)"
 	assert_eq "corrupted frames" 0 "$(nic_count src bad)"
@@ -339,7 +342,10 @@ t_nic_qemu_cancel_after_prepare() {
 	view=$(nic_saved_pf_view "$VF0")
 	vm_qmp src migrate_cancel >/dev/null
 	info=$(vm_qmp src --wait-migration 60)
-	assert_has "cancelled" '"status": "cancelled"' "$info"
+	case $info in
+	*'"status": "cancelled"'*) ;;
+	*) nic_mig_failed "$info (cancelled expected); VF1 said: $(sysattr "$VF1" messages | tail -n3)" src dst ;;
+	esac
 	vm_stop dst
 	assert_eq "source VF back to running" running "$(sysattr "$VF0" migration_state)"
 	nic_wait_ok src 20 60 || fail "the source stopped pinging: $(nic_lines src | tail -n1)"

@@ -123,7 +123,7 @@ t_qemu_stock_vfio_pci_cannot_migrate() {
 }
 
 t_qemu_migrate_cancel() {
-	local info before i
+	local info before i VM_RETURN_PATH=false	# qemu_lib.sh: QEMU's cancel race
 	load bpf/edu.bpf.o --bdf "$A"
 	load bpf/edu.bpf.o --bdf "$B"
 	qemu_source_ready
