@@ -1615,6 +1615,34 @@ static __noinline void prepare_gave_up(struct vfmig_dev *dev, int err)
 }
 
 /*
+ * Do the VF's registers answer?  A real VF decodes its BAR whatever its
+ * command register says: PCI_COMMAND_MEMORY is hard-wired to 0 in a VF,
+ * whose memory space the PF's VF MSE enables.  QEMU's emulated 82576 VF
+ * honours the bit instead, and the destination's QEMU clears it at its
+ * reset and sets it again only with the config it loads after the device
+ * state: until then writes are dropped and reads return 0.  A ring
+ * length, which load() writes anyway, read back tells.  Not inlined: its
+ * message buffer stays off prepare()'s frame.
+ */
+static __noinline int vf_decodes(struct vfmig_dev *dev)
+{
+	__u64 cmd = 0;
+	__u32 v = 0;
+	int err;
+
+	err = bpf_vfmig_config_read(dev, 4 /* PCI_COMMAND */, 2, &cmd);
+	if (err || (cmd & 0x2 /* PCI_COMMAND_MEMORY */))
+		return err;
+	err = wr32(dev, RXQ(0) + DLEN, 128) ?: rd32(dev, RXQ(0) + DLEN, &v);
+	if (!err && v != 128)
+		err = -EIO;
+	if (err)
+		VFMIG_LOG(dev, "prepare: VF registers do not decode (command %x, %d): load() replays all",
+			  (__u32)cmd, err);
+	return err;
+}
+
+/*
  * On the destination, while the source still runs: the pre-copy unit
  * holds the whole state as it was then, so do now the slow part of
  * load(), the VF reset (a poll of up to 10 ms) and the mailbox replay
@@ -1640,6 +1668,9 @@ int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	if (read_units(stream, st, pf))
 		return VFMIG_REFUSE(EINVAL);
 	if (st->inflight)
+		return 0;
+	/* Not waiting out the PF's answer to a request that never left. */
+	if (vf_decodes(dev))
 		return 0;
 	err = replay_mailbox(dev, st, s);
 	/*
