@@ -18,6 +18,8 @@
 # - profile: one such migration traced (QEMU's vmstate_downtime_* and vfio
 #   events on both sides, vfmig's tracepoints and the program's polls in
 #   this kernel): where its downtime goes, in ms;
+#   with switchover-ack, the destination VF decodes as real silicon does
+#   (nic_vf_decodes in nic.sh), so igbvf's prepare() replays early;
 # - multifd: the payload VM owning two VFs (VF0+VF1 -> VF2+VF3) migrated
 #   with QEMU's multifd device-state transfer on, the same with it off,
 #   and the VM with VF0 only (VF0 -> VF2, its state on the main channel as
@@ -335,9 +337,11 @@ migrate_part() {
 	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
 	NIC_QEMU_ARGS=()
 	migrate_pair ""
-	NIC_QEMU_ARGS=("${SWITCHOVER_ACK[@]}")
+	# The destination VF decoding as real silicon does, so that igbvf's
+	# prepare() replays before the switchover (nic_vf_decodes, nic.sh).
+	NIC_QEMU_ARGS=("${SWITCHOVER_ACK[@]}") NIC_VF_DECODES=1
 	migrate_pair " (switchover-ack)"
-	NIC_QEMU_ARGS=()
+	NIC_QEMU_ARGS=() NIC_VF_DECODES=
 	user/vfmig-load unload --bdf "$VF0" >/dev/null
 	user/vfmig-load unload --bdf "$VF1" >/dev/null
 }
@@ -385,7 +389,7 @@ profile_part() {
 		       -trace 'vfio_state_pending*' -trace 'vfio_vmstate_change*'
 		       -trace 'migration_completion*' -trace 'loadvm_*' -trace 'savevm_*')
 	nic_source_ready src "$VF0" >/dev/null
-	nic_start_dst dst "$VF1"
+	NIC_VF_DECODES=1 nic_start_dst dst "$VF1"
 	profile_start
 	# The wall clock less CLOCK_MONOTONIC: puts the kernel's times on QEMU's.
 	off=$(python3 -c 'import time; print(time.time() - time.clock_gettime(time.CLOCK_MONOTONIC))')

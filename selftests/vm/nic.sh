@@ -96,7 +96,7 @@ nic_start_dst() {	# nic_start_dst NAME BDF
 	nic_vm "$1" "$2" -incoming "unix:$VMDIR/mig.sock"
 	for i in $(seq 100); do
 		if [ -S "$VMDIR/mig.sock" ]; then
-			[ "${NIC_VF_DECODES:-}" = 1 ] && nic_vf_decodes "$2"
+			[ "${NIC_VF_DECODES:-}" != 1 ] || [ "$2" = - ] || nic_vf_decodes "$2"
 			return 0
 		fi
 		sleep 0.1
