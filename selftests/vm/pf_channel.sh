@@ -134,7 +134,7 @@ t_pf_destination_view_differs() {
 	nic_source_ready src "$VF0"
 	info=$(nic_migrate src dst "$VF1")
 	echo "    source: $(grep -o '"status": "[a-z-]*"' <<<"$info")"
-	msgs=$(sysattr "$VF1" messages)
+	msgs=$(nic_msgs "$VF1")
 	echo "    VF1: $(grep 'PF view' <<<"$msgs" | tail -n1)"
 	assert_has "VF1 names the difference" \
 		"PF views differ: port VLAN (VMVIR) 0 on the source, 40000005 here" "$msgs"
