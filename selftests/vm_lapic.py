@@ -19,8 +19,10 @@ and 35 and 236 in IRR for 20 minutes, PPR 0xe0, while it kept running
 user code): no timer reaches that CPU again, its timers never fire, and
 the guest stalls whether or not RCU says so.  A handler holds its vector
 in service for microseconds; Linux writes the EOI before it runs one.
-It exits 1 when QEMU goes away.
+It exits 1 when QEMU goes away, or when the process that started it
+does.
 """
+import os
 import re
 import socket
 import sys
@@ -100,8 +102,13 @@ def blocked(isr, irr):
 def watch(path, limit):
     since = {}  # cpu -> (isr, first seen)
     connected = False
+    parent = os.getppid()
     while True:
         time.sleep(SAMPLE_EVERY)
+        # A QEMU gone before the first sample leaves no monitor to lose;
+        # nor may a watcher outlive vmtest.sh (it holds the VM lock).
+        if os.getppid() != parent:
+            return 1
         try:
             mon = Monitor(path)
             connected = True

@@ -268,7 +268,7 @@ run_qemu() {
 	LPID=$!
 	wait "$WPID" || true
 	WPID=
-	kill "$LPID" 2>/dev/null || true
+	stop_watch_lapic
 	wait "$LPID" 2>/dev/null || true
 	LPID=
 	QRC=$(cat "$RUNDIR/qrc" 2>/dev/null || echo 1)
@@ -312,7 +312,13 @@ dump_hung_guest() {
 # its own timer sat on that CPU; this says so within about a minute.
 watch_lapic() {
 	local out
-	out=$("$SELFTESTS/vm_lapic.py" watch "$RUNDIR/hmp" 45 2>&1) || return 0
+	# The watcher runs in the background so that this subshell, which
+	# inherits vmtest.sh's TERM trap, takes a kill while it waits; its
+	# pid lets the kill below reach it too.
+	"$SELFTESTS/vm_lapic.py" watch "$RUNDIR/hmp" 45 >"$RUNDIR/lapic" 2>&1 &
+	echo $! >"$RUNDIR/lapic.pid"
+	wait $! || return 0
+	out=$(cat "$RUNDIR/lapic")
 	[ ! -e "$RUNDIR/hung" ] || return 0
 	head -n1 <<<"$out" >"$RUNDIR/hung"
 	echo "vmtest: hung guest, QEMU's view:"
@@ -320,8 +326,16 @@ watch_lapic() {
 	kill "$(cat "$RUNDIR/qpid")" 2>/dev/null || true
 }
 
+# The watcher and its subshell: a watcher left behind would hold the VM
+# lock (flock's descriptor) for good.
+stop_watch_lapic() {
+	[ -n "$LPID" ] || return 0
+	[ ! -e "$RUNDIR/lapic.pid" ] || kill "$(cat "$RUNDIR/lapic.pid")" 2>/dev/null || true
+	kill "$LPID" 2>/dev/null || true
+}
+
 cleanup() {
-	[ -z "$LPID" ] || kill "$LPID" 2>/dev/null || true
+	stop_watch_lapic
 	if [ -n "$WPID" ]; then
 		[ ! -e "$RUNDIR/qpid" ] || kill "$(cat "$RUNDIR/qpid")" 2>/dev/null || true
 		wait "$WPID" 2>/dev/null || true
