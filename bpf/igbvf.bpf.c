@@ -1137,6 +1137,7 @@ struct replay_ctx {
 	struct igbvf_shadow *s;
 	__u32 skip;		/* slot replayed last, or MAX_MSGS */
 	__u32 from;		/* slots before it were replayed already */
+	__u32 to;		/* slots from it on are left to load() */
 	int err;
 };
 
@@ -1197,7 +1198,7 @@ static long replay_one(__u64 k, void *data)
 {
 	struct replay_ctx *c = data;
 
-	if (k >= c->st->nr_msgs)
+	if (k >= c->st->nr_msgs || k >= c->to)
 		return 1;
 	if (k == c->skip || k < c->from)
 		return 0;
@@ -1205,12 +1206,16 @@ static long replay_one(__u64 k, void *data)
 	return c->err ? 1 : 0;
 }
 
-/* The requests after the first @from, the one awaited last (if any). */
+/*
+ * The requests from the first @from up to @to, then the one awaited last
+ * (if any: only load() replays with one awaited, and to the end).
+ */
 static int replay_rest(struct vfmig_dev *dev, struct igbvf_state *st,
-		       struct igbvf_shadow *s, __u32 from)
+		       struct igbvf_shadow *s, __u32 from, __u32 to)
 {
 	struct replay_ctx c = {
 		.dev = dev, .st = st, .s = s, .skip = MAX_MSGS, .from = from,
+		.to = to,
 	};
 	__u32 v = 0;
 
@@ -1225,11 +1230,12 @@ static int replay_rest(struct vfmig_dev *dev, struct igbvf_state *st,
 }
 
 /*
- * Rebuild the PF's view of this VF: reset it, then each request, the one
- * the guest awaits an answer to last, its answer left for the guest.
+ * Rebuild the PF's view of this VF: reset it, then each request up to
+ * @to, the one the guest awaits an answer to last, its answer left for
+ * the guest.
  */
 static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
-			  struct igbvf_shadow *s)
+			  struct igbvf_shadow *s, __u32 to)
 {
 	__u32 reset[VMBMEM_WORDS] = { VF_RESET }, answer[ANSWER_WORDS] = {};
 	struct vfmig_poll reset_done = {
@@ -1259,7 +1265,7 @@ static int replay_mailbox(struct vfmig_dev *dev, struct igbvf_state *st,
 				  ANSWER_WORDS);
 	if (err || reset_inflight)
 		return err;
-	return replay_rest(dev, st, s, 0);
+	return replay_rest(dev, st, s, 0, to);
 }
 
 /* Queue registers, RX left disabled until the device runs. */
@@ -1600,6 +1606,49 @@ static bool extends_prepared(const struct igbvf_prep *p,
 	return !c.differ;
 }
 
+struct uc_add_ctx {
+	const struct igbvf_state *st;
+	__u32 first;
+};
+
+static long find_uc_add(__u64 k, void *data)
+{
+	struct uc_add_ctx *c = data;
+	const __u32 *w = c->st->msgs[k & (MAX_MSGS - 1)].w;
+
+	if (k >= c->st->nr_msgs)
+		return 1;
+	if (uc_filter(w) && MSG_INFO(w[0]) == MAC_FILTER_ADD) {
+		c->first = k;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * How many requests prepare() may replay: those before the guest's first
+ * unicast filter.  igb keeps those filters in one table for all its VFs,
+ * and takes an entry that holds the address for another pool: on the
+ * source's PF (a migration between two VFs of one NIC) the source VF would
+ * lose the address while its guest still runs.  load() adds them, once
+ * the source has stopped.
+ */
+static __u32 before_uc_add(const struct igbvf_state *st)
+{
+	struct uc_add_ctx c = { .st = st, .first = st->nr_msgs };
+
+	bpf_loop(MAX_MSGS, find_uc_add, &c, 0);
+	return c.first;
+}
+
+/* Say what prepare() left to load().  Not inlined: its message buffer. */
+static __noinline void prepare_left(struct vfmig_dev *dev, __u32 done,
+				    __u32 all)
+{
+	VFMIG_LOG(dev, "prepare: replayed %u of %u requests; from the first unicast MAC filter on, load()'s",
+		  done, all);
+}
+
 /*
  * Say why prepare() left the replay to load().  Not inlined: its message
  * buffer would join the replay's frames on the 512-byte BPF stack.
@@ -1646,8 +1695,8 @@ static __noinline int vf_decodes(struct vfmig_dev *dev)
  * On the destination, while the source still runs: the pre-copy unit
  * holds the whole state as it was then, so do now the slow part of
  * load(), the VF reset (a poll of up to 10 ms) and the mailbox replay
- * (each request waits for the PF's driver), and record what was
- * replayed.  Ring and interrupt registers stay load()'s: a few register
+ * (each request waits for the PF's driver) up to the guest's first
+ * unicast MAC filter (before_uc_add()), and record what was replayed.  Ring and interrupt registers stay load()'s: a few register
  * writes, which the guest may still change.  A unit with a request or a
  * reset in flight is left to load() whole: the answer must wait for the
  * guest in the mailbox.
@@ -1659,6 +1708,7 @@ int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	struct igbvf_state *st = scratch();
 	struct igbvf_pf_views *pf = pf_views();
 	struct igbvf_prep *p = prep_state();
+	__u32 early;
 	int err;
 
 	if (!s || !st || !pf || !p)
@@ -1672,7 +1722,8 @@ int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	/* Not waiting out the PF's answer to a request that never left. */
 	if (vf_decodes(dev))
 		return 0;
-	err = replay_mailbox(dev, st, s);
+	early = before_uc_add(st);
+	err = replay_mailbox(dev, st, s, early);
 	/*
 	 * A PF that answers otherwise than the source's cannot serve the
 	 * guest: fail now, while the source runs on.  Anything else (a PF's
@@ -1685,7 +1736,9 @@ int BPF_PROG(igbvf_prepare, struct vfmig_dev *dev, struct vfmig_stream *stream)
 		prepare_gave_up(dev, err);
 		return 0;
 	}
-	p->nr_msgs = st->nr_msgs;
+	if (early < st->nr_msgs)
+		prepare_left(dev, early, st->nr_msgs);
+	p->nr_msgs = early;
 	p->reset_seen = st->reset_seen;
 	p->reset_answered = st->reset_answered;
 	__builtin_memcpy(p->reset_answer, st->reset_answer,
@@ -1718,10 +1771,10 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	 */
 	if (extends_prepared(p, st)) {
 		err = rd32(dev, V2PMAILBOX, &v) ?:
-		      replay_rest(dev, st, s, p->nr_msgs);
+		      replay_rest(dev, st, s, p->nr_msgs, MAX_MSGS);
 		s->replayed_after_prepare = st->nr_msgs - p->nr_msgs;
 	} else {
-		err = replay_mailbox(dev, st, s);
+		err = replay_mailbox(dev, st, s, MAX_MSGS);
 		s->replayed_after_prepare = -1;
 	}
 	p->valid = 0;

@@ -198,6 +198,30 @@ lg_refused() {
 	lg_reachable src
 }
 
+# From here on QEMU holds the switchover until the destination approves
+# it (switchover-ack; the source's capability set now, each destination's
+# at its start) and the destination VF decodes as silicon's does
+# (nic_vf_decodes): igbvf's prepare() replays the guest's requests while
+# the source runs, on the same PF as the source's VF.
+lg_prepared_from_now() {
+	NIC_QEMU_ARGS+=("${NIC_SWITCHOVER_ACK[@]}") NIC_VF_DECODES=1
+	vm_qmp src 'migrate-set-capabilities {"capabilities": [{"capability": "return-path", "state": true}, {"capability": "switchover-ack", "state": true}]}' >/dev/null
+	LG_PREPARED_MARK=$(msg_mark "$VF0"),$(msg_mark "$VF1")
+}
+
+# The destination BDF replayed the guest's requests in prepare() up to its
+# first unicast MAC filter (the guest's macvlans), the rest in load().
+lg_check_prepared() {	# lg_check_prepared BDF
+	local mark msgs
+	mark=${LG_PREPARED_MARK#*,}
+	[ "$1" = "$VF0" ] && mark=${LG_PREPARED_MARK%,*}
+	msgs=$(msgs_since "$1" "$mark")
+	echo "    $1: $(grep -m1 'prepare:' <<<"$msgs")"
+	assert_has "$1's prepare() left the unicast filters to load()" \
+		"requests; from the first unicast MAC filter on, load()'s" "$msgs"
+	[ "$(nic_shadow "$1" prepared)" -ge 1 ] || fail "$1's prepare() did not replay"
+}
+
 # lg_migration MEMORY MTU RING [refused]: the whole run, after a refused
 # migration if asked.
 lg_migration() {
@@ -220,6 +244,7 @@ lg_migration() {
 	lg_reachable src
 	lg_wide src
 	[ "${4:-}" != refused ] || lg_refused
+	[ "${LG_PREPARED:-}" != 1 ] || lg_prepared_from_now
 	echo "    mailbox requests of the guest by type (reset, mac/filters, multicast, vlan, lpe): $(timeout 60 bpftool map dump pinned "$(pindir "$VF0")/igbvf_shadow" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["value"]["requests"][1:6])' 2>/dev/null)"
 	ping -i 0.2 10.99.0.2 >"$VMDIR/ping.log" 2>&1 &
@@ -233,6 +258,7 @@ lg_migration() {
 		assert_has "completed" '"status": "completed"' "$info"
 		nic_figures "$info"
 		dt+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("downtime"))' "$info")")
+		[ "${LG_PREPARED:-}" != 1 ] || lg_check_prepared "$bdf"
 		lg_wait_chunks "$name" 2
 		lg_reachable "$name"
 		lg_wide "$name"
@@ -265,9 +291,10 @@ lg_migration() {
 }
 
 # What QEMU gives a guest by default (THP), igbvf's default rings; first a
-# destination that refuses.
+# destination that refuses, then two legs where the destination prepares
+# before the switchover (lg_prepared_from_now).
 t_linux_guest_thp() {
-	lg_migration thp 1500 "" refused
+	LG_PREPARED=1 lg_migration thp 1500 "" refused
 }
 
 # hugetlbfs, the largest rings igbvf allows and jumbo frames (header split);
