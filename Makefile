@@ -191,7 +191,7 @@ bench:
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh rate windows migrate profile
 	selftests/vmtest.sh --igb --edu 0 -- selftests/vm/bench_nic.sh multifd linux
 	selftests/vmtest.sh --igb --edu 0 --kernel-dir "$$(cat $(CACHE)/benchkernel-dir)" -- \
-		selftests/vm/bench_nic.sh rate migrate profile
+		selftests/vm/bench_nic.sh rate migrate profile multifd linux
 
 # Where `make install` puts things; DESTDIR stages, as packages do.
 PREFIX    ?= /usr/local

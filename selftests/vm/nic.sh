@@ -140,12 +140,14 @@ nic_vf_decodes() {	# nic_vf_decodes BDF
 }
 
 # Migrate SRC to a new DST on DST_BDF; print QEMU's query-migrate answer.
+# QEMU switches over at once (a downtime-limit of 20 s) unless
+# NIC_DOWNTIME_LIMIT (ms) says otherwise.
 nic_migrate() {		# nic_migrate SRC DST DST_BDF
 	local start=$SECONDS rc=0
 	nic_start_dst "$2" "$3"
 	echo "    $2 listening after $((SECONDS - start)) s" >&2
 	vm_migrate "$1" "unix:$VMDIR/mig.sock" \
-		'{"downtime-limit": 20000, "max-bandwidth": 1000000000}'
+		"{\"downtime-limit\": ${NIC_DOWNTIME_LIMIT:-20000}, \"max-bandwidth\": 1000000000}"
 	vm_qmp "$1" --wait-migration 180 || rc=$?
 	echo "    $1 -> $2: migration ended after $((SECONDS - start)) s" >&2
 	return $rc
