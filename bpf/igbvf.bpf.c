@@ -1696,8 +1696,9 @@ static __noinline int vf_decodes(struct vfmig_dev *dev)
  * holds the whole state as it was then, so do now the slow part of
  * load(), the VF reset (a poll of up to 10 ms) and the mailbox replay
  * (each request waits for the PF's driver) up to the guest's first
- * unicast MAC filter (before_uc_add()), and record what was replayed.  Ring and interrupt registers stay load()'s: a few register
- * writes, which the guest may still change.  A unit with a request or a
+ * unicast MAC filter (before_uc_add()), and record what was replayed.
+ * Ring and interrupt registers stay load()'s: a few register writes,
+ * which the guest may still change.  A unit with a request or a
  * reset in flight is left to load() whole: the answer must wait for the
  * guest in the mailbox.
  */

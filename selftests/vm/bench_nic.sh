@@ -553,7 +553,7 @@ linux_part() {
 	echo "bench: Linux guest under the PF's flood ping: $prog echoes/s, $(awk -v h=$((h2 - h1)) -v n="$prog" 'BEGIN { printf "%.2f", h / (n * 8) }') trapped accesses an echo"
 	# Three migrations each way (VF0 -> VF1 -> VF0 -> VF1 and the same
 	# without a VF), the least downtime of each counting: one migration's
-	# moves by 3x with the host's load (53-168 ms without a VF).
+	# moved 54-790 ms without a VF with the host's load (run I).
 	ping -i 0.2 10.99.0.2 >"$VMDIR/ping.log" 2>&1 &
 	LG_PING_PID=$!
 	sleep 2
