@@ -312,9 +312,8 @@ dump_hung_guest() {
 # its own timer sat on that CPU; this says so within about a minute.
 watch_lapic() {
 	local out
-	# The watcher runs in the background so that this subshell, which
-	# inherits vmtest.sh's TERM trap, takes a kill while it waits; its
-	# pid lets the kill below reach it too.
+	# Its pid kept, so that stop_watch_lapic kills the watcher itself:
+	# killing this subshell alone has left it running.
 	"$SELFTESTS/vm_lapic.py" watch "$RUNDIR/hmp" 45 >"$RUNDIR/lapic" 2>&1 &
 	echo $! >"$RUNDIR/lapic.pid"
 	wait $! || return 0

@@ -206,16 +206,15 @@ lg_refused() {
 lg_prepared_from_now() {
 	NIC_QEMU_ARGS+=("${NIC_SWITCHOVER_ACK[@]}") NIC_VF_DECODES=1
 	vm_qmp src 'migrate-set-capabilities {"capabilities": [{"capability": "return-path", "state": true}, {"capability": "switchover-ack", "state": true}]}' >/dev/null
-	LG_PREPARED_MARK=$(msg_mark "$VF0"),$(msg_mark "$VF1")
+	# What the legs' prepare() says, apart from the refused leg's (nic_msgs).
+	NIC_MARK_VF0=$(msg_mark "$VF0") NIC_MARK_VF1=$(msg_mark "$VF1")
 }
 
 # The destination BDF replayed the guest's requests in prepare() up to its
 # first unicast MAC filter (the guest's macvlans), the rest in load().
 lg_check_prepared() {	# lg_check_prepared BDF
-	local mark msgs
-	mark=${LG_PREPARED_MARK#*,}
-	[ "$1" = "$VF0" ] && mark=${LG_PREPARED_MARK%,*}
-	msgs=$(msgs_since "$1" "$mark")
+	local msgs
+	msgs=$(nic_msgs "$1")
 	echo "    $1: $(grep -m1 'prepare:' <<<"$msgs")"
 	assert_has "$1's prepare() left the unicast filters to load()" \
 		"requests; from the first unicast MAC filter on, load()'s" "$msgs"
