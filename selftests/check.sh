@@ -111,18 +111,18 @@ run_part "install" selftests/install_test.sh
 # Which test runs in which VM and on which tier: selftests/vm/manifest.sh.
 # shellcheck source=selftests/vm/manifest.sh
 . selftests/vm/manifest.sh
-vm_parts() {	# vm_parts NAME SUITE_ARGS NIC_TESTS STRESS_TESTS VMTEST_ARGS...
-	local name=$1 suite=$2 nic=$3 stress=$4
-	shift 4
+vm_part() {	# vm_part suite|nic|stress TIER TESTS VMTEST_ARGS...
+	local kind=$1 tier=$2 tests=$3
+	shift 3
 	# shellcheck disable=SC2086
-	VMTEST_APPEND=kmemleak=off run_part "VM tests, $name" \
-		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $suite
-	# shellcheck disable=SC2086
-	VMTEST_APPEND=kmemleak=off run_part "NIC VM tests, $name" \
-		selftests/vmtest.sh "$@" --igb -- selftests/vm/tests.sh $nic
-	# shellcheck disable=SC2086
-	run_part "stress, $name" \
-		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $stress
+	case $kind in
+	suite) VMTEST_APPEND=kmemleak=off run_part "VM tests, $tier" \
+		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $tests ;;
+	nic) VMTEST_APPEND=kmemleak=off run_part "NIC VM tests, $tier" \
+		selftests/vmtest.sh "$@" --igb -- selftests/vm/tests.sh $tests ;;
+	stress) run_part "stress, $tier" \
+		selftests/vmtest.sh "$@" -- selftests/vm/tests.sh $tests ;;
+	esac
 }
 
 if ! wait "$LG_PID"; then
@@ -136,41 +136,71 @@ echo "check: Linux guest built at $SECONDS s"
 # and igbvf's defaults; on the second, where QEMU uses the device's DMA
 # log, hugetlbfs with 4096-descriptor rings and MTU 9000.  First in their
 # VM: the NIC lists end with the lockdown test, after which nothing attaches.
-tier1() {
-	vm_parts "Debian kernel $KVER" "" "${LINUX_GUEST_TIER1[*]} ${NIC_TESTS[*]}" \
-		"${STRESS_TESTS[*]} ${INSTALL_TESTS[*]}"
+T1="Debian kernel $KVER"
+T1_NIC="${LINUX_GUEST_TIER1[*]} ${NIC_TESTS[*]}"
+T1_STRESS="${STRESS_TESTS[*]} ${INSTALL_TESTS[*]}"
+# On the second tier, KASAN, lockdep and kmemleak under TCG: what only
+# this tier can tell (safety, IOMMUFD, DMA logging in the core), not what
+# QEMU does the same on both (TIER2_SKIP and NIC_TIER2_TESTS in
+# manifest.sh).
+T2_SUITE="${TIER2_SKIP[*]/#/-}"
+T2_NIC="${LINUX_GUEST_TIER2[*]} ${NIC_TIER2_TESTS[*]}"
+T2_STRESS="${STRESS_TESTS[*]}"
+
+# Wait for the second tier's kernel and build its modules, once for both
+# lanes (the first to ask does it, under a lock); false if it failed.
+tier2_ready() {
+	(
+		flock 9
+		[ -e "$LANES/tier2.rc" ] && exit
+		echo "== second kernel tier (log: $TK_LOG)"
+		while kill -0 "$TK_PID" 2>/dev/null; do sleep 5; done
+		if [ "$(cat "$LANES/testkernel.rc" 2>/dev/null)" = 0 ] && make -s all; then
+			echo "check: second kernel tier built at $SECONDS s"
+			echo 0 >"$LANES/tier2.rc"
+		else
+			tail -n 30 "$TK_LOG"
+			echo 1 >"$LANES/tier2.rc"
+		fi
+	) 9>"$LANES/tier2.lock"
+	[ "$(cat "$LANES/tier2.rc")" = 0 ]
+}
+
+tier2_part() {	# tier2_part suite|nic|stress TESTS
+	local tk
+	if ! tier2_ready; then
+		echo "check: the second tier's $1 part did not run, its kernel did not build (counted as failed)"
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	tk=$(cat .cache/testkernel-dir)
+	vm_part "$1" "$(cat "$tk/.done")" "$2" --kernel-dir "$tk" --timeout 3000
+}
+
+# Two lanes run side by side, each its VMs one after another, its lines
+# prefixed "A| " or "B| ".  A VM runs its vCPUs in one host thread but for
+# the igb VM's two (vmtest.sh), so two lanes keep the 2 cores busy and
+# overcommit them by one thread at most.  The second tier's parts start
+# once its kernel is built: at once on a machine that built it before,
+# about 20 minutes in on a fresh one.  Its suite, the longest part (24 min
+# beside another VM), has lane B to itself but for the stress run; lane A
+# takes the first tier and then the second tier's NIC part.
+lane_a() {
+	vm_part suite "$T1" ""
+	vm_part nic "$T1" "$T1_NIC"
+	vm_part stress "$T1" "$T1_STRESS"
 	# libvirt's part is user space on either tier: the Debian one, with a
 	# device no program is configured for.
-	VMTEST_APPEND=kmemleak=off run_part "libvirt VM tests, Debian kernel $KVER" \
+	VMTEST_APPEND=kmemleak=off run_part "libvirt VM tests, $T1" \
 		selftests/vmtest.sh --edu 3 -- selftests/vm/tests.sh "${LIBVIRT_TESTS[@]}"
+	tier2_part nic "$T2_NIC"
 }
 
-tier2() {
-	local tk
-	echo "== second kernel tier (log: $TK_LOG)"
-	while kill -0 "$TK_PID" 2>/dev/null; do sleep 5; done
-	if [ "$(cat "$LANES/testkernel.rc" 2>/dev/null)" = 0 ] && make -s all; then
-		echo "check: second kernel tier built at $SECONDS s"
-		tk=$(cat .cache/testkernel-dir)
-		# KASAN, lockdep and kmemleak under TCG: what only this tier can
-		# tell (safety, IOMMUFD, DMA logging in the core), not what QEMU
-		# does the same on both (TIER2_SKIP and NIC_TIER2_TESTS in
-		# manifest.sh).
-		vm_parts "$(cat "$tk/.done")" "${TIER2_SKIP[*]/#/-}" \
-			"${LINUX_GUEST_TIER2[*]} ${NIC_TIER2_TESTS[*]}" "${STRESS_TESTS[*]}" \
-			--kernel-dir "$tk" --timeout 3000
-	else
-		tail -n 30 "$TK_LOG"
-		echo "check: the second kernel tier did not build (counted as failed)"
-		total_fail=$((total_fail + 1))
-	fi
+lane_b() {
+	tier2_part suite "$T2_SUITE"
+	tier2_part stress "$T2_STRESS"
 }
 
-# The tiers run side by side, each a lane of VMs one after another, its
-# lines prefixed "T1| " or "T2| ".  Each VM runs its vCPUs in one host
-# thread (vmtest.sh), so two lanes fill the 2 cores without overcommitting
-# them.  The second lane starts its VMs once its kernel is built: at once
-# on a machine that built it before, about 20 minutes in on a fresh one.
 # shellcheck disable=SC2030,SC2031 # a lane's totals go back through a file
 lane() {	# lane NAME FUNCTION
 	{
@@ -179,13 +209,13 @@ lane() {	# lane NAME FUNCTION
 		echo "$total_pass $total_fail" >"$LANES/$1.tally"
 	} 2>&1 | sed -u "s/^/$1| /"
 }
-lane T1 tier1 &
-T1_PID=$!
-lane T2 tier2 &
-T2_PID=$!
-wait "$T1_PID" "$T2_PID"
+lane A lane_a &
+A_PID=$!
+lane B lane_b &
+B_PID=$!
+wait "$A_PID" "$B_PID"
 # shellcheck disable=SC2031
-for name in T1 T2; do
+for name in A B; do
 	if read -r p f <"$LANES/$name.tally"; then
 		total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
 	else
