@@ -239,7 +239,7 @@ run_qemu() {
 	# one thread the second tier's took 17 min and had not finished (5 min
 	# before).  The lost EOIs below were all seen with a thread per vCPU
 	# on an overcommitted host (Documentation/testing.md).
-	local accel=tcg,thread=single
+	accel=tcg,thread=single
 	[ -z "$IGB" ] || accel=tcg
 	# shellcheck disable=SC2054 # the commas are QEMU's, not array syntax
 	args=(-accel "${VMTEST_ACCEL:-$accel}" -cpu max -smp 2 -m "$MEM"
