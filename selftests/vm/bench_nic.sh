@@ -504,22 +504,35 @@ lg_flood() {
 	awk -v n="$n" 'BEGIN { printf "%.1f\n", n / 8 }'
 }
 
-# lg_pingpong BDF_A BDF_B: m0 (on BDF_A) migrated to m1 on BDF_B, to m2 on
-# BDF_A, to m3 on BDF_B; prints the answer with the least downtime.
+# lg_pingpong BDF_A BDF_B TAG: m0 (on BDF_A) migrated to m1 on BDF_B, to m2
+# on BDF_A, to m3 on BDF_B; prints the answer with the least downtime.  The
+# QEMU traces of that migration's two ends are kept as
+# $VMDIR/TAG-src.trace and TAG-dst.trace (a VM's trace ends with it).
 lg_pingpong() {
-	local i out best=
+	local i out best='' src marked=''
 	for i in 1 2 3; do
+		src=$([ $((i % 2)) = 1 ] && echo "$1" || echo "$2")
+		# The pages the source VF's DMA log marked: the device's share
+		# of the RAM QEMU sends again, beside what the guest's CPUs wrote.
+		[ "$src" = - ] || marked=$(sysattr "$src" dirty_marked)
 		out=$(nic_migrate "m$((i - 1))" "m$i" "$([ $((i % 2)) = 1 ] && echo "$2" || echo "$1")") ||
 			nic_mig_failed "$out" "m$((i - 1))" "m$i"
-		echo "bench: Linux guest, migration $i$([ "$1" = - ] && echo ' without the VF'): downtime $(field "$out" 'd["downtime"]') ms" >&2
-		best=$(least "$best" "$out")
+		[ "$src" = - ] || marked=", the source VF's DMA log marked $(($(sysattr "$src" dirty_marked) - marked)) pages (repeats counted)"
+		echo "bench: Linux guest, migration $i$([ "$1" = - ] && echo ' without the VF'): downtime $(field "$out" 'd["downtime"]') ms, RAM $(field "$out" 'd["ram"]["transferred"]') bytes$marked" >&2
 		vm_stop "m$((i - 1))"
+		if [ "$(least "$best" "$out")" = "$out" ]; then
+			best=$out
+			cp "$VMDIR/m$((i - 1)).trace" "$VMDIR/$3-src.trace"
+			# The destination's trace so far: its load and start.
+			cp "$VMDIR/m$i.trace" "$VMDIR/$3-dst.trace"
+			if [ $((i % 2)) = 1 ]; then echo "$1 $2"; else echo "$2 $1"; fi >"$VMDIR/$3.bdfs"
+		fi
 	done
 	echo "$best"
 }
 
 linux_part() {
-	local with without prog h1 h2 t
+	local with without prog h1 h2 t off b_src b_dst
 	command -v ping >/dev/null || fail "no ping on this host: make setup installs iputils-ping"
 	[ -n "$LG_KERNEL" ] && [ -e "$LG_INITRD" ] ||
 		fail "no guest kernel or initramfs ($LG_KERNEL, $LG_INITRD): make linux-guest"
@@ -530,6 +543,10 @@ linux_part() {
 	# As the payload's switchover-ack pair: the destination approves the
 	# switchover once prepare() replayed, its VF decoding as silicon's.
 	NIC_QEMU_ARGS+=("${SWITCHOVER_ACK[@]}") NIC_VF_DECODES=1
+	# The traces profile_part reads, with and without the VF alike.
+	NIC_QEMU_ARGS+=(-msg timestamp=on -trace 'vmstate_downtime_*' -trace 'vfio_save_complete*'
+			-trace 'vfio_load_state_device_data' -trace 'vfio_vmstate_change*'
+			-trace 'loadvm_approve_switchover')
 	# Where QEMU logs the device's DMA (IOMMUFD), it sends only the RAM
 	# written since the last pass and can iterate: QEMU's default
 	# downtime-limit, 300 ms.  Through type1 every pinned page is dirty at
@@ -557,7 +574,10 @@ linux_part() {
 	ping -i 0.2 10.99.0.2 >"$VMDIR/ping.log" 2>&1 &
 	LG_PING_PID=$!
 	sleep 2
-	with=$(lg_pingpong "$VF0" "$VF1") || exit 1
+	profile_start
+	off=$(python3 -c 'import time; print(time.time() - time.clock_gettime(time.CLOCK_MONOTONIC))')
+	with=$(lg_pingpong "$VF0" "$VF1" lg) || exit 1
+	profile_stop "$VMDIR/lg-kernel.trace"
 	sleep 3
 	kill -INT "$LG_PING_PID"
 	wait "$LG_PING_PID" || true
@@ -567,8 +587,17 @@ linux_part() {
 	nic_vm m0 -
 	vm_wait m0 'no eth0' 600 || fail "m0 (no VF): Linux did not come up: $(tail -n5 "$VMDIR/m0.log")"
 	sleep 2
-	without=$(lg_pingpong - -) || exit 1
+	without=$(lg_pingpong - - lg-novf) || exit 1
 	vm_stop m3
+	# Where the difference goes: the least-downtime migration each way.
+	read -r b_src b_dst <"$VMDIR/lg.bdfs"
+	python3 selftests/vm/downtime_profile.py --offset "$off" --src "$VMDIR/lg-src.trace" \
+		--dst "$VMDIR/lg-dst.trace" --kernel "$VMDIR/lg-kernel.trace" \
+		--src-bdf "$b_src" --dst-bdf "$b_dst" --summary | sed 's/^/bench: Linux guest profile: /'
+	: >"$VMDIR/empty.trace"
+	python3 selftests/vm/downtime_profile.py --offset 0 --src "$VMDIR/lg-novf-src.trace" \
+		--dst "$VMDIR/lg-novf-dst.trace" --kernel "$VMDIR/empty.trace" --src-bdf - --dst-bdf - \
+		--summary | sed 's/^/bench: Linux guest profile without the VF: /'
 	lg_pf_cleanup
 	NIC_QEMU_ARGS=() NIC_VF_DECODES=
 	printf 'qemu %-7s the VF (Linux guest): total %s ms, downtime %s ms, device state %s bytes, RAM %s bytes\n' \

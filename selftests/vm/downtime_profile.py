@@ -132,12 +132,13 @@ def main():
     # Breakdown.
     def cb(bdf, name, since=0.5):
         """(end time, ns) of the last callback NAME of the program on BDF,
-        ended at most SINCE s before the downtime began."""
+        ended at most SINCE s before the downtime began and before the
+        destination ran (a kernel trace may hold later migrations)."""
         r = None
         for t, side, n, args, _ in ev:
             if n == "vfmig_callback" and args.startswith(bdf + " ") and (" %s ret=" % name) in args:
                 m = re.search(r"ns=(\d+)", args)
-                if m and t >= t0 - since:
+                if m and t0 - since <= t <= t_end + 0.05:
                     r = (t, int(m.group(1)) / 1e9)
         return r
 
