@@ -49,10 +49,11 @@
  *   descriptors the guest posts, so a write of RDT (the doorbell) is
  *   trapped by a sleepable hook that reads the newly posted descriptors
  *   (bpf_vfmig_dma_read(), any page size); each report marks every buffer
- *   posted, a buffer reposted is marked first, and the rings are marked
- *   whole.  A descriptor it cannot read, or a ring access it cannot follow,
- *   makes every later report fail until the ring is set up again: the
- *   migration fails visibly rather than lose a page.
+ *   posted that the device may have written (its descriptor no longer
+ *   reads as posted), a buffer reposted is marked first, and the rings
+ *   are marked whole.  A descriptor it cannot read at the post, or a ring
+ *   access it cannot follow, makes every later report fail until the ring
+ *   is set up again: the migration fails visibly rather than lose a page.
  *
  * - what the PF programmed for the VF, as the PF itself holds it: the
  *   PF channel's igb provider (vfmig_igb_pf.ko, include/vfmig_igb_pf.h)
@@ -124,6 +125,8 @@
 #define DESCTYPE_HDR_SPLIT	0x04000000
 #define DESCTYPE_SPLIT_ALWAYS	0x0a000000
 #define DESC_SIZE		16
+#define RXD_STAT_DD		1	/* written back: in the upper quadword */
+#define RXD_GROUP		8	/* descriptors in RDLEN's 128-byte unit */
 
 /* V2PMAILBOX bits; these three clear when read. */
 #define MBX_REQ			0x01
@@ -1801,13 +1804,49 @@ struct mark_ctx {
 	struct rxq_track *r;
 	__u64 pkt_len;
 	__u64 hdr_len;
+	__u64 split;		/* descriptors carry a header buffer */
+	__u32 n;		/* descriptors in the ring */
+	__u64 desc[2 * RXD_GROUP];	/* a group's descriptors, as read */
 };
 
-static long mark_buf(__u64 k, void *data)
+/*
+ * Whether slot @i's descriptor, as read in @desc, still reads as the guest
+ * posted it: the same buffers, DD clear.  Such a buffer belongs to the
+ * device, and the guest reads none of it before a write-back sets DD; on
+ * the destination the device fills it again.  Written back (DD), or
+ * rewritten for the next post before its RDT write (other buffers), the
+ * device wrote it.
+ */
+static bool still_posted(const struct mark_ctx *c, __u32 i, const __u64 *desc)
+{
+	const struct rxq_track *r = c->r;
+
+	return desc[0] == r->pkt[i] && !(desc[1] & RXD_STAT_DD) &&
+	       (desc[1] & c->split) == r->hdr[i];
+}
+
+/*
+ * bpf_loop callback: mark the buffers of the @k-th group of slots that the
+ * device may have written, as a repost marks them.  The group's
+ * descriptors come in one read (a ring is a whole number of groups); a
+ * read that fails, or a slot past the ring, marks.
+ */
+static long mark_group(__u64 k, void *data)
 {
 	struct mark_ctx *c = data;
+	__u32 first = (k * RXD_GROUP) & (MAX_RXD - 1), t, i;
+	bool read = first < c->n &&
+		    !bpf_vfmig_dma_read(c->dev, c->r->base + (__u64)first * DESC_SIZE,
+					c->desc, sizeof(c->desc));
 
-	mark_desc(c->dev, c->r, k, c->pkt_len, c->hdr_len);
+	for (t = 0; t < RXD_GROUP; t++) {
+		i = (first + t) & (MAX_RXD - 1);
+		if (!c->r->pkt[i] && !c->r->hdr[i])
+			continue;
+		if (read && still_posted(c, i, &c->desc[2 * t]))
+			continue;
+		mark_desc(c->dev, c->r, i, c->pkt_len, c->hdr_len);
+	}
 	return 0;
 }
 
@@ -1841,7 +1880,9 @@ int BPF_PROG(igbvf_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 			return -EIO;
 		c.pkt_len = pkt_size(c.r);
 		c.hdr_len = hdr_size(c.r);
-		bpf_loop(MAX_RXD, mark_buf, &c, 0);
+		c.split = header_split(c.r) ? ~0ULL : 0;
+		c.n = c.r->len / DESC_SIZE;
+		bpf_loop(MAX_RXD / RXD_GROUP, mark_group, &c, 0);
 		err = err ?: mark_ring(dev, RXQ(q)) ?: mark_ring(dev, TXQ(q)) ?:
 		      rd32(dev, TXQ(q) + TDWBAL, &lo) ?:
 		      rd32(dev, TXQ(q) + TDWBAH, &hi);
