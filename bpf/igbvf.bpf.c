@@ -76,7 +76,10 @@
  *
  * Relies on the model: 4-byte register accesses, advanced RX descriptors
  * (one buffer or header split), at most 4096 descriptors a ring, a PF
- * driver that answers the mailbox within the load() wait budget.
+ * driver that answers the mailbox within the load() wait budget, and a
+ * guest whose RX write-backs are not batched (RXDCTL.WTHRESH <= 1, as
+ * Linux's igbvf sets it): reports skip buffers whose descriptor still
+ * reads as posted, which a held write-back would hide (not checked yet).
  */
 #include "vfmig.bpf.h"
 #include "vfmig_igb_pf.h"
