@@ -76,10 +76,10 @@
  *
  * Relies on the model: 4-byte register accesses, advanced RX descriptors
  * (one buffer or header split), at most 4096 descriptors a ring, a PF
- * driver that answers the mailbox within the load() wait budget, and a
- * guest whose RX write-backs are not batched (RXDCTL.WTHRESH <= 1, as
- * Linux's igbvf sets it): reports skip buffers whose descriptor still
- * reads as posted, which a held write-back would hide (not checked yet).
+ * driver that answers the mailbox within the load() wait budget.  Reports
+ * skip a buffer whose descriptor still reads as posted only while RXDCTL's
+ * WTHRESH is at most 1 (Linux's igbvf sets 1); above, the device may hold
+ * the write-back of a buffer it filled, so every posted buffer is marked.
  */
 #include "vfmig.bpf.h"
 #include "vfmig_igb_pf.h"
@@ -122,6 +122,7 @@
 #define TDWBAL			0x38
 #define TDWBAH			0x3c
 #define QUEUE_ENABLE		0x02000000
+#define RXDCTL_WTHRESH(v)	(((v) >> 16) & 0x1f)
 #define SRRCTL_BSIZEPKT(v)	((v) & 0x7f)		/* KiB */
 #define SRRCTL_BSIZEHDR(v)	(((v) >> 8) & 0x3f)	/* 64 bytes */
 #define SRRCTL_DESCTYPE(v)	((v) & 0x0e000000)
@@ -173,6 +174,7 @@ struct rxq_track {
 	__u32 srrctl;
 	__u32 rdt;		/* tail the posted buffers are known up to */
 	__u32 lost;		/* a buffer is unknown: reports fail */
+	__u32 held;		/* write-backs may be held: mark all posted */
 	__u64 pkt[MAX_RXD];
 	__u64 hdr[MAX_RXD];
 };
@@ -220,6 +222,9 @@ struct igbvf_shadow {
 	__s32 replayed_after_prepare; /* load(): requests replayed after
 				       * prepare()'s, -1: all (no prefix)
 				       */
+	__u32 reports_held[NQ];	/* reports that marked every posted
+				 * buffer: write-backs may be held
+				 */
 };
 
 /* Migration payload, version IGBVF_VERSION. */
@@ -640,26 +645,43 @@ static __u64 hdr_size(const struct rxq_track *r)
 	return n ? n * 64 : 1024;
 }
 
+/* What the descriptors of a ring hand the device, as SRRCTL and RDLEN say. */
+struct rx_geom {
+	__u64 pkt_len;		/* packet buffer size */
+	__u64 hdr_len;		/* header buffer size */
+	__u64 split;		/* ~0: descriptors carry a header buffer */
+	__u32 n;		/* descriptors in the ring */
+};
+
+static struct rx_geom rx_geom(const struct rxq_track *r)
+{
+	struct rx_geom g = {
+		.pkt_len = pkt_size(r),
+		.hdr_len = hdr_size(r),
+		.split = header_split(r) ? ~0ULL : 0,
+		.n = r->len / DESC_SIZE,
+	};
+
+	return g;
+}
+
 /* The buffers of descriptor @i were (or may have been) written. */
-static void mark_desc(struct vfmig_dev *dev, struct rxq_track *r, __u32 i,
-		      __u64 pkt_len, __u64 hdr_len)
+static void mark_desc(struct vfmig_dev *dev, const struct rxq_track *r,
+		      const struct rx_geom *g, __u32 i)
 {
 	__u64 pkt = r->pkt[i & (MAX_RXD - 1)], hdr = r->hdr[i & (MAX_RXD - 1)];
 
 	if (pkt)
-		bpf_vfmig_mark_dirty(dev, pkt, pkt_len);
+		bpf_vfmig_mark_dirty(dev, pkt, g->pkt_len);
 	if (hdr)
-		bpf_vfmig_mark_dirty(dev, hdr, hdr_len);
+		bpf_vfmig_mark_dirty(dev, hdr, g->hdr_len);
 }
 
 struct post_ctx {
 	struct vfmig_dev *dev;
 	struct rxq_track *r;
-	__u64 pkt_len;		/* packet buffer size */
-	__u64 hdr_len;		/* header buffer size */
-	__u64 split;		/* descriptors carry a header buffer */
+	struct rx_geom g;
 	__u32 from;		/* first descriptor posted */
-	__u32 n;		/* descriptors in the ring */
 };
 
 /*
@@ -674,16 +696,16 @@ static long post_one(__u64 k, void *data)
 	__u64 desc[2] = {};
 	__u32 i = c->from + k;
 
-	if (i >= c->n)
-		i -= c->n;
+	if (i >= c->g.n)
+		i -= c->g.n;
 	i &= MAX_RXD - 1;
 	/* The old buffers were consumed: the device wrote them. */
-	mark_desc(c->dev, r, i, c->pkt_len, c->hdr_len);
+	mark_desc(c->dev, r, &c->g, i);
 	if (bpf_vfmig_dma_read(c->dev, r->base + (__u64)i * DESC_SIZE,
 			       desc, sizeof(desc)))
 		r->lost = 1;
 	r->pkt[i] = desc[0];
-	r->hdr[i] = desc[1] & c->split;
+	r->hdr[i] = desc[1] & c->g.split;
 	return 0;
 }
 
@@ -691,22 +713,17 @@ static long post_one(__u64 k, void *data)
 static void rx_posted(struct vfmig_dev *dev, struct rxq_track *r, __u32 from,
 		      __u32 to)
 {
-	struct post_ctx c = { .dev = dev, .r = r };
+	struct post_ctx c = { .dev = dev, .r = r, .g = rx_geom(r), .from = from };
 
-	c.n = r->len / DESC_SIZE;
 	r->rdt = to;
-	if (!c.n)
+	if (!c.g.n)
 		return;
 	/* A tail the device cannot use, or a ring too long to follow. */
-	if (c.n > MAX_RXD || from >= c.n || to >= c.n) {
+	if (c.g.n > MAX_RXD || from >= c.g.n || to >= c.g.n) {
 		r->lost = 1;
 		return;
 	}
-	c.pkt_len = pkt_size(r);
-	c.hdr_len = hdr_size(r);
-	c.split = header_split(r) ? ~0ULL : 0;
-	c.from = from;
-	bpf_loop(to >= from ? to - from : to + c.n - from, post_one, &c, 0);
+	bpf_loop(to >= from ? to - from : to + c.g.n - from, post_one, &c, 0);
 }
 
 static long clear_desc(__u64 k, void *data)
@@ -722,6 +739,7 @@ static long clear_desc(__u64 k, void *data)
 static void rx_ring_changed(struct rxq_track *r)
 {
 	r->lost = 0;
+	r->held = 0;
 	r->rdt = 0;
 	bpf_loop(MAX_RXD, clear_desc, &r, 0);
 }
@@ -1805,10 +1823,8 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 struct mark_ctx {
 	struct vfmig_dev *dev;
 	struct rxq_track *r;
-	__u64 pkt_len;
-	__u64 hdr_len;
-	__u64 split;		/* descriptors carry a header buffer */
-	__u32 n;		/* descriptors in the ring */
+	struct rx_geom g;
+	bool exact;		/* write-backs are not held: skip unwritten */
 	__u64 desc[2 * RXD_GROUP];	/* a group's descriptors, as read */
 };
 
@@ -1825,20 +1841,21 @@ static bool still_posted(const struct mark_ctx *c, __u32 i, const __u64 *desc)
 	const struct rxq_track *r = c->r;
 
 	return desc[0] == r->pkt[i] && !(desc[1] & RXD_STAT_DD) &&
-	       (desc[1] & c->split) == r->hdr[i];
+	       (desc[1] & c->g.split) == r->hdr[i];
 }
 
 /*
  * bpf_loop callback: mark the buffers of the @k-th group of slots that the
  * device may have written, as a repost marks them.  The group's
  * descriptors come in one read (a ring is a whole number of groups); a
- * read that fails, or a slot past the ring, marks.
+ * read that fails, or a slot past the ring, marks, and so does every slot
+ * of a ring whose write-backs may be held.
  */
 static long mark_group(__u64 k, void *data)
 {
 	struct mark_ctx *c = data;
 	__u32 first = (k * RXD_GROUP) & (MAX_RXD - 1), t, i;
-	bool read = first < c->n &&
+	bool read = c->exact && first < c->g.n &&
 		    !bpf_vfmig_dma_read(c->dev, c->r->base + (__u64)first * DESC_SIZE,
 					c->desc, sizeof(c->desc));
 
@@ -1848,9 +1865,27 @@ static long mark_group(__u64 k, void *data)
 			continue;
 		if (read && still_posted(c, i, &c->desc[2 * t]))
 			continue;
-		mark_desc(c->dev, c->r, i, c->pkt_len, c->hdr_len);
+		mark_desc(c->dev, c->r, &c->g, i);
 	}
 	return 0;
+}
+
+/*
+ * Whether the device may hold the write-back of an RX buffer it filled.
+ * With WTHRESH above 1 an 82576 holds write-backs until that many are done
+ * or the interrupt timer fires, so a written buffer can still read as
+ * posted.  RXDCTL is not trapped but read at each report, and once seen
+ * above 1 the ring stays held until it is set up again: a buffer filled
+ * before the guest lowered it may still be held.  A guest that raises and
+ * lowers it between two reports is not seen (Linux's igbvf never does).
+ */
+static bool writes_back_held(struct vfmig_dev *dev, struct rxq_track *r, int q)
+{
+	__u32 rxdctl = 0;
+
+	if (rd32(dev, RXQ(q) + DCTL, &rxdctl) || RXDCTL_WTHRESH(rxdctl) > 1)
+		r->held = 1;
+	return r->held;
 }
 
 /* A ring the device writes back into: all of it. */
@@ -1881,10 +1916,10 @@ int BPF_PROG(igbvf_log_report, struct vfmig_dev *dev, __u64 iova, __u64 length)
 		/* A buffer the device may write is unknown: say so. */
 		if (c.r->lost)
 			return -EIO;
-		c.pkt_len = pkt_size(c.r);
-		c.hdr_len = hdr_size(c.r);
-		c.split = header_split(c.r) ? ~0ULL : 0;
-		c.n = c.r->len / DESC_SIZE;
+		c.g = rx_geom(c.r);
+		c.exact = !writes_back_held(dev, c.r, q);
+		if (!c.exact)
+			s->reports_held[q]++;
 		bpf_loop(MAX_RXD / RXD_GROUP, mark_group, &c, 0);
 		err = err ?: mark_ring(dev, RXQ(q)) ?: mark_ring(dev, TXQ(q)) ?:
 		      rd32(dev, TXQ(q) + TDWBAL, &lo) ?:

@@ -15,6 +15,9 @@
  *                            prints how many reads saw the memory, how many
  *                            failed, and how many saw anything else
  *   fill IOVA LEN BYTE       memset mapped memory
+ *   put IOVA VAL             store VAL at IOVA as 8 little-endian bytes, as
+ *                            a driver writes a descriptor (or a device its
+ *                            write-back)
  *   buf IOVA LEN             print mapped memory as hex bytes
  *   dlstart VIA PAGE N IOVA LEN STRIDE
  *                            start DMA logging of N ranges of LEN bytes, the
@@ -41,6 +44,7 @@
  *                            (selftests/progs/test_dirty.bpf.o) less the same loop
  *                            without them, with and without a log running
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -254,6 +258,16 @@ static void op_fill(uint64_t iova, uint64_t len, int byte)
 	if (p)
 		memset(p, byte, len);
 	printf("fill 0x%llx: %s\n", (unsigned long long)iova, p ? "ok" : "error: not mapped");
+}
+
+static void op_put(uint64_t iova, uint64_t val)
+{
+	volatile uint64_t *p = iova % 8 ? NULL : (uint64_t *)mapped(iova, 8);
+
+	if (p)
+		*p = htole64(val);
+	printf("put 0x%llx: %s\n", (unsigned long long)iova,
+	       p ? "ok" : "error: not mapped (or not 8-byte aligned)");
 }
 
 static void op_buf(uint64_t iova, uint64_t len)
@@ -630,6 +644,8 @@ int dma_op(int device_fd, int container, uint64_t bar0, int argc, char **argv)
 		op_dmarace(device_fd, container, bar0, N(1), N(2));
 	else if (argc == 4 && !strcmp(argv[0], "fill"))
 		op_fill(N(1), N(2), N(3));
+	else if (argc == 3 && !strcmp(argv[0], "put"))
+		op_put(N(1), N(2));
 	else if (argc == 3 && !strcmp(argv[0], "buf"))
 		op_buf(N(1), N(2));
 	else if (argc == 7 && !strcmp(argv[0], "dlstart"))

@@ -117,14 +117,16 @@ NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_v
 	   t_nic_qemu_switchover_ack_prepared t_nic_qemu_cancel_after_prepare
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
-	   t_nic_cfg_write_sweep "${PF_CHANNEL_TESTS[@]}" "${MULTIFD_TESTS[@]}"
+	   t_nic_cfg_write_sweep t_nic_rx_reports_follow_write_backs
+	   "${PF_CHANNEL_TESTS[@]}" "${MULTIFD_TESTS[@]}"
 	   t_lockdown_refuses_attach)
 # The second tier's NIC VM: migration through the IOMMUFD backend is the
 # Linux guest's run; not what QEMU does the same on both tiers (resets
 # during migration, whose locking lockdep checked there once, run on the
 # first tier and in the edu suite here).
 NIC_TIER2_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach
-		 t_nic_cfg_write_sweep t_pf_igb_view t_pf_hostile_calls
+		 t_nic_cfg_write_sweep t_nic_rx_reports_follow_write_backs
+		 t_pf_igb_view t_pf_hostile_calls
 		 t_pf_provider_gone_mid_call t_pf_vf_unbound_mid_call
 		 t_lockdown_refuses_attach)
 

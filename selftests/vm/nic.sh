@@ -555,6 +555,52 @@ t_nic_vfmig_ctl_save_restore() {
 	assert_has "the PF gives VF1 the MAC" "vf 1     link/ether 02:56:46:00:01:02" "$dst"
 }
 
+# Which RX buffers igbvf's reports mark, with a ring laid out by hand
+# (vfio-ops writes the descriptors and plays the device's write-back): at
+# 0x100000 a ring of 8, slot i's buffer on page 0x101000 + i * 0x1000, 7
+# posted.  The ring's page is marked at each report.  A buffer whose
+# descriptor still reads as posted is not; one written back (DD) or
+# rewritten for the next post is.  With WTHRESH above 1 (write-backs may
+# be held) every posted buffer is, and still after WTHRESH is lowered,
+# until the ring is set up again.
+t_nic_rx_reports_follow_write_backs() {
+	local out via ops i rep
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	for via in $(log_ways); do
+		rep="dlreport $via $IOVA 0x10000 4096"
+		mapfile -t ops < <(printf '%s\n' 'wr 7 4 2 0x6' "map $IOVA 0x10000"
+			for i in $(seq 0 7); do
+				printf 'put %#x %#x\nput %#x 0\n' $((IOVA + 16 * i)) \
+					$((IOVA + 0x1000 * (i + 1))) $((IOVA + 16 * i + 8))
+			done
+			printf '%s\n' 'wr 0 0x2828 4 0' 'wr 0 0x2800 4 0x100000' \
+				'wr 0 0x2804 4 0' 'wr 0 0x2808 4 0x80' 'wr 0 0x280c 4 0x02000002' \
+				'wr 0 0x2810 4 0' 'wr 0 0x2818 4 7' \
+				"dlstart $via 4096 1 $IOVA 0x10000 0" "$rep" \
+				'put 0x100028 1' 'put 0x100040 0x10f000' "$rep" "$rep" \
+				'wr 0 0x2828 4 0x80000' "$rep" 'wr 0 0x2828 4 0x10000' "$rep" \
+				'put 0x100028 0' 'put 0x100040 0x105000' \
+				'wr 0 0x2800 4 0x100000' 'wr 0 0x2818 4 7' "$rep" "dlstop $via")
+		out=$($OPS "$VF0" "${ops[@]}" 2>&1) || fail "$via: $out"
+		out=$(grep '^dl' <<<"$out")
+		assert_eq "$via: started" "ok page 0x1000" "$(answer 1 "$out")"
+		assert_eq "$via: posted, not written: the ring alone" \
+			"0x100000+0x1000" "$(answer 2 "$out")"
+		assert_eq "$via: slot 2 written back, slot 4 rewritten" \
+			"0x100000+0x1000 0x103000+0x1000 0x105000+0x1000" "$(answer 3 "$out")"
+		assert_eq "$via: the same again: neither was reposted" \
+			"0x100000+0x1000 0x103000+0x1000 0x105000+0x1000" "$(answer 4 "$out")"
+		assert_eq "$via: WTHRESH 8: every posted buffer" \
+			"0x100000+0x8000" "$(answer 5 "$out")"
+		assert_eq "$via: WTHRESH 1 again: still every one" \
+			"0x100000+0x8000" "$(answer 6 "$out")"
+		assert_eq "$via: the ring set up again: the ring alone" \
+			"0x100000+0x1000" "$(answer 7 "$out")"
+		assert_eq "$via: stopped" ok "$(answer 8 "$out")"
+	done
+}
+
 # A PF bound to vfmig-pci creates VFs exactly as under vfio-pci: refused
 # unless the module's enable_sriov is set, then VFs come and go.  Needs the
 # VM with an SR-IOV NIC (vmtest.sh --igb); check.sh runs it that way.
