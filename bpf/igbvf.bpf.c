@@ -225,6 +225,8 @@ struct igbvf_shadow {
 	__u32 reports_held[NQ];	/* reports that marked every posted
 				 * buffer: write-backs may be held
 				 */
+	__u32 saved_final;	/* save() sent the final unit, not resumed */
+	__u32 retaken;		/* resumes that took the guest's filters back */
 };
 
 /* Migration payload, version IGBVF_VERSION. */
@@ -953,6 +955,8 @@ static bool running(__u32 state)
 	       state == VFIO_DEVICE_STATE_PRE_COPY;
 }
 
+static void retake_filters(struct vfmig_dev *dev, struct igbvf_shadow *s);
+
 /* Running again (after load, or a cancelled migration): RX and causes. */
 static int resume(struct vfmig_dev *dev, struct igbvf_shadow *s)
 {
@@ -981,8 +985,11 @@ int BPF_PROG(igbvf_set_state, struct vfmig_dev *dev, __u32 from, __u32 to)
 		p->valid = 0;
 	if (!s || running(from) == running(to))
 		return 0;
-	if (running(to))
+	if (running(to)) {
+		if (s->saved_final)
+			retake_filters(dev, s);
 		err = resume(dev, s);
+	}
 	for (q = 0; q < NQ && !err && !running(to); q++) {
 		err = rd32(dev, RXQ(q) + DCTL, &s->rxdctl[q]);
 		if (!err && (s->rxdctl[q] & QUEUE_ENABLE))
@@ -1098,8 +1105,11 @@ int BPF_PROG(igbvf_save, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	if (pf->src.err && pf->src.err != -ENOENT)
 		VFMIG_LOG(dev, "cannot read the PF's view of VF %u: %d",
 			  dev->vf_index, pf->src.err);
-	return bpf_vfmig_stream_write(stream, st, sizeof(*st)) ?:
-	       bpf_vfmig_stream_write(stream, &pf->src, sizeof(pf->src));
+	err = bpf_vfmig_stream_write(stream, st, sizeof(*st)) ?:
+	      bpf_vfmig_stream_write(stream, &pf->src, sizeof(pf->src));
+	if (!err && stream->phase == VFMIG_SAVE_FINAL)
+		s->saved_final = 1;
+	return err;
 }
 
 /* ---- load: mailbox replay, then registers ---------------------------- */
@@ -1135,24 +1145,48 @@ static int mbx_wait(struct mbx_wait_ctx *c, __u32 bit)
 /*
  * Send one request as the guest did; the PF's answer.  With @keep, the
  * answer stays in the mailbox unacknowledged, for the guest to read.
+ * Mailbox bits read on the way that were not waited for stay in @c.
  */
+static int mbx_exchange(struct mbx_wait_ctx *c, const __u32 *msg,
+			__u32 *answer, bool keep)
+{
+	int i, err;
+
+	err = wr32(c->dev, V2PMAILBOX, MBX_VFU);
+	for (i = 0; i < VMBMEM_WORDS && !err; i++)
+		err = wr32(c->dev, VMBMEM + 4 * i, msg[i]);
+	err = err ?: wr32(c->dev, V2PMAILBOX, MBX_REQ) ?:
+	      mbx_wait(c, MBX_PFACK) ?:
+	      mbx_wait(c, MBX_PFSTS);
+	for (i = 0; i < ANSWER_WORDS && !err; i++)
+		err = rd32(c->dev, VMBMEM + 4 * i, &answer[i]);
+	if (err || keep)
+		return err;
+	return wr32(c->dev, V2PMAILBOX, MBX_VFU) ?:
+	       wr32(c->dev, V2PMAILBOX, MBX_ACK);
+}
+
 static int mbx_call(struct vfmig_dev *dev, const __u32 *msg, __u32 *answer,
 		    bool keep)
 {
 	struct mbx_wait_ctx c = { .dev = dev };
-	int i, err;
 
-	err = wr32(dev, V2PMAILBOX, MBX_VFU);
-	for (i = 0; i < VMBMEM_WORDS && !err; i++)
-		err = wr32(dev, VMBMEM + 4 * i, msg[i]);
-	err = err ?: wr32(dev, V2PMAILBOX, MBX_REQ) ?:
-	      mbx_wait(&c, MBX_PFACK) ?:
-	      mbx_wait(&c, MBX_PFSTS);
-	for (i = 0; i < ANSWER_WORDS && !err; i++)
-		err = rd32(dev, VMBMEM + 4 * i, &answer[i]);
-	if (err || keep)
-		return err;
-	return wr32(dev, V2PMAILBOX, MBX_VFU) ?: wr32(dev, V2PMAILBOX, MBX_ACK);
+	return mbx_exchange(&c, msg, answer, keep);
+}
+
+/*
+ * A request as it goes to the PF.  A unicast filter clear goes with a
+ * valid address: igb's PF checks the address before it looks at the
+ * command and refuses the zero one igbvf sends, so its clear never clears
+ * and filters pile up in the PF's pool, shared by all VFs.
+ */
+static void request_words(__u32 *w, const struct mbx_msg *m)
+{
+	__builtin_memcpy(w, m->w, sizeof(m->w));
+	if (uc_filter(w) && MSG_INFO(w[0]) == MAC_FILTER_CLR) {
+		w[1] = CLR_ADDR_W1;
+		w[2] = 0;
+	}
 }
 
 struct replay_ctx {
@@ -1194,10 +1228,7 @@ static int same_answer(struct igbvf_shadow *s, const __u32 *msg,
 
 /*
  * Replay slot @i (the in-flight one with @keep) and check its answer.  A
- * unicast filter clear goes with a valid address: igb's PF checks the
- * address before it looks at the command and refuses the zero one igbvf
- * sends, so its clear never clears and filters pile up in the PF's pool,
- * shared by all VFs; the replay clears what the destination VF held.
+ * filter clear clears what the destination VF held (request_words()).
  */
 static int replay_slot(struct replay_ctx *c, __u32 i, bool keep)
 {
@@ -1205,11 +1236,7 @@ static int replay_slot(struct replay_ctx *c, __u32 i, bool keep)
 	__u32 answer[ANSWER_WORDS] = {}, w[VMBMEM_WORDS];
 	int err;
 
-	__builtin_memcpy(w, m->w, sizeof(w));
-	if (uc_filter(w) && MSG_INFO(w[0]) == MAC_FILTER_CLR) {
-		w[1] = CLR_ADDR_W1;
-		w[2] = 0;
-	}
+	request_words(w, m);
 	err = mbx_call(c->dev, w, answer, keep);
 	if (err)
 		return err;
@@ -1548,6 +1575,98 @@ static int check_pf_view(struct vfmig_dev *dev, struct igbvf_pf_views *pf,
 	return 0;
 }
 
+/* ---- the source running again -------------------------------------- */
+
+struct retake_ctx {
+	struct mbx_wait_ctx w;
+	struct igbvf_shadow *s;
+	__u32 sent;
+	__u32 refused;
+	int err;
+};
+
+/* bpf_loop callback: send the @k-th request again if it is a filter's. */
+static long retake_one(__u64 k, void *data)
+{
+	struct retake_ctx *c = data;
+	struct igbvf_shadow *s = c->s;
+	__u32 w[VMBMEM_WORDS], answer[ANSWER_WORDS] = {};
+
+	if (k >= s->nr_msgs)
+		return 1;
+	if (!uc_filter(s->msgs[k & (MAX_MSGS - 1)].w))
+		return 0;
+	request_words(w, &s->msgs[k & (MAX_MSGS - 1)]);
+	c->err = mbx_exchange(&c->w, w, answer, false);
+	if (c->err)
+		return 1;
+	c->sent++;
+	if (!(answer[0] & MSG_ACK))
+		c->refused++;
+	return 0;
+}
+
+/*
+ * The source runs again after its final save: the migration failed or
+ * was cancelled after the switchover began.  A destination VF on the same
+ * PF may have taken the guest's extra unicast MACs by then (igb gives an
+ * entry to the pool that asks last, and frees it with that VF), so when
+ * the PF's view lacks a MAC the save recorded (or there is no view to
+ * tell), the guest's filter requests go to the PF again, the clear first,
+ * as load() sends them.  Not while the guest is in an exchange with the
+ * PF (it holds the mailbox, awaits an answer, or has a PF message to
+ * read): that is said, and its next receive-mode change takes them back.
+ * The device runs either way; a failure here is logged, not an ERROR.
+ */
+static void retake_filters(struct vfmig_dev *dev, struct igbvf_shadow *s)
+{
+	struct igbvf_pf_views *pf = pf_views();
+	struct retake_ctx c = { .w.dev = dev, .s = s };
+	struct in_ctx m = {};
+	__u32 v = 0;
+
+	s->saved_final = 0;
+	if (!pf)
+		return;
+	if (pf->src.present) {
+		read_pf_view(dev, &pf->dst);
+		if (!pf->dst.present) {
+			VFMIG_LOG(dev, "resume: cannot read the PF's view of the VF (%d): filters sent again",
+				  pf->dst.err);
+		} else {
+			m.a = &pf->src.view;
+			m.b = &pf->dst.view;
+			bpf_loop(VFMIG_IGB_PF_MAX_MACS, in_other, &m, 0);
+			if (!m.missed)
+				return;
+		}
+	}
+	if (rd32(dev, V2PMAILBOX, &v))
+		return;
+	__sync_fetch_and_or(&s->mbx_pending, v & MBX_R2C);
+	if ((v & MBX_VFU) || s->inflight || (s->mbx_pending & MBX_PFSTS)) {
+		VFMIG_LOG(dev, "resume: the guest is in an exchange with the PF: its MAC filters are not sent again (mailbox %x)",
+			  v);
+		return;
+	}
+	bpf_loop(MAX_MSGS, retake_one, &c, 0);
+	__sync_fetch_and_or(&s->mbx_pending, c.w.seen & MBX_R2C);
+	if (c.err || c.refused) {
+		VFMIG_LOG(dev, "resume: the guest's MAC filters sent again: %u of %u refused, error %d",
+			  c.refused, c.sent, c.err);
+		return;
+	}
+	if (!c.sent)
+		return;
+	s->retaken++;
+	if (m.missed)
+		VFMIG_LOG(dev, "resume: MAC filter %02x:%02x:%02x:%02x:%02x:%02x was not the VF's any more: %u filter requests sent again",
+			  MAC_BYTES(m.missing), c.sent);
+	else
+		VFMIG_LOG(dev, "resume: no PF view to compare: %u filter requests sent again",
+			  c.sent);
+}
+
 /*
  * Read the units @stream holds into @st and @pf->src: the last one wins
  * (a pre-copy unit may come before the final one).  Only what the replay
@@ -1814,6 +1933,7 @@ int BPF_PROG(igbvf_load, struct vfmig_dev *dev, struct vfmig_stream *stream)
 	if (err)
 		return err;
 	load_shadow(st, s);
+	s->saved_final = 0;
 	s->restored++;
 	return 0;
 }

@@ -118,6 +118,7 @@ NIC_TESTS=(t_sriov_pf_like_vfio_pci t_kfunc_msix_out_of_reach t_nic_payload_on_v
 	   t_nic_qemu_incoming_another_program_refused
 	   t_nic_reset_during_and_after_migration t_nic_destination_pf_differs
 	   t_nic_cfg_write_sweep t_nic_rx_reports_follow_write_backs
+	   t_nic_source_resumed_takes_filters_back
 	   "${PF_CHANNEL_TESTS[@]}" "${MULTIFD_TESTS[@]}"
 	   t_lockdown_refuses_attach)
 # The second tier's NIC VM: migration through the IOMMUFD backend is the

@@ -501,7 +501,8 @@ t_nic_reset_during_and_after_migration() {
 }
 
 # A mailbox request as a driver makes it, through vfio-ops: take the
-# buffer, write the words, ring, let the PF's driver answer, read the
+# buffer, write the words, ring, let the PF's driver answer, read its
+# status (which clears PFACK and PFSTS, as igbvf's poll does), read the
 # answer's first word, acknowledge.
 nic_mbx_ops() {	# nic_mbx_ops WORD...
 	local i=0 w
@@ -510,7 +511,7 @@ nic_mbx_ops() {	# nic_mbx_ops WORD...
 		echo "wr 0 $((0x800 + 4 * i)) 4 $w"
 		i=$((i + 1))
 	done
-	printf '%s\n' 'wr 0 0xc40 4 0x1' 'sleep 300' 'wr 0 0xc40 4 0x4' \
+	printf '%s\n' 'wr 0 0xc40 4 0x1' 'sleep 300' 'rd 0 0xc40 4' 'wr 0 0xc40 4 0x4' \
 		'rd 0 0x800 4' 'wr 0 0xc40 4 0x2'
 }
 
@@ -553,6 +554,48 @@ t_nic_vfmig_ctl_save_restore() {
 		"$(grep '^rd ' <<<"$src" | tail -n ${#regs[@]})" \
 		"$(grep '^rd ' <<<"$dst")"
 	assert_has "the PF gives VF1 the MAC" "vf 1     link/ether 02:56:46:00:01:02" "$dst"
+}
+
+# The MACs of BDF's PF view as igbvf's save() last recorded it.
+nic_saved_macs() {	# nic_saved_macs BDF
+	nic_saved_pf_view "$1" | cut -d' ' -f3- | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["macs"]:
+    v = m["ral"] | (m["rah"] & 0xffff) << 32
+    print(":".join("%02x" % (v >> 8 * i & 0xff) for i in range(6)))'
+}
+
+# A source that runs again after its final save (the destination failed
+# after load()) gets back the extra unicast MAC that a destination VF on
+# the same PF took: igb gives the entry to the pool that asks last.  VF0,
+# held by vfio-ops, asks for its MAC and the filter 02:00:00:00:05:01, is
+# saved; VF1 restores it (load() asks for the filter again and compares
+# the PF's view: VF1 holds it now); VF0 runs again, then is saved once
+# more, which records the PF's view: the filter is VF0's.
+t_nic_source_resumed_takes_filters_back() {
+	local ops out state=$TMP/vf.state filter=02:00:00:00:05:01
+	nic_setup
+	load "$NIC_PROGRAM" --bdf "$VF0" >/dev/null
+	load "$NIC_PROGRAM" --bdf "$VF1" >/dev/null
+	mapfile -t ops < <(printf '%s\n' 'wr 7 4 2 0x6' 'wr 0 0 4 0x04000000' 'sleep 50'
+		nic_mbx_ops 0x1
+		nic_mbx_ops 0x2 0x00465602 0x0301
+		nic_mbx_ops 0x10002
+		nic_mbx_ops 0x20002 0x00000002 0x0105
+		echo "sh $CTL save --fd \$VFIO_DEVICE_FD -o $state"
+		echo "sh $OPS $VF1 'wr 7 4 2 0x6' 'sh $CTL restore --fd \$VFIO_DEVICE_FD -i $state'"
+		printf '%s\n' 'mig running' 'mstate' "sh $CTL save --fd \$VFIO_DEVICE_FD -o $state")
+	out=$($OPS "$VF0" "${ops[@]}" 2>&1) || fail "VF0: $out"
+	assert_has "the PF took the filter (ACK|CTS)" "rd 0 0x800 4: 0xa0020002" "$out"
+	assert_has "VF1 restored" "restored $(stat -c %s "$state") bytes" "$out"
+	assert_has "VF1 holds the filter: its view is the source's" \
+		"PF view of VF 1 matches the source's VF 0" "$(nic_msgs "$VF1")"
+	assert_has "VF0 runs again" "mstate: running" "$out"
+	assert_has "VF0 took the filter back" \
+		"resume: MAC filter $filter was not the VF's any more: 2 filter requests sent again" \
+		"$(nic_msgs "$VF0")"
+	assert_eq "taken back once" 1 "$(nic_shadow "$VF0" retaken)"
+	assert_has "VF0's PF view has the filter" "$filter" "$(nic_saved_macs "$VF0")"
 }
 
 # Which RX buffers igbvf's reports mark, with a ring laid out by hand
