@@ -198,6 +198,24 @@ lg_refused() {
 	lg_reachable src
 }
 
+# A destination that loaded the device state and is then given up, as
+# libvirt gives up one that does not start: the source completed and is
+# resumed.  The destination's load() asked the PF for the guest's filters,
+# and igb gave VF1 the entries of the guest's macvlan MACs; igbvf takes
+# them back as VF0 runs again, and every address answers through VF0.
+lg_abandoned() {
+	local info
+	info=$(nic_migrate src dst "$VF1") || nic_mig_failed "$info" src dst
+	assert_has "completed" '"status": "completed"' "$info"
+	vm_stop dst
+	vm_qmp src cont >/dev/null
+	assert_eq "VF0 running" running "$(sysattr "$VF0" migration_state)"
+	echo "    abandoned: $(grep -m1 'resume:' <<<"$(nic_msgs "$VF0")")"
+	assert_has "VF0 took the guest's filters back" \
+		"was not the VF's any more" "$(nic_msgs "$VF0")"
+	lg_reachable src
+}
+
 # From here on QEMU holds the switchover until the destination approves
 # it (switchover-ack; the source's capability set now, each destination's
 # at its start) and the destination VF decodes as silicon's does
@@ -211,20 +229,29 @@ lg_prepared_from_now() {
 }
 
 # The destination BDF replayed the guest's requests in prepare() up to its
-# first unicast MAC filter (the guest's macvlans), the rest in load().
+# first unicast MAC filter (the guest's macvlans), the rest in load().  A
+# PF that does not answer within the wait budget while both VMs run (the
+# NIC VM under TCG stalls for a second at times: seen 1 run in 2 on
+# 12-06) makes prepare() say so and leave all to load(), as designed;
+# that leg is counted, and lg_migration wants one leg that prepared.
 lg_check_prepared() {	# lg_check_prepared BDF
 	local msgs
 	msgs=$(nic_msgs "$1")
 	echo "    $1: $(grep -m1 'prepare:' <<<"$msgs")"
+	if grep -q 'prepare: replay failed (-110;' <<<"$msgs"; then
+		LG_SLOW_PREPARES=$((LG_SLOW_PREPARES + 1))
+		return 0
+	fi
 	assert_has "$1's prepare() left the unicast filters to load()" \
 		"requests; from the first unicast MAC filter on, load()'s" "$msgs"
 	[ "$(nic_shadow "$1" prepared)" -ge 1 ] || fail "$1's prepare() did not replay"
 }
 
 # lg_migration MEMORY MTU RING [refused]: the whole run, after a refused
-# migration if asked.
+# migration and an abandoned one if asked.
 lg_migration() {
 	local mem=$1 info name wrong bytes lost chunks sizes dt=() vms=(src) logs=()
+	LG_SLOW_PREPARES=0
 	command -v ping >/dev/null || fail "no ping on this host: make setup installs iputils-ping"
 	if [ -z "$LG_KERNEL" ] || [ ! -e "$LG_INITRD" ]; then
 		fail "no guest kernel or initramfs ($LG_KERNEL, $LG_INITRD): make linux-guest"
@@ -242,7 +269,7 @@ lg_migration() {
 	lg_memory src "$mem"
 	lg_reachable src
 	lg_wide src
-	[ "${4:-}" != refused ] || lg_refused
+	[ "${4:-}" != refused ] || { lg_refused; lg_abandoned; }
 	[ "${LG_PREPARED:-}" != 1 ] || lg_prepared_from_now
 	echo "    mailbox requests of the guest by type (reset, mac/filters, multicast, vlan, lpe): $(timeout 60 bpftool map dump pinned "$(pindir "$VF0")/igbvf_shadow" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["value"]["requests"][1:6])' 2>/dev/null)"
@@ -282,6 +309,8 @@ lg_migration() {
 	assert_eq "every chunk whole" "$(cut -d' ' -f2 "$VMDIR/stream.sent") " "$sizes"
 	[ "$lost" -le $((${#dt[@]} * LG_MAX_LOST)) ] ||
 		fail "$lost echoes lost in ${#dt[@]} migrations"
+	[ "${LG_PREPARED:-}" != 1 ] || [ "$LG_SLOW_PREPARES" -lt "${#dt[@]}" ] ||
+		fail "no leg's prepare() replayed: the PF never answered within its budget"
 	lg_counters "${vms[@]}"
 	! grep -aE "$LG_COMPLAINTS" "${logs[@]}" ||
 		fail "the guest's kernel complained"
@@ -290,8 +319,9 @@ lg_migration() {
 }
 
 # What QEMU gives a guest by default (THP), igbvf's default rings; first a
-# destination that refuses, then two legs where the destination prepares
-# before the switchover (lg_prepared_from_now).
+# destination that refuses, then one given up after it loaded, then two
+# legs where the destination prepares before the switchover
+# (lg_prepared_from_now).
 t_linux_guest_thp() {
 	LG_PREPARED=1 lg_migration thp 1500 "" refused
 }
