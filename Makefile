@@ -69,10 +69,13 @@ $(MODULES) &: $(KMOD_SRCS) | need-setup
 # lets us, so that another clone, or the next CI run on the same machine,
 # finds them built (keyed by source version and configuration); else
 # $(CACHE).  Their pointers (<kind>kernel-dir) are copied into $(CACHE),
-# where the scripts read them.
+# where the scripts read them.  Not under /tmp: the test VM has its own.
 KCACHE    ?= /var/cache/vfmig
 define kernel_build	# $(1): test, bench or guest
 	@mkdir -p $(CACHE); kc=$(KCACHE); \
+	case "$$kc" in /tmp | /tmp/*) echo "vfmig: KCACHE=$$kc: the test VM mounts" \
+		"its own tmpfs on /tmp and would not find the kernel there; use a" \
+		"directory elsewhere (/var/tmp/...)" >&2; exit 1 ;; esac; \
 	{ mkdir -p "$$kc" 2>/dev/null && [ -w "$$kc" ]; } || kc=$(CACHE); \
 	selftests/testkernel/build.sh "$$kc" $(1) && \
 	{ [ "$$kc" -ef $(CACHE) ] || cp "$$kc/$(1)kernel-dir" $(CACHE)/$(1)kernel-dir; }
