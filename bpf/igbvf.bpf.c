@@ -42,7 +42,9 @@
  *   refused clears nothing.  A
  *   request the guest made but whose answer it had not read when the VM
  *   stopped is replayed last, and the destination's answer is left for
- *   the guest to read.
+ *   the guest to read.  A source that runs again after its final save
+ *   asks for the guest's unicast filters again if its PF gave them away
+ *   (to a destination VF on the same PF: retake_filters()).
  * - memory the device writes by DMA: RX buffers (and header buffers when
  *   SRRCTL asks for header split), RX descriptor write-back, TX descriptor
  *   and head write-back.  The RX buffers are known only from the
@@ -1629,6 +1631,7 @@ static void retake_filters(struct vfmig_dev *dev, struct igbvf_shadow *s)
 	if (!pf)
 		return;
 	if (pf->src.present) {
+		/* Into dst, which only a destination's load() uses otherwise. */
 		read_pf_view(dev, &pf->dst);
 		if (!pf->dst.present) {
 			VFMIG_LOG(dev, "resume: cannot read the PF's view of the VF (%d): filters sent again",
@@ -1641,8 +1644,10 @@ static void retake_filters(struct vfmig_dev *dev, struct igbvf_shadow *s)
 				return;
 		}
 	}
-	if (rd32(dev, V2PMAILBOX, &v))
+	if (rd32(dev, V2PMAILBOX, &v)) {
+		VFMIG_LOG(dev, "resume: cannot read the mailbox: the guest's MAC filters are not sent again");
 		return;
+	}
 	__sync_fetch_and_or(&s->mbx_pending, v & MBX_R2C);
 	if ((v & MBX_VFU) || s->inflight || (s->mbx_pending & MBX_PFSTS)) {
 		VFMIG_LOG(dev, "resume: the guest is in an exchange with the PF: its MAC filters are not sent again (mailbox %x)",
