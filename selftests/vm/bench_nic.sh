@@ -27,7 +27,8 @@
 #   ratios to the one-VF VM's (multifd.sh);
 # - linux: the Linux guest of linux_guest.sh (the kernel's own igbvf)
 #   migrated VF0 -> VF1 while the PF pings it, beside the same guest with no
-#   VF: the downtime ratio; and the PF's flood ping through stock vfio-pci
+#   VF (idle) and with a virtio NIC pinging QEMU's gateway as often: the
+#   downtime ratios; and the PF's flood ping through stock vfio-pci
 #   and through the program (interrupts: EIMS and EICR traps too).
 # Usage: bench_nic.sh [rate] [windows] [migrate] [profile] [multifd] [linux]
 # (default: all)
@@ -504,10 +505,11 @@ lg_flood() {
 	awk -v n="$n" 'BEGIN { printf "%.1f\n", n / 8 }'
 }
 
-# lg_pingpong BDF_A BDF_B TAG: m0 (on BDF_A) migrated to m1 on BDF_B, to m2
-# on BDF_A, to m3 on BDF_B; prints the answer with the least downtime.  The
-# QEMU traces of that migration's two ends are kept as
+# lg_pingpong BDF_A BDF_B TAG [LABEL]: m0 (on BDF_A) migrated to m1 on
+# BDF_B, to m2 on BDF_A, to m3 on BDF_B; prints the answer with the least
+# downtime.  The QEMU traces of that migration's two ends are kept as
 # $VMDIR/TAG-src.trace and TAG-dst.trace (a VM's trace ends with it).
+# LABEL names a VM with no VF in the figures ("without the VF").
 lg_pingpong() {
 	local i out best='' src marked=''
 	for i in 1 2 3; do
@@ -518,7 +520,7 @@ lg_pingpong() {
 		out=$(nic_migrate "m$((i - 1))" "m$i" "$([ $((i % 2)) = 1 ] && echo "$2" || echo "$1")") ||
 			nic_mig_failed "$out" "m$((i - 1))" "m$i"
 		[ "$src" = - ] || marked=", the source VF's DMA log marked $(($(sysattr "$src" dirty_marked) - marked)) pages (repeats counted)"
-		echo "bench: Linux guest, migration $i$([ "$1" = - ] && echo ' without the VF'): downtime $(field "$out" 'd["downtime"]') ms, RAM $(field "$out" 'd["ram"]["transferred"]') bytes$marked" >&2
+		echo "bench: Linux guest, migration $i$([ "$1" = - ] && echo " ${4:-without the VF}"): downtime $(field "$out" 'd["downtime"]') ms, RAM $(field "$out" 'd["ram"]["transferred"]') bytes$marked" >&2
 		vm_stop "m$((i - 1))"
 		if [ "$(least "$best" "$out")" = "$out" ]; then
 			best=$out
@@ -532,7 +534,7 @@ lg_pingpong() {
 }
 
 linux_part() {
-	local with without prog h1 h2 t off b_src b_dst
+	local with without virtio prog h1 h2 t off b_src b_dst args
 	command -v ping >/dev/null || fail "no ping on this host: make setup installs iputils-ping"
 	[ -n "$LG_KERNEL" ] && [ -e "$LG_INITRD" ] ||
 		fail "no guest kernel or initramfs ($LG_KERNEL, $LG_INITRD): make linux-guest"
@@ -589,6 +591,19 @@ linux_part() {
 	sleep 2
 	without=$(lg_pingpong - - lg-novf) || exit 1
 	vm_stop m3
+	# The same guest doing the same traffic without the VF: a virtio NIC
+	# on QEMU's user network, pinging its gateway 5 times a second as the
+	# PF pings the VF's guest (selftests/guest/init's BASELINE).  The idle
+	# guest above does none of that work, and QEMU's last RAM pass shows
+	# it (nic-speed.md, run K2).
+	args=("${NIC_QEMU_ARGS[@]}")
+	NIC_QEMU_ARGS+=(-netdev "user,id=lgu" -device "virtio-net-pci,netdev=lgu")
+	nic_vm m0 -
+	vm_wait m0 '^BASELINE' 600 || fail "m0 (virtio): Linux did not come up: $(tail -n5 "$VMDIR/m0.log")"
+	sleep 2
+	virtio=$(lg_pingpong - - lg-virtio "with a virtio NIC") || exit 1
+	vm_stop m3
+	NIC_QEMU_ARGS=("${args[@]}")
 	# Where the difference goes: the least-downtime migration each way.
 	read -r b_src b_dst <"$VMDIR/lg.bdfs"
 	python3 selftests/vm/downtime_profile.py --offset "$off" --src "$VMDIR/lg-src.trace" \
@@ -598,16 +613,23 @@ linux_part() {
 	python3 selftests/vm/downtime_profile.py --offset 0 --src "$VMDIR/lg-novf-src.trace" \
 		--dst "$VMDIR/lg-novf-dst.trace" --kernel "$VMDIR/empty.trace" --src-bdf - --dst-bdf - \
 		--summary | sed 's/^/bench: Linux guest profile without the VF: /'
+	python3 selftests/vm/downtime_profile.py --offset 0 --src "$VMDIR/lg-virtio-src.trace" \
+		--dst "$VMDIR/lg-virtio-dst.trace" --kernel "$VMDIR/empty.trace" --src-bdf - --dst-bdf - \
+		--summary | sed 's/^/bench: Linux guest profile with a virtio NIC: /'
 	lg_pf_cleanup
 	NIC_QEMU_ARGS=() NIC_VF_DECODES=
-	printf 'qemu %-7s the VF (Linux guest): total %s ms, downtime %s ms, device state %s bytes, RAM %s bytes\n' \
-		with "$(field "$with" 'd["total-time"]')" "$(field "$with" 'd["downtime"]')" \
+	printf 'qemu %-22s (Linux guest): total %s ms, downtime %s ms, device state %s bytes, RAM %s bytes\n' \
+		"with the VF" "$(field "$with" 'd["total-time"]')" "$(field "$with" 'd["downtime"]')" \
 		"$(field "$with" 'd.get("vfio", {}).get("transferred", 0)')" "$(field "$with" 'd["ram"]["transferred"]')" \
-		without "$(field "$without" 'd["total-time"]')" "$(field "$without" 'd["downtime"]')" \
-		0 "$(field "$without" 'd["ram"]["transferred"]')"
+		"without the VF, idle" "$(field "$without" 'd["total-time"]')" "$(field "$without" 'd["downtime"]')" \
+		0 "$(field "$without" 'd["ram"]["transferred"]')" \
+		"with a virtio NIC" "$(field "$virtio" 'd["total-time"]')" "$(field "$virtio" 'd["downtime"]')" \
+		0 "$(field "$virtio" 'd["ram"]["transferred"]')"
 	echo "bench: Linux guest: PF pings lost during the 3 migrations: $(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$VMDIR/ping.log" | awk '{ print $1 - $2 }') (0.2 s apart)"
 	verdict "Linux guest downtime with/without the VF" \
 		"$(ratio "$(field "$with" 'd["downtime"]')" "$(field "$without" 'd["downtime"]')")" le 1.5
+	verdict "Linux guest downtime, the VF / a virtio NIC, same traffic" \
+		"$(ratio "$(field "$with" 'd["downtime"]')" "$(field "$virtio" 'd["downtime"]')")" le 1.5
 }
 
 # Each part on its own: one that fails says so, and the others still run.
