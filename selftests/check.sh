@@ -30,8 +30,9 @@ tally() {	# tally NAME STATUS OUTPUT_FILE
 
 # Each part says how long it took: CI has 90 minutes for all of them.
 # A VM that hung (vmtest.sh exits 75: QEMU's TCG lost a CPU's timer
-# interrupt, Documentation/testing.md) runs once more; a test that failed
-# before the hang still counts as failed.
+# interrupt, Documentation/testing.md), or whose QEMU failed one of its own
+# assertions (also 75), runs once more; a test that failed before still
+# counts as failed.
 run_part() {	# run_part NAME CMD...
 	local name=$1 out status start=$SECONDS failed
 	shift
@@ -41,7 +42,7 @@ run_part() {	# run_part NAME CMD...
 	status=${PIPESTATUS[0]}
 	if [ "$status" = 75 ]; then
 		failed=$(grep -c '^FAIL ' "$out")
-		echo "check: $name: the VM hung (TCG), $failed failed before it; running the part again"
+		echo "check: $name: the VM hung or QEMU aborted (TCG), $failed failed before it; running the part again"
 		total_fail=$((total_fail + failed))
 		"$@" 2>&1 | tee "$out"
 		status=${PIPESTATUS[0]}
